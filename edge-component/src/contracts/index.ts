@@ -1,0 +1,4 @@
+export * from './error-event.ts';
+export * from './inspection.ts';
+export * from './status.ts';
+export * from './topics.ts';
