@@ -1,2 +1,3 @@
 export * from './signature.ts';
+export * from './signer.ts';
 export * from './verify.ts';

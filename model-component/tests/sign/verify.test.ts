@@ -14,8 +14,7 @@ import {
 const message = new TextEncoder().encode('{"name":"tag-scratch"}\n');
 
 function signWith(kind: 'ed25519' | 'ec') {
-  const pair =
-    kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const pair = kind === 'ed25519' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const raw =
     kind === 'ed25519'
       ? sign(null, message, pair.privateKey)
@@ -34,9 +33,7 @@ describe('verifyManifestSignature', () => {
   for (const kind of ['ed25519', 'ec'] as const) {
     it(`accepts a ${kind} signature from a trusted key`, () => {
       const { pair, sig } = signWith(kind);
-      const key = verifyManifestSignature(message, decodeSignature(encodeSignature(sig)), [
-        trustedKey(pair.publicKey),
-      ]);
+      const key = verifyManifestSignature(message, decodeSignature(encodeSignature(sig)), [trustedKey(pair.publicKey)]);
       expect(key.keyId).toBe(sig.keyId);
     });
 
