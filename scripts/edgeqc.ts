@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+/**
+ * `edgeqc`: one command line over the workspaces. Each workspace exports its commands from its `./cli`
+ * subpath; this file only dispatches (and loads a workspace only when one of its commands runs).
+ */
+interface CommandIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly signal: AbortSignal;
+}
+interface Command {
+  readonly name: string;
+  readonly summary: string;
+  run(argv: readonly string[], io: CommandIo): Promise<number>;
+}
+
+const workspaces: ReadonlyArray<{ names: readonly string[]; load: () => Promise<{ commands: readonly Command[] }> }> = [
+  { names: ['agent', 'inspect', 'watch', 'bench', 'package-agent'], load: () => import('@edgeqc/edge-component/cli') },
+  { names: ['package-model', 'keygen'], load: () => import('@edgeqc/model-component/cli') },
+  { names: ['publish-model', 'rollout', 'demo-rollout'], load: () => import('@edgeqc/orchestrator/cli') },
+];
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(
+      'usage: edgeqc <command> [options]   (edgeqc <command> --help for its options)\n\ncommands:\n',
+    );
+    for (const ws of workspaces) {
+      try {
+        const { commands } = await ws.load();
+        for (const c of commands) process.stdout.write(`  ${c.name.padEnd(15)} ${c.summary}\n`);
+      } catch {
+        process.stdout.write(`  ${ws.names.join(', ')}  (not available in this build)\n`);
+      }
+    }
+    return name ? 0 : 2;
+  }
+  const ws = workspaces.find((w) => w.names.includes(name));
+  const command = ws ? (await ws.load()).commands.find((c) => c.name === name) : undefined;
+  if (!command) {
+    process.stderr.write(`edgeqc: unknown command '${name}'; run 'edgeqc --help' for the list\n`);
+    return 2;
+  }
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
+  return command.run(rest, {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  });
+}
+
+process.exitCode = await main(process.argv.slice(2));
