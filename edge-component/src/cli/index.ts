@@ -1,0 +1,4 @@
+import type { Command } from './command.ts';
+
+/** The edge workspace's `edgeqc` subcommands. */
+export const commands: readonly Command[] = [];
