@@ -21,3 +21,9 @@ export class ModelValidationError extends ModelComponentError {}
 
 /** Packaging the same name and version again with different bytes. */
 export class ImmutableVersionError extends ModelComponentError {}
+
+/** A recipe template that does not render, or a rendered recipe that is invalid or too large. */
+export class RecipeError extends ModelComponentError {}
+
+/** Bad command-line input (a missing flag, a file that cannot be read). */
+export class UsageError extends ModelComponentError {}

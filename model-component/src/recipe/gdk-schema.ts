@@ -1,0 +1,47 @@
+/**
+ * Validates a recipe against the Greengrass Development Kit's recipe JSON Schema the way GDK does:
+ * every key lower-cased first, and the schema's Python-only `(?i)` pattern flag turned into the
+ * JavaScript `i` flag. The schema file is third-party data (CI has it at
+ * ../shared/schemas/greengrass-recipe.schema.json from the project root); the caller passes it in.
+ */
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { MAX_RECIPE_BYTES } from './recipe-schema.ts';
+
+type RegExpEngine = ((pattern: string, flags: string) => RegExp) & { code: string };
+
+const pythonFlagRegExp: RegExpEngine = Object.assign(
+  (pattern: string, flags: string) =>
+    pattern.startsWith('(?i)') ? new RegExp(pattern.slice(4), `${flags}i`) : new RegExp(pattern, flags),
+  { code: 'pythonFlagRegExp' },
+);
+
+function lowerKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(lowerKeys);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toLowerCase(), lowerKeys(v)]));
+  }
+  return value;
+}
+
+export interface GdkVerdict {
+  readonly valid: boolean;
+  readonly errors: readonly string[];
+}
+
+/** Returns a validator over the given GDK schema object. */
+export function gdkRecipeValidator(schema: object): (recipe: unknown) => GdkVerdict {
+  const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+  const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: pythonFlagRegExp } });
+  addFormats(ajv);
+  const validate = ajv.compile(schema);
+  return (recipe) => {
+    const errors: string[] = [];
+    const size = new TextEncoder().encode(JSON.stringify(recipe, null, 2)).length;
+    if (size > MAX_RECIPE_BYTES) errors.push(`recipe is ${size} bytes, over GDK's ${MAX_RECIPE_BYTES}`);
+    if (!validate(lowerKeys(recipe))) {
+      for (const e of validate.errors ?? []) errors.push(`${e.instancePath || '/'} ${e.message ?? ''}`);
+    }
+    return { valid: errors.length === 0, errors };
+  };
+}
