@@ -38,9 +38,13 @@ describe('zip', () => {
     expect((await stat(join(out, 'data/big.bin'))).mode & 0o777).toBe(0o644);
   });
 
-  it('writes archives that Python's zipfile reads and tests', async () => {
+  it('writes archives that the Python zipfile module reads and tests', async () => {
     await writeZip(join(dir, 'a.zip'), [{ name: 'x/y.txt', data: new TextEncoder().encode('hello\n') }]);
-    const out = execFileSync('python3', ['-c', 'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(z.testzip(), z.read("x/y.txt").decode())', join(dir, 'a.zip')]);
+    const out = execFileSync('python3', [
+      '-c',
+      'import sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(z.testzip(), z.read("x/y.txt").decode())',
+      join(dir, 'a.zip'),
+    ]);
     expect(out.toString()).toBe('None hello\n\n');
   });
 
@@ -54,7 +58,9 @@ describe('zip', () => {
   });
 
   it('refuses names that would escape the target folder, writing nothing', async () => {
-    await expect(writeZip(join(dir, 'a.zip'), [{ name: '../evil', data: Buffer.alloc(1) }])).rejects.toThrow(/not a relative POSIX path/);
+    await expect(writeZip(join(dir, 'a.zip'), [{ name: '../evil', data: Buffer.alloc(1) }])).rejects.toThrow(
+      /not a relative POSIX path/,
+    );
     const py = "import sys,zipfile\nz=zipfile.ZipFile(sys.argv[1],'w')\nz.writestr('../evil.txt','x')\nz.close()";
     execFileSync('python3', ['-c', py, join(dir, 'evil.zip')]);
     await expect(unzipToDir(join(dir, 'evil.zip'), join(dir, 'out'))).rejects.toThrow(/not a relative POSIX path/);
