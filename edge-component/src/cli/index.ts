@@ -1,4 +1,5 @@
+import { packageAgentCommand } from '../packaging/package-agent-command.ts';
 import type { Command } from './command.ts';
 
 /** The edge workspace's `edgeqc` subcommands. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [packageAgentCommand];
