@@ -1,0 +1,69 @@
+/**
+ * Puts a component's artifacts into the device's packages folder the way the nucleus does: copy each
+ * from the artifact source, check its Digest (base64 SHA-256; ARTIFACT_CHECKSUM_MISMATCH otherwise),
+ * set the execute bit when asked, and unpack `Unarchive: ZIP` artifacts into
+ * artifacts-unarchived/<component>/<version>/<archive name>/. Artifacts already present with the
+ * right digest are kept (versions are immutable).
+ */
+import { createHash } from 'node:crypto';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { unzipToDir } from '@edgeqc/edge-component/packaging';
+import { LocalDeviceError } from '../errors.ts';
+import type { DeviceLayout } from './device-layout.ts';
+import type { DeviceArtifact } from './device-recipe.ts';
+
+/** Device-side port: reads an artifact by its recipe URI (the local artifact store implements it). */
+export interface ArtifactSource {
+  read(uri: string): Promise<Uint8Array>;
+}
+
+const digestOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
+
+async function readIfPresent(path: string): Promise<Uint8Array | undefined> {
+  return readFile(path).catch(() => undefined);
+}
+
+export async function fetchArtifacts(
+  source: ArtifactSource,
+  layout: DeviceLayout,
+  component: string,
+  version: string,
+  artifacts: readonly DeviceArtifact[],
+): Promise<void> {
+  const dir = layout.artifacts(component, version);
+  await mkdir(dir, { recursive: true });
+  for (const a of artifacts) {
+    const name = basename(a.Uri);
+    const target = join(dir, name);
+    const present = await readIfPresent(target);
+    let bytes = present;
+    if (!present || (a.Digest && digestOf(present) !== a.Digest)) {
+      try {
+        bytes = await source.read(a.Uri);
+      } catch (cause) {
+        throw new LocalDeviceError('ARTIFACT_DOWNLOAD', `${component} ${version}: cannot fetch artifact ${a.Uri}`, {
+          cause,
+        });
+      }
+      if (a.Digest && digestOf(bytes) !== a.Digest) {
+        throw new LocalDeviceError(
+          'ARTIFACT_CHECKSUM_MISMATCH',
+          `${component} ${version}: artifact ${name} has SHA-256 ${digestOf(bytes)}, its recipe says ${a.Digest}`,
+        );
+      }
+      await writeFile(target, bytes);
+    }
+    if (a.Permission?.Execute && a.Permission.Execute !== 'NONE') await chmod(target, 0o755);
+    if (a.Unarchive === 'ZIP') {
+      const out = join(layout.decompressed(component, version), name.replace(/\.zip$/i, ''));
+      await rm(out, { recursive: true, force: true });
+      try {
+        await unzipToDir(target, out);
+      } catch (cause) {
+        throw new LocalDeviceError('ARTIFACT_UNARCHIVE', `${component} ${version}: cannot unpack ${name}`, { cause });
+      }
+    }
+  }
+  await mkdir(layout.decompressed(component, version), { recursive: true });
+}
