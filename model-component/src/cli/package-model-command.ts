@@ -95,6 +95,11 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       .map((k) => [k, parseUnit(k, values[k])] as const)
       .filter(([, v]) => v !== undefined),
   );
+  const selfTest = (values['self-test'] ?? []).map(parseSelfTest);
+  const signer = await makeSigner(
+    values.key ?? io.env.EDGEQC_SIGNING_KEY,
+    values['kms-key'] ?? io.env.EDGEQC_KMS_KEY_ID,
+  );
   const result = await packageModel(
     { signer },
     {
@@ -105,7 +110,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       labels: values.labels?.split(',').map((l) => l.trim()),
       source: values.source,
       thresholds,
-      selfTest: (values['self-test'] ?? []).map(parseSelfTest),
+      selfTest,
       bucket: values.bucket,
     },
   );
