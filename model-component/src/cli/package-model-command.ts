@@ -86,10 +86,6 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   for (const flag of ['model', 'name', 'version', 'out'] as const) {
     if (!values[flag]) throw new UsageError('USAGE', `--${flag} is required (edgeqc package-model --help)`);
   }
-  const signer = await makeSigner(
-    values.key ?? io.env.EDGEQC_SIGNING_KEY,
-    values['kms-key'] ?? io.env.EDGEQC_KMS_KEY_ID,
-  );
   const thresholds = Object.fromEntries(
     (['confidence', 'iou', 'review', 'defect'] as const)
       .map((k) => [k, parseUnit(k, values[k])] as const)
