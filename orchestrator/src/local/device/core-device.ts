@@ -13,17 +13,22 @@
  * nucleus retries a component three times first); after that, a crashed Run process is restarted and
  * three errors in a row make it BROKEN, as on a device. Deployments to one device apply one at a time.
  */
+
+import { randomUUID } from 'node:crypto';
 import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { EffectiveDeployment, InstalledComponent } from '@aws-sdk/client-greengrassv2';
 import { LocalDeviceError } from '../errors.ts';
 import { type ArtifactSource, fetchArtifacts } from './artifact-fetch.ts';
 import { type ComponentPlan, type PlanInput, type PlannedStep, planComponents } from './component-plan.ts';
 import { type RunningScript, runScript, type ScriptSpec, spawnScript } from './component-process.ts';
+import { readPointer } from './configuration.ts';
 import { type RecipeLookup, resolveComponents, topologicalOrder } from './dependency-graph.ts';
 import { type DeviceDeployment, DeviceDeploymentSchema, type ParsedDeviceDeployment } from './device-deployment.ts';
 import { type DeviceLayout, deviceLayout } from './device-layout.ts';
 import { type ComponentRecipe, parseDeviceRecipe } from './device-recipe.ts';
+import { NucleusIpcServer } from './ipc/nucleus-ipc-server.ts';
 
 /** Device-side port: the component catalog (recipes by name and version). */
 export interface ComponentSource {
@@ -35,6 +40,11 @@ export type HealthVerdict =
   | { readonly state: 'healthy' }
   | { readonly state: 'pending'; readonly detail?: string }
   | { readonly state: 'unhealthy'; readonly reason: string };
+
+/** Device-side port: the device's connection to AWS IoT Core (the local broker in one-machine mode). */
+export interface IotCoreConnection {
+  publish(request: { topic: string; payload: Uint8Array; qos: 0 | 1; retain: boolean }): Promise<void>;
+}
 
 /** Device-side port: is a freshly started component healthy (e.g. the agent's retained status)? */
 export type HealthProbe = (input: {
@@ -93,6 +103,12 @@ export interface CoreDeviceOptions {
   readonly region?: string;
   readonly timing?: DeviceTiming;
   readonly onEvent?: (event: DeviceEvent) => void;
+  /**
+   * Where PublishToIoTCore goes. When given, the device serves Greengrass IPC on a Unix socket and gives
+   * each component process SVCUID and AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT, as the
+   * nucleus does. Default: no IPC.
+   */
+  readonly iotCore?: IotCoreConnection;
 }
 
 interface Running {
@@ -103,6 +119,8 @@ interface Running {
   process?: RunningScript;
   stopping: boolean;
   errors: number;
+  /** What the component last reported over IPC UpdateState. */
+  reported?: 'RUNNING' | 'ERRORED';
 }
 
 const BROKEN_AFTER_ERRORS = 3;
@@ -119,6 +137,7 @@ export class CoreDevice {
   readonly #recipes = new Map<string, ComponentRecipe>();
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
+  #ipc: NucleusIpcServer | undefined;
 
   constructor(options: CoreDeviceOptions) {
     this.#options = options;
@@ -181,6 +200,34 @@ export class CoreDevice {
     await this.#queue;
     await this.#stopAll([...this.#running.keys()]);
     this.#running.clear();
+    await this.#ipc?.close();
+    this.#ipc = undefined;
+  }
+
+  /** Starts the IPC server (when the device has an IoT Core connection); deploy() calls it. */
+  async #startIpc(): Promise<void> {
+    const iot = this.#options.iotCore;
+    if (!iot || this.#ipc) return;
+    const preferred = join(this.layout.root, 'ipc.socket');
+    // A Unix socket path is limited to about 107 bytes.
+    const path = preferred.length < 100 ? preferred : join(tmpdir(), `edgeqc-ipc-${randomUUID().slice(0, 8)}.socket`);
+    const ipc = new NucleusIpcServer(path, {
+      publishToIoTCore: (_component, r) =>
+        iot.publish({ topic: r.topicName, payload: r.payload, qos: r.qos, retain: r.retain }),
+      getConfiguration: (target, keyPath) => {
+        const config = this.#running.get(target)?.plan.configuration;
+        return config === undefined ? undefined : readPointer(config, keyPath.map((k) => `/${k}`).join(''));
+      },
+      updateState: (component, state) => {
+        const r = this.#running.get(component);
+        if (!r || r.stopping) return;
+        r.reported = state;
+        if (state === 'ERRORED') this.#setState(r, 'ERRORED', 'the component reported ERRORED (UpdateState)');
+      },
+    });
+    await mkdir(this.layout.root, { recursive: true });
+    await ipc.start();
+    this.#ipc = ipc;
   }
 
   #record(d: ParsedDeviceDeployment, status: EffectiveDeployment['coreDeviceExecutionStatus']): EffectiveDeployment {
@@ -264,6 +311,7 @@ export class CoreDevice {
       return structuredClone(record);
     }
     this.#setStatus(record, 'IN_PROGRESS');
+    await this.#startIpc();
     const previous = new Map([...this.#running].map(([n, r]) => [n, r.plan]));
     let plans: Map<string, ComponentPlan>;
     let order: string[];
@@ -370,9 +418,16 @@ export class CoreDevice {
       AWS_DEFAULT_REGION: this.#options.region ?? 'us-east-1',
       GG_ROOT_PATH: this.layout.root,
     };
+    const ipc: Record<string, string> = this.#ipc
+      ? {
+          SVCUID: this.#ipc.tokenFor(r.plan.name),
+          AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT: this.#ipc.socketPath,
+          AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH: this.#ipc.socketPath,
+        }
+      : {};
     return {
       script: step.script,
-      env: { ...base, ...this.#options.env, ...step.env },
+      env: { ...base, ...ipc, ...this.#options.env, ...step.env },
       cwd: this.layout.work(r.plan.name),
       logFile: this.layout.log(r.plan.name),
     };
