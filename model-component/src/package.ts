@@ -29,6 +29,7 @@ import type { Recipe } from './recipe/recipe-schema.ts';
 import { loadRecipeTemplate } from './recipe/templates.ts';
 import { encodeSignature } from './sign/signature.ts';
 import type { Signer } from './sign/signer.ts';
+import { trustedKey, verifyManifestSignature } from './sign/verify.ts';
 import { type ModelLimits, validateModel } from './validate/validate-model.ts';
 
 export interface PackageModelDeps {
@@ -82,6 +83,7 @@ export interface PackageModelResult {
 
 const MAX_SELF_TEST_BYTES = 8 * 1024 * 1024;
 const IMAGE_EXT = /\.(jpe?g|png)$/i;
+const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -122,7 +124,15 @@ async function readSelfTests(images: readonly SelfTestImage[]): Promise<SelfTest
     } catch (cause) {
       throw new ModelValidationError('SELF_TEST_IMAGE', `self-test image ${img.path} cannot be read`, { cause });
     }
-    if (bytes.length === 0 || bytes.length > MAX_SELF_TEST_BYTES) {
+    const jpeg = bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
+    const png = Buffer.from(bytes.subarray(0, 8)).equals(PNG_MAGIC);
+    if (!jpeg && !png) {
+      throw new ModelValidationError(
+        'SELF_TEST_IMAGE',
+        `self-test image ${img.path} is neither a JPEG nor a PNG (by its first bytes)`,
+      );
+    }
+    if (bytes.length > MAX_SELF_TEST_BYTES) {
       throw new ModelValidationError(
         'SELF_TEST_IMAGE',
         `self-test image ${img.path} is ${bytes.length} bytes: expected 1..${MAX_SELF_TEST_BYTES}`,
@@ -250,7 +260,10 @@ export async function packageModel(deps: PackageModelDeps, options: PackageModel
 
   // 3. Write into a temporary folder, then rename it into place.
   const manifestBytes = canonicalManifestBytes(manifest);
-  const signatureBytes = encodeSignature(await deps.signer.sign(manifestBytes));
+  const signature = await deps.signer.sign(manifestBytes);
+  // A signer that signs with another key than it reports would make bundles every device refuses.
+  verifyManifestSignature(manifestBytes, signature, [trustedKey(await deps.signer.publicKey())]);
+  const signatureBytes = encodeSignature(signature);
   const planned: ArtifactFile[] = [
     { name: MODEL_FILE, sha256: model.sha256 },
     { name: MANIFEST_FILE, sha256: sha256(manifestBytes) },

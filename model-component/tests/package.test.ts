@@ -148,3 +148,28 @@ describe('packageModel', () => {
     );
   });
 });
+
+describe('packageModel refuses bad inputs before writing', () => {
+  it('refuses a self-test image that is not a JPEG or PNG', async () => {
+    const img = join(out, 'fake.jpg');
+    await writeFile(img, 'GIF89a not really');
+    await expect(
+      packageModel(deps, {
+        modelPath: DEMO_INT8,
+        name: 'x',
+        version: '1.0.0',
+        outDir: join(out, 'o'),
+        selfTest: [{ path: img, expectedVerdict: 'ok' }],
+      }),
+    ).rejects.toThrow(/neither a JPEG nor a PNG/);
+    expect(await readdir(out)).toEqual(['fake.jpg']);
+  });
+
+  it('refuses a signer whose signature does not verify with the public key it reports', async () => {
+    const other = createPemSigner(generateDevKeyPair('ed25519').privateKeyPem);
+    const liar = { sign: signer.sign, publicKey: other.publicKey };
+    await expect(
+      packageModel({ signer: liar }, { modelPath: DEMO_INT8, name: 'x', version: '1.0.0', outDir: join(out, 'o') }),
+    ).rejects.toThrow(/not among the 1 trusted key/);
+  });
+});
