@@ -82,8 +82,12 @@ export function parseDeviceRecipe(raw: unknown, where: string): ComponentRecipe 
     throw new LocalDeviceError('RECIPE_INVALID', `${where}: not a Greengrass recipe: ${z.prettifyError(parsed.error)}`);
   }
   const r = parsed.data;
-  const manifest = r.Manifests.find((m) => !m.Platform?.os || m.Platform.os === 'linux' || m.Platform.os === '*');
-  if (!manifest) throw new LocalDeviceError('RECIPE_PLATFORM', `${where}: no manifest for linux`);
+  const arch = process.arch === 'arm64' ? 'aarch64' : 'amd64';
+  const fits = (p: Record<string, unknown> | undefined) =>
+    (!p?.os || p.os === 'linux' || p.os === '*') &&
+    (!p?.architecture || p.architecture === arch || p.architecture === '*');
+  const manifest = r.Manifests.find((m) => fits(m.Platform));
+  if (!manifest) throw new LocalDeviceError('RECIPE_PLATFORM', `${where}: no manifest for linux/${arch}`);
   return {
     name: r.ComponentName,
     version: r.ComponentVersion,
