@@ -52,6 +52,10 @@ export type HealthProbe = (input: {
   readonly component: string;
   readonly version: string;
   readonly configuration: Readonly<Record<string, unknown>>;
+  /** The component's direct dependencies as deployed with it. */
+  readonly dependencies: Readonly<
+    Record<string, { readonly version: string; readonly configuration: Readonly<Record<string, unknown>> }>
+  >;
   readonly startedAt: Date;
 }) => Promise<HealthVerdict>;
 
@@ -518,6 +522,12 @@ export class CoreDevice {
           component: r.plan.name,
           version: r.plan.version,
           configuration: r.plan.configuration,
+          dependencies: Object.fromEntries(
+            Object.keys(r.plan.recipe.dependencies).flatMap((dep) => {
+              const d = this.#running.get(dep);
+              return d ? [[dep, { version: d.plan.version, configuration: d.plan.configuration }]] : [];
+            }),
+          ),
           startedAt,
         });
         if (verdict.state === 'healthy') waiting.delete(r);
