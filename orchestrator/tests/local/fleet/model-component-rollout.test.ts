@@ -79,7 +79,7 @@ describe('a real model component (package-model output) through the local catalo
     await deploy('canary', '1.0.0');
     const uri = `s3://edgeqc-artifacts/components/${COMPONENT}/2.0.0/model.onnx`;
     const bytes = Buffer.from(await store.read(uri));
-    bytes[bytes.length - 100] ^= 0xff;
+    bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
     await writeFile(store.pathOf(uri), bytes);
     const { deploymentId } = deploy('canary', '2.0.0');
     const [status] = await fleet.settled(deploymentId);
