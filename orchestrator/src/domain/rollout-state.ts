@@ -1,0 +1,93 @@
+/**
+ * The state that travels through the ModelRollout state machine: small (ARNs, versions, ids);
+ * artifacts live in S3. Every handler returns its input plus its own fields, so the state machine
+ * can use the Lambda payload as the whole state (`payloadResponseOnly`, or OutputPath `$.Payload`).
+ * Unknown keys are kept (the state accumulates).
+ */
+import { z } from 'zod';
+
+/** State names of the machine; infra names its states with these, the local runner binds by them. */
+export const StepNames = {
+  ResolveModel: 'ResolveModel',
+  PackageModel: 'PackageModel',
+  CreateComponentVersion: 'CreateComponentVersion',
+  CheckDeployable: 'CheckDeployable',
+  DeployCanary: 'DeployCanary',
+  VerifyCanary: 'VerifyCanary',
+  DeployFleet: 'DeployFleet',
+  VerifyFleet: 'VerifyFleet',
+  Notify: 'Notify',
+  NotifyFailure: 'NotifyFailure',
+} as const;
+export type StepName = (typeof StepNames)[keyof typeof StepNames];
+
+/** JSONPaths the state machine's Choice states test (all booleans). */
+export const ChoicePaths = {
+  /** false after ResolveModel: no approved model, succeed as a no-op. */
+  modelFound: '$.found',
+  /** false after CheckDeployable: wait and check again. */
+  deployable: '$.deployable',
+  /** false after VerifyCanary: wait and verify again (the handler fails on its own deadline). */
+  canaryDone: '$.canary.done',
+  fleetDone: '$.fleet.done',
+} as const;
+
+export const ModelRefSchema = z.object({
+  arn: z.string().min(1),
+  group: z.string().min(1),
+  packageVersion: z.number().int().positive(),
+  /** The model's name (manifest `name`): component com.edgeqc.Model.<name>. */
+  name: z.string().min(1),
+  /** Semantic version of the model component. */
+  version: z.string().min(1),
+  /** s3:// URI of the .onnx file. */
+  dataUrl: z.string().min(1),
+});
+export type ModelRef = z.infer<typeof ModelRefSchema>;
+
+export const ComponentRefSchema = z.object({
+  name: z.string().min(1),
+  version: z.string().min(1),
+  /** s3:// URI of the rendered recipe (JSON). */
+  recipeUri: z.string().min(1),
+  /** SHA-256 (hex) of model.onnx: what devices must report in their status. */
+  modelSha256: z.string().regex(/^[0-9a-f]{64}$/),
+  arn: z.string().optional(),
+});
+export type ComponentRef = z.infer<typeof ComponentRefSchema>;
+
+export const StageSchema = z.object({
+  group: z.string().min(1),
+  targetArn: z.string().min(1),
+  deploymentId: z.string().min(1),
+  /** ISO time the deployment was created: the verification deadline counts from it. */
+  startedAt: z.iso.datetime(),
+  done: z.boolean(),
+  checks: z.number().int().min(0),
+  devices: z.number().int().min(0).optional(),
+  /** One line: how many devices are healthy, pending, failed (and which). */
+  summary: z.string().optional(),
+});
+export type Stage = z.infer<typeof StageSchema>;
+
+export const FailureSchema = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
+
+export const RolloutStateSchema = z.looseObject({
+  modelPackageArn: z.string().optional(),
+  modelPackageGroupName: z.string().optional(),
+  /** An EventBridge "SageMaker Model Package State Change" event, when the machine got the event itself. */
+  detail: z
+    .looseObject({ ModelPackageArn: z.string().optional(), ModelPackageGroupName: z.string().optional() })
+    .optional(),
+  found: z.boolean().optional(),
+  model: ModelRefSchema.optional(),
+  component: ComponentRefSchema.optional(),
+  deployable: z.boolean().optional(),
+  deployableChecks: z.number().int().min(0).optional(),
+  inferenceComponentVersion: z.string().optional(),
+  canary: StageSchema.optional(),
+  fleet: StageSchema.optional(),
+  failedStep: z.string().optional(),
+  failure: FailureSchema.optional(),
+});
+export type RolloutState = z.infer<typeof RolloutStateSchema>;

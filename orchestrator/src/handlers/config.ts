@@ -1,0 +1,73 @@
+/**
+ * The handlers' configuration, parsed once from the Lambda environment (names in env.ts).
+ */
+import { z } from 'zod';
+import { ErrorNames, RolloutError } from '../errors.ts';
+import { EnvNames } from './env.ts';
+
+const seconds = z.coerce.number().int().positive();
+
+export const HandlerConfigSchema = z.strictObject({
+  artifactBucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+    .optional(),
+  signingKeyId: z.string().min(1).optional(),
+  modelPackageGroup: z.string().min(1).optional(),
+  canaryGroup: z.string().min(1).default('canary'),
+  fleetGroup: z.string().min(1).default('fleet'),
+  inferenceComponentVersion: z.string().min(1).optional(),
+  topicArn: z.string().startsWith('arn:').optional(),
+  statusTopicPrefix: z.string().min(1).default('edgeqc'),
+  canaryTimeoutSeconds: seconds.default(900),
+  fleetTimeoutSeconds: seconds.default(3600),
+  fleetAbortPercent: z.coerce.number().gt(0).max(100).default(10),
+  iotDataEndpoint: z.url().optional(),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/)
+    .optional(),
+  region: z.string().min(1).optional(),
+});
+export type HandlerConfig = z.infer<typeof HandlerConfigSchema>;
+
+const KEYS: Record<keyof HandlerConfig, string> = {
+  artifactBucket: EnvNames.ArtifactBucket,
+  signingKeyId: EnvNames.SigningKeyId,
+  modelPackageGroup: EnvNames.ModelPackageGroup,
+  canaryGroup: EnvNames.CanaryGroup,
+  fleetGroup: EnvNames.FleetGroup,
+  inferenceComponentVersion: EnvNames.InferenceComponentVersion,
+  topicArn: EnvNames.TopicArn,
+  statusTopicPrefix: EnvNames.StatusTopicPrefix,
+  canaryTimeoutSeconds: EnvNames.CanaryTimeoutSeconds,
+  fleetTimeoutSeconds: EnvNames.FleetTimeoutSeconds,
+  fleetAbortPercent: EnvNames.FleetAbortPercent,
+  iotDataEndpoint: EnvNames.IotDataEndpoint,
+  accountId: EnvNames.AccountId,
+  region: 'AWS_REGION',
+};
+
+export function configFromEnv(env: Readonly<Record<string, string | undefined>>): Readonly<HandlerConfig> {
+  const raw = Object.fromEntries(
+    Object.entries(KEYS).flatMap(([k, name]) => (env[name] === undefined || env[name] === '' ? [] : [[k, env[name]]])),
+  );
+  const parsed = HandlerConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue?.path[0] as keyof HandlerConfig | undefined;
+    throw new RolloutError(
+      ErrorNames.Config,
+      'ENV_INVALID',
+      `environment ${key ? KEYS[key] : '?'}=${key ? JSON.stringify(raw[key]) : ''}: ${issue?.message}`,
+    );
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** A required setting, or a ConfigError naming its environment variable. */
+export function required<K extends keyof HandlerConfig>(config: HandlerConfig, key: K): NonNullable<HandlerConfig[K]> {
+  const v = config[key];
+  if (v === undefined) throw new RolloutError(ErrorNames.Config, 'ENV_MISSING', `environment ${KEYS[key]} is not set`);
+  return v as NonNullable<HandlerConfig[K]>;
+}

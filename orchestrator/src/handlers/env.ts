@@ -1,0 +1,30 @@
+/**
+ * Environment variables the Lambda entries read (infra sets them). Names are constants shared with
+ * infra. Only the entry files read process.env; the logic gets a parsed config.
+ */
+export const EnvNames = {
+  /** Component artifact bucket (also where PackageModel writes recipes). */
+  ArtifactBucket: 'EDGEQC_ARTIFACT_BUCKET',
+  /** KMS key id/ARN/alias of the ECC_NIST_P256 signing key. */
+  SigningKeyId: 'EDGEQC_SIGNING_KEY_ID',
+  /** SageMaker model package group (manual starts resolve the newest Approved package in it). */
+  ModelPackageGroup: 'EDGEQC_MODEL_PACKAGE_GROUP',
+  CanaryGroup: 'EDGEQC_CANARY_GROUP',
+  FleetGroup: 'EDGEQC_FLEET_GROUP',
+  /** Version of com.edgeqc.Inference to deploy; default: the version the group already runs. */
+  InferenceComponentVersion: 'EDGEQC_INFERENCE_COMPONENT_VERSION',
+  /** SNS topic for rollout results. */
+  TopicArn: 'EDGEQC_TOPIC_ARN',
+  /** Device status topic prefix; `<prefix>/<thing>/status`. Default `edgeqc`. */
+  StatusTopicPrefix: 'EDGEQC_STATUS_TOPIC_PREFIX',
+  /** Seconds a canary/fleet may take to report the new model. Defaults 900 / 3600. */
+  CanaryTimeoutSeconds: 'EDGEQC_CANARY_TIMEOUT_SECONDS',
+  FleetTimeoutSeconds: 'EDGEQC_FLEET_TIMEOUT_SECONDS',
+  /** Fleet abort threshold (percentage of failed devices). Default 10. */
+  FleetAbortPercent: 'EDGEQC_FLEET_ABORT_PERCENT',
+  /** Account id of the deployment (component version ARNs). */
+  AccountId: 'EDGEQC_ACCOUNT_ID',
+  /** IoT data-plane endpoint (https://...-ats.iot.<region>.amazonaws.com); default: DescribeEndpoint. */
+  IotDataEndpoint: 'EDGEQC_IOT_DATA_ENDPOINT',
+} as const;
+export type EnvName = (typeof EnvNames)[keyof typeof EnvNames];

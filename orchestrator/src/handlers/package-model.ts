@@ -1,0 +1,111 @@
+/**
+ * PackageModel: fetch the model from S3, validate it, write the manifest, sign it (KMS), upload the
+ * immutable artifacts under components/<component>/<version>/ and the rendered recipe. The heavy
+ * lifting is model-component's packageModel; this step moves bytes between S3 and a scratch folder.
+ */
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageModel } from '@edgeqc/model-component/package';
+import type { z } from 'zod';
+import { labelsOf } from '../domain/model-identity.ts';
+import { ModelRefSchema, type RolloutState, RolloutStateSchema, StepNames } from '../domain/rollout-state.ts';
+import { ErrorNames, RolloutError } from '../errors.ts';
+import type { ArtifactStore, ModelRegistry, Signer } from '../ports.ts';
+import { awsArtifactStore, awsConfig, awsModelRegistry, awsSigner } from './aws-wiring.ts';
+import { required } from './config.ts';
+import { defineStep, lambdaEntry } from './step.ts';
+
+export interface PackageModelDeps {
+  readonly registry: ModelRegistry;
+  readonly store: ArtifactStore;
+  readonly signer: Signer;
+  readonly bucket: string;
+  /** Scratch space. Default: the OS temp folder (Lambda: /tmp). */
+  readonly scratchDir?: string;
+  readonly now?: () => Date;
+}
+
+const InputSchema = RolloutStateSchema.extend({ model: ModelRefSchema });
+
+export function recipeUriOf(bucket: string, component: string, version: string): string {
+  return `s3://${bucket}/recipes/${component}-${version}.json`;
+}
+
+/** labels.txt beside the model in S3. */
+function labelsUri(dataUrl: string): string {
+  return `${dataUrl.slice(0, dataUrl.lastIndexOf('/'))}/labels.txt`;
+}
+
+export function createPackageModelHandler(deps: PackageModelDeps) {
+  return defineStep(
+    StepNames.PackageModel,
+    InputSchema,
+    async (input: z.infer<typeof InputSchema>, log): Promise<RolloutState> => {
+      const { model } = input;
+      const pkg = await deps.registry.describe(model.arn);
+      const scratch = await mkdtemp(join(deps.scratchDir ?? tmpdir(), 'edgeqc-package-'));
+      try {
+        const modelPath = join(scratch, 'model.onnx');
+        await writeFile(modelPath, await deps.store.get(model.dataUrl));
+        let labels = labelsOf(pkg);
+        if (!labels) {
+          const uri = labelsUri(model.dataUrl);
+          if (!(await deps.store.head(uri))) {
+            throw new RolloutError(
+              ErrorNames.ModelInvalid,
+              'LABELS_MISSING',
+              `model package ${model.arn} has no 'labels' metadata and there is no ${uri}`,
+            );
+          }
+          labels = new TextDecoder()
+            .decode(await deps.store.get(uri))
+            .split(/\r?\n/)
+            .map((l) => l.trim())
+            .filter(Boolean);
+        }
+        const out = await packageModel(
+          { signer: deps.signer, now: deps.now },
+          {
+            modelPath,
+            name: model.name,
+            version: model.version,
+            labels,
+            source: model.arn,
+            outDir: join(scratch, 'out'),
+            bucket: deps.bucket,
+          },
+        );
+        let reused = 0;
+        for (const f of out.files) {
+          const stored = await deps.store.put(f.uri, await readFile(f.path));
+          if (stored.reused) reused++;
+        }
+        const recipeUri = recipeUriOf(deps.bucket, out.component, model.version);
+        await deps.store.put(recipeUri, await readFile(out.recipePath), { contentType: 'application/json' });
+        log.info({ component: out.component, version: model.version, files: out.files.length, reused }, 'packaged');
+        return {
+          ...input,
+          component: {
+            name: out.component,
+            version: model.version,
+            recipeUri,
+            modelSha256: out.manifest.model.sha256,
+          },
+        };
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+    },
+  );
+}
+
+export const handler = lambdaEntry(() => {
+  const config = awsConfig();
+  return createPackageModelHandler({
+    registry: awsModelRegistry(),
+    store: awsArtifactStore(),
+    signer: awsSigner(config),
+    bucket: required(config, 'artifactBucket'),
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Shared logic of VerifyCanary and VerifyFleet: per device, the effective deployment, the installed
+ * component versions and the retained status (new model sha256, passing self-test); the stage is done,
+ * still rolling out (`done: false`, the state machine waits and verifies again), or failed with a named
+ * error listing the devices and why.
+ */
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { INFERENCE_COMPONENT } from '../domain/deployment-plan.ts';
+import { assessDevice, type DeviceAssessment } from '../domain/device-assessment.ts';
+import { ComponentRefSchema, type RolloutState, RolloutStateSchema, StageSchema } from '../domain/rollout-state.ts';
+import { assessStage } from '../domain/stage-assessment.ts';
+import { ErrorNames, RolloutError } from '../errors.ts';
+import type { Clock, DeploymentService, FleetHealth } from '../ports.ts';
+
+export interface VerifyStageDeps {
+  readonly deployments: DeploymentService;
+  readonly health: FleetHealth;
+  /** How long devices may take to report the new model, from the deployment's creation. */
+  readonly timeoutSeconds: number;
+  /** Fleet: failed-device percentage that fails the stage. Default 10. */
+  readonly abortPercent?: number;
+  /** Devices checked at once (bounded to stay under API rate limits). Default 8. */
+  readonly concurrency?: number;
+  readonly now?: Clock;
+}
+
+export const VerifyInputSchema = RolloutStateSchema.extend({ component: ComponentRefSchema });
+export type VerifyInput = z.infer<typeof VerifyInputSchema>;
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export async function verifyStage(
+  stageName: 'canary' | 'fleet',
+  deps: VerifyStageDeps,
+  input: VerifyInput,
+  log: Logger,
+): Promise<RolloutState> {
+  const parsed = StageSchema.safeParse(input[stageName]);
+  if (!parsed.success) {
+    throw new RolloutError(
+      ErrorNames.InvalidInput,
+      'NO_STAGE',
+      `input has no ${stageName} deployment (run Deploy${stageName === 'canary' ? 'Canary' : 'Fleet'} first)`,
+    );
+  }
+  const stage = parsed.data;
+  const expectedComponents: Record<string, string> = { [input.component.name]: input.component.version };
+  if (input.inferenceComponentVersion) expectedComponents[INFERENCE_COMPONENT] = input.inferenceComponentVersion;
+  const expected = {
+    deploymentId: stage.deploymentId,
+    components: expectedComponents,
+    modelSha256: input.component.modelSha256,
+  };
+
+  const things = await deps.deployments.groupMembers(stage.group);
+  const assessments: DeviceAssessment[] = await mapLimit(things, deps.concurrency ?? 8, async (thingName) => {
+    const [effectiveDeployments, installedComponents, status] = await Promise.all([
+      deps.deployments.listEffectiveDeployments(thingName),
+      deps.deployments.listInstalledComponents(thingName),
+      deps.health.retainedStatus(thingName),
+    ]);
+    return assessDevice({ thingName, effectiveDeployments, installedComponents, status }, expected);
+  });
+  const deployment = stageName === 'fleet' ? await deps.deployments.getDeployment(stage.deploymentId) : undefined;
+  const now = deps.now?.() ?? new Date();
+  const decision = assessStage(assessments, {
+    stage: stageName,
+    now,
+    deadline: new Date(Date.parse(stage.startedAt) + deps.timeoutSeconds * 1000),
+    abortPercent: deps.abortPercent,
+    deploymentStatus: deployment?.status,
+  });
+  log.info(
+    {
+      stage: stageName,
+      outcome: decision.outcome,
+      healthy: decision.healthy,
+      pending: decision.pending,
+      failed: decision.failed,
+    },
+    'stage verified',
+  );
+  if (decision.outcome === 'failed') {
+    throw new RolloutError(
+      decision.errorName ?? ErrorNames.CanaryUnhealthy,
+      decision.outcome.toUpperCase(),
+      decision.summary,
+    );
+  }
+  return {
+    ...input,
+    [stageName]: {
+      ...stage,
+      done: decision.outcome === 'done',
+      checks: stage.checks + 1,
+      devices: things.length,
+      summary: decision.summary,
+    },
+  };
+}
