@@ -6,11 +6,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { ErrorNames, RolloutError } from '../../errors.ts';
+import type { ArtifactStore, StoredObject } from '../../ports.ts';
 import { LocalAdapterError } from '../errors.ts';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-export class LocalArtifactStore {
+export class LocalArtifactStore implements ArtifactStore {
   readonly root: string;
 
   constructor(root: string) {
@@ -28,14 +30,16 @@ export class LocalArtifactStore {
     return path;
   }
 
-  /** Stores bytes under a URI; returns their SHA-256 (hex). */
-  async put(uri: string, bytes: Uint8Array): Promise<{ sha256: string; reused: boolean }> {
+  /** Stores bytes under a URI, immutably. */
+  async put(uri: string, bytes: Uint8Array): Promise<StoredObject & { reused: boolean; sha256: string }> {
     const path = this.pathOf(uri);
     const existing = await readFile(path).catch(() => undefined);
     const hash = sha256(bytes);
+    const stored = { uri, sizeBytes: bytes.length, sha256: hash };
     if (existing) {
-      if (sha256(existing) === hash) return { sha256: hash, reused: true };
-      throw new LocalAdapterError(
+      if (sha256(existing) === hash) return { ...stored, reused: true };
+      throw new RolloutError(
+        ErrorNames.VersionConflict,
         'ARTIFACT_IMMUTABLE',
         `${uri} already holds different bytes (sha256 ${sha256(existing)}, now ${hash}): artifacts are immutable, publish a new version`,
       );
@@ -48,14 +52,14 @@ export class LocalArtifactStore {
     } finally {
       await rm(tmp, { force: true });
     }
-    return { sha256: hash, reused: false };
+    return { ...stored, reused: false };
   }
 
-  async putFile(uri: string, file: string): Promise<{ sha256: string; reused: boolean }> {
+  async putFile(uri: string, file: string): Promise<StoredObject & { reused: boolean }> {
     return this.put(uri, await readFile(file));
   }
 
-  async read(uri: string): Promise<Uint8Array> {
+  async get(uri: string): Promise<Uint8Array> {
     const path = this.pathOf(uri);
     try {
       return await readFile(path);
@@ -64,10 +68,8 @@ export class LocalArtifactStore {
     }
   }
 
-  async exists(uri: string): Promise<boolean> {
-    return readFile(this.pathOf(uri)).then(
-      () => true,
-      () => false,
-    );
+  async head(uri: string): Promise<StoredObject | undefined> {
+    const bytes = await readFile(this.pathOf(uri)).catch(() => undefined);
+    return bytes && { uri, sizeBytes: bytes.length, sha256: sha256(bytes) };
   }
 }

@@ -7,22 +7,12 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ErrorNames, RolloutError } from '../../errors.ts';
+import type { ComponentCatalog, ComponentVersion } from '../../ports.ts';
 import { LocalAdapterError } from '../errors.ts';
 import type { LocalArtifactStore } from './local-artifact-store.ts';
 
-export type ComponentState = 'REQUESTED' | 'INITIATED' | 'DEPLOYABLE' | 'FAILED' | 'DEPRECATED';
-
-export interface LocalComponentVersion {
-  readonly arn: string;
-  readonly componentName: string;
-  readonly componentVersion: string;
-  readonly creationTimestamp: Date;
-  readonly status: {
-    readonly componentState: ComponentState;
-    readonly message: string;
-    readonly errors: Record<string, string>;
-  };
-}
+export type LocalComponentVersion = ComponentVersion & { readonly reused: boolean };
 
 interface RecipeLike {
   ComponentName?: unknown;
@@ -36,7 +26,7 @@ export function componentVersionArn(region: string, name: string, version: strin
   return `arn:aws:greengrass:${region}:${LOCAL_ACCOUNT}:components:${name}:versions:${version}`;
 }
 
-export class LocalComponentCatalog {
+export class LocalComponentCatalog implements ComponentCatalog {
   readonly root: string;
   readonly region: string;
   readonly #store: LocalArtifactStore;
@@ -68,7 +58,7 @@ export class LocalComponentCatalog {
     for (const m of recipe.Manifests ?? []) {
       for (const a of m.Artifacts ?? []) {
         const uri = String(a.Uri);
-        const bytes = await this.#store.read(uri).catch(() => undefined);
+        const bytes = await this.#store.get(uri).catch(() => undefined);
         if (!bytes) {
           errors[uri] = 'artifact not found in the artifact store';
           continue;
@@ -83,8 +73,9 @@ export class LocalComponentCatalog {
     const file = this.#file(name, version);
     const existing = await readFile(file).catch(() => undefined);
     if (existing && Buffer.compare(existing, Buffer.from(stored)) !== 0) {
-      throw new LocalAdapterError(
-        'CONFLICT',
+      throw new RolloutError(
+        ErrorNames.VersionConflict,
+        'COMPONENT_VERSION_EXISTS',
         `component ${name} ${version} already exists with a different recipe: component versions are immutable`,
       );
     }
@@ -97,17 +88,15 @@ export class LocalComponentCatalog {
       arn: componentVersionArn(this.region, name, version),
       componentName: name,
       componentVersion: version,
-      creationTimestamp: new Date(),
-      status: {
-        componentState: failed ? 'FAILED' : 'DEPLOYABLE',
-        message: failed ? `artifacts unavailable: ${Object.keys(errors).join(', ')}` : 'deployable',
-        errors,
-      },
+      state: failed ? 'FAILED' : 'DEPLOYABLE',
+      message: failed ? `artifacts unavailable: ${Object.keys(errors).join(', ')}` : 'deployable',
+      errors,
+      reused: existing !== undefined,
     };
   }
 
   /** DescribeComponent: undefined when the version does not exist. */
-  async describeComponent(arn: string): Promise<LocalComponentVersion | undefined> {
+  async describeComponent(arn: string): Promise<ComponentVersion | undefined> {
     const m = /:components:([^:]+):versions:(.+)$/.exec(arn);
     if (!m) throw new LocalAdapterError('COMPONENT_ARN', `'${arn}' is not a component version ARN`);
     const file = this.#file(m[1]!, m[2]!);
@@ -120,8 +109,7 @@ export class LocalComponentCatalog {
       arn,
       componentName: m[1]!,
       componentVersion: m[2]!,
-      creationTimestamp: new Date(),
-      status: { componentState: 'DEPLOYABLE', message: 'deployable', errors: {} },
+      state: 'DEPLOYABLE',
     };
   }
 

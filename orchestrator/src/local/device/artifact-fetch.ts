@@ -15,7 +15,7 @@ import type { DeviceArtifact } from './device-recipe.ts';
 
 /** Device-side port: reads an artifact by its recipe URI (the local artifact store implements it). */
 export interface ArtifactSource {
-  read(uri: string): Promise<Uint8Array>;
+  get(uri: string): Promise<Uint8Array>;
 }
 
 const digestOf = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('base64');
@@ -40,7 +40,7 @@ export async function fetchArtifacts(
     let bytes = present;
     if (!present || (a.Digest && digestOf(present) !== a.Digest)) {
       try {
-        bytes = await source.read(a.Uri);
+        bytes = await source.get(a.Uri);
       } catch (cause) {
         throw new LocalDeviceError('ARTIFACT_DOWNLOAD', `${component} ${version}: cannot fetch artifact ${a.Uri}`, {
           cause,

@@ -12,6 +12,9 @@ export interface CfnTemplate {
   >;
 }
 
+/** The account ID the one-machine mode uses in every ARN. */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
 export interface LocalAccount {
   readonly region: string;
   readonly accountId: string;

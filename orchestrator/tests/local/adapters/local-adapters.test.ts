@@ -24,7 +24,7 @@ describe('local adapters', () => {
     expect((await store.put(uri, enc('a'))).reused).toBe(false);
     expect((await store.put(uri, enc('a'))).reused).toBe(true);
     await expect(store.put(uri, enc('b'))).rejects.toMatchObject({ code: 'ARTIFACT_IMMUTABLE' });
-    expect(new TextDecoder().decode(await store.read(uri))).toBe('a');
+    expect(new TextDecoder().decode(await store.get(uri))).toBe('a');
     expect(() => store.pathOf('s3://edgeqc-artifacts/../x')).toThrow(/outside the store/);
   });
 
@@ -32,15 +32,19 @@ describe('local adapters', () => {
     const registry = new LocalModelRegistry(root);
     const approved: number[] = [];
     registry.onApproved((m) => approved.push(m.version));
-    await registry.register({ group: 'tags', modelDataUrl: 's3://m/1', approvalStatus: 'Approved' });
+    await registry.approve((await registry.register({ group: 'tags', modelDataUrl: 's3://m/1' })).arn);
     const second = await registry.register({ group: 'tags', modelDataUrl: 's3://m/2' });
-    await registry.register({ group: 'tags', modelDataUrl: 's3://m/3', approvalStatus: 'Rejected' });
+    const third = await registry.register({ group: 'tags', modelDataUrl: 's3://m/3' });
+    await registry.setApprovalStatus(third.arn, 'Rejected');
+    expect(second.approvalStatus).toBe('PendingManualApproval');
     expect((await registry.list('tags')).map((m) => m.version)).toEqual([3, 2, 1]);
-    expect((await registry.list('tags', 'Approved')).map((m) => m.version)).toEqual([1]);
-    await registry.setApprovalStatus(second.arn, 'Approved');
-    expect((await registry.list('tags', 'Approved')).map((m) => m.version)).toEqual([2, 1]);
+    expect((await registry.list('tags', { approvalStatus: 'Approved' })).map((m) => m.version)).toEqual([1]);
+    await registry.approve(second.arn);
+    expect((await registry.list('tags', { approvalStatus: 'Approved' })).map((m) => m.version)).toEqual([2, 1]);
+    expect((await registry.list('tags', { maxResults: 1 })).map((m) => m.version)).toEqual([3]);
     expect(approved).toEqual([1, 2]);
     expect(await registry.list('empty')).toEqual([]);
+    await expect(registry.describe(registry.arnOf('tags', 9))).rejects.toMatchObject({ name: 'ModelNotFoundError' });
   });
 
   it('catalog: fills missing digests from the store, fails a version whose artifact is missing, keeps versions immutable', async () => {
@@ -58,14 +62,14 @@ describe('local adapters', () => {
         }),
       );
     const made = await catalog.createComponentVersion(recipe('1.0.0', uri));
-    expect(made.status.componentState).toBe('DEPLOYABLE');
+    expect(made.state).toBe('DEPLOYABLE');
     const stored = (await catalog.recipe('com.x', '1.0.0')) as {
       Manifests: Array<{ Artifacts: Array<{ Digest: string }> }>;
     };
     expect(stored.Manifests[0]!.Artifacts[0]!.Digest).toBe(createHash('sha256').update('hello').digest('base64'));
-    expect((await catalog.createComponentVersion(recipe('1.0.0', uri))).status.componentState).toBe('DEPLOYABLE');
+    expect((await catalog.createComponentVersion(recipe('1.0.0', uri))).state).toBe('DEPLOYABLE');
     const missing = await catalog.createComponentVersion(recipe('2.0.0', uri.replace('a.txt', 'b.txt')));
-    expect(missing.status.componentState).toBe('FAILED');
+    expect(missing.state).toBe('FAILED');
     expect(await catalog.versions('com.x')).toEqual(['1.0.0']);
     expect(await catalog.describeComponent(made.arn)).toMatchObject({ componentVersion: '1.0.0' });
   });

@@ -115,7 +115,7 @@ describe('CoreDevice (simulated Greengrass core device)', () => {
         versions: async (n) => [...recipes.keys()].filter((k) => k.startsWith(`${n}@`)).map((k) => k.split('@')[1]!),
       },
       artifacts: {
-        read: async (u) => {
+        get: async (u) => {
           const b = store.get(u);
           if (!b) throw new Error(`no artifact ${u}`);
           return b;

@@ -58,7 +58,7 @@ describe('simulated nucleus IPC (the SDK client against the device)', () => {
         recipe: async (_n, v) => recipe(v, v === '1.0.0' ? 'RUNNING' : 'ERRORED'),
         versions: async () => ['1.0.0', '2.0.0'],
       },
-      artifacts: { read: async () => COMPONENT },
+      artifacts: { get: async () => COMPONENT },
       iotCore: {
         publish: async (r) => {
           published.push({

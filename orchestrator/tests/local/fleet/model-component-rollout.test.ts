@@ -30,7 +30,7 @@ describe('a real model component (package-model output) through the local catalo
       await packageModel({ signer }, { modelPath: MODEL, name: 'tag-scratch', version, outDir: join(root, 'out') });
     }
     const made = await publishPackagingOutput(store, catalog, join(root, 'out'));
-    expect(made.map((c) => [c.componentVersion, c.status.componentState])).toEqual([
+    expect(made.map((c) => [c.componentVersion, c.state])).toEqual([
       ['1.0.0', 'DEPLOYABLE'],
       ['2.0.0', 'DEPLOYABLE'],
     ]);
@@ -78,7 +78,7 @@ describe('a real model component (package-model output) through the local catalo
   it('a tampered artifact in the store fails the download digest check; the device keeps its version', async () => {
     await deploy('canary', '1.0.0');
     const uri = `s3://edgeqc-artifacts/components/${COMPONENT}/2.0.0/model.onnx`;
-    const bytes = Buffer.from(await store.read(uri));
+    const bytes = Buffer.from(await store.get(uri));
     bytes[bytes.length - 100] = (bytes[bytes.length - 100] ?? 0) ^ 0xff;
     await writeFile(store.pathOf(uri), bytes);
     const { deploymentId } = deploy('canary', '2.0.0');
