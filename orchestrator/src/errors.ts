@@ -72,3 +72,13 @@ export const rolloutError =
   (name: ErrorName) =>
   (code: string, message: string, options?: { cause?: unknown; step?: string }): RolloutError =>
     new RolloutError(name, code, message, options);
+
+/** Bad command-line input: names the flag or argument and what is expected. */
+export class UsageError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'UsageError';
+    this.code = code;
+  }
+}

@@ -1,4 +1,6 @@
 import type { Command } from '@edgeqc/model-component/cli';
+import { publishModelCommand } from './publish-model-command.ts';
+import { rolloutCommand } from './rollout-command.ts';
 
 /** The orchestrator's `edgeqc` subcommands. */
-export const commands: readonly Command[] = [];
+export const commands: readonly Command[] = [publishModelCommand, rolloutCommand];

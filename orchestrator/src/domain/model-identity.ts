@@ -4,6 +4,7 @@
  *   modelName     the model's name (component com.edgeqc.Model.<name>); default: the group name
  *   modelVersion  semantic version of the component; default: 1.0.<ModelPackageVersion>
  *   labels        class labels in output order, comma-separated; default: labels.txt beside the model
+ *   selfTest      self-test images beside the model and their expected verdicts: `a.jpg=defect,b.jpg=ok`
  */
 import { ModelNameSchema, SemverSchema } from '@edgeqc/model-component/manifest';
 import { ErrorNames, RolloutError } from '../errors.ts';
@@ -15,6 +16,7 @@ export const MetadataKeys = {
   modelVersion: 'modelVersion',
   labels: 'labels',
   sha256: 'sha256',
+  selfTest: 'selfTest',
   source: 'source',
 } as const;
 
@@ -69,4 +71,32 @@ export function labelsOf(pkg: Pick<ModelPackage, 'metadata'>): string[] | undefi
     .split(',')
     .map((l) => l.trim())
     .filter((l) => l.length > 0);
+}
+
+export interface SelfTestRef {
+  /** File name beside the model in S3. */
+  readonly file: string;
+  readonly expectedVerdict: 'ok' | 'defect' | 'unclear';
+}
+
+/** The self-test images named in metadata (`a.jpg=defect,b.jpg=ok`). */
+export function selfTestsOf(pkg: Pick<ModelPackage, 'arn' | 'metadata'>): SelfTestRef[] {
+  const raw = pkg.metadata[MetadataKeys.selfTest];
+  if (!raw) return [];
+  return raw.split(',').map((entry) => {
+    const m = /^\s*([A-Za-z0-9._-]+\.(?:jpe?g|png))=(ok|defect|unclear)\s*$/i.exec(entry);
+    if (!m) {
+      throw new RolloutError(
+        ErrorNames.ModelInvalid,
+        'SELF_TEST_METADATA',
+        `model package ${pkg.arn}: ${MetadataKeys.selfTest} entry '${entry}': expected <image file>=<ok|defect|unclear>`,
+      );
+    }
+    return { file: m[1]!, expectedVerdict: m[2]!.toLowerCase() as SelfTestRef['expectedVerdict'] };
+  });
+}
+
+/** The S3 URI of a file beside the model (same prefix). */
+export function besideModel(dataUrl: string, file: string): string {
+  return `${dataUrl.slice(0, dataUrl.lastIndexOf('/'))}/${file}`;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageModel } from '@edgeqc/model-component/package';
 import type { z } from 'zod';
-import { labelsOf } from '../domain/model-identity.ts';
+import { besideModel, labelsOf, selfTestsOf } from '../domain/model-identity.ts';
 import { ModelRefSchema, type RolloutState, RolloutStateSchema, StepNames } from '../domain/rollout-state.ts';
 import { ErrorNames, RolloutError } from '../errors.ts';
 import type { ArtifactStore, ModelRegistry, Signer } from '../ports.ts';
@@ -32,11 +32,6 @@ export function recipeUriOf(bucket: string, component: string, version: string):
   return `s3://${bucket}/recipes/${component}-${version}.json`;
 }
 
-/** labels.txt beside the model in S3. */
-function labelsUri(dataUrl: string): string {
-  return `${dataUrl.slice(0, dataUrl.lastIndexOf('/'))}/labels.txt`;
-}
-
 export function createPackageModelHandler(deps: PackageModelDeps) {
   return defineStep(
     StepNames.PackageModel,
@@ -50,7 +45,7 @@ export function createPackageModelHandler(deps: PackageModelDeps) {
         await writeFile(modelPath, await deps.store.get(model.dataUrl));
         let labels = labelsOf(pkg);
         if (!labels) {
-          const uri = labelsUri(model.dataUrl);
+          const uri = besideModel(model.dataUrl, 'labels.txt');
           if (!(await deps.store.head(uri))) {
             throw new RolloutError(
               ErrorNames.ModelInvalid,
@@ -63,6 +58,12 @@ export function createPackageModelHandler(deps: PackageModelDeps) {
             .split(/\r?\n/)
             .map((l) => l.trim())
             .filter(Boolean);
+        }
+        const selfTest = [];
+        for (const t of selfTestsOf(pkg)) {
+          const path = join(scratch, t.file);
+          await writeFile(path, await deps.store.get(besideModel(model.dataUrl, t.file)));
+          selfTest.push({ path, expectedVerdict: t.expectedVerdict });
         }
         const out = await packageModel(
           { signer: deps.signer, now: deps.now },
