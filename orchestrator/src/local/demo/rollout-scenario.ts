@@ -38,8 +38,8 @@ export interface RolloutScenarioOptions {
   readonly cameraDirOf: (thingName: string) => string;
   /** Source images the cameras cycle through. */
   readonly images: readonly string[];
-  /** Images each camera drops over the whole story. */
-  readonly shotsPerDevice: number;
+  /** At most this many images per camera over the whole story (the cameras run until the story ends). */
+  readonly maxShotsPerDevice: number;
   readonly shotIntervalMs: number;
   /** How long to wait for devices to show a result (status, inspections). */
   readonly settleTimeoutMs: number;
@@ -76,11 +76,13 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
   const things = world.fleet.devices.map((d) => d.thingName);
   const steps: ScenarioStep[] = [];
 
-  say(`cameras: ${things.length} devices, ${o.shotsPerDevice} images each, one every ${o.shotIntervalMs} ms`);
+  say(
+    `cameras: ${things.length} devices, one image every ${o.shotIntervalMs} ms each (at most ${o.maxShotsPerDevice})`,
+  );
   const stopFeeds = new AbortController();
   const shotsFed: Record<string, number> = Object.fromEntries(things.map((t) => [t, 0]));
   const feeds = things.map((thing) =>
-    feedCamera(o.cameraDirOf(thing), cameraShots(o.images, o.shotsPerDevice, thing), {
+    feedCamera(o.cameraDirOf(thing), cameraShots(o.images, o.maxShotsPerDevice, thing), {
       intervalMs: o.shotIntervalMs,
       signal: stopFeeds.signal,
       onShot: () => {
@@ -111,7 +113,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
     say(`registry: ${arn} approved${r.tamper ? ' (its model file will be tampered with in the artifact store)' : ''}`);
     const run = await o.pipeline.run(arn, `rollout-${r.version.replaceAll('.', '-')}`);
     const e = run.execution;
-    say(`state machine: ${e.status} via ${e.path.join(' -> ')}`);
+    say(`state machine: ${e.status} via ${compactPath(e.path)}`);
     if (e.error) say(`  error ${e.error}: ${String(e.cause).slice(0, 300)}`);
     for (const n of run.notifications) say(`notification: ${n.slice(0, 400)}`);
     const step: ScenarioStep = {
@@ -185,4 +187,23 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
     };
   });
   return { steps, devices, shotsPerDevice: shotsFed, durationMs: Date.now() - started };
+}
+
+/** "A -> B -> B -> B -> C" as "A -> B x3 -> C"; Wait/Choice loops read as one step repeated. */
+export function compactPath(path: readonly string[]): string {
+  const out: string[] = [];
+  let i = 0;
+  while (i < path.length) {
+    // A repeating cycle of 1-3 states (e.g. VerifyCanary -> CanaryDone -> WaitCanary).
+    let best = { len: 1, reps: 1 };
+    for (let len = 1; len <= 3; len++) {
+      let reps = 1;
+      while (path.slice(i, i + len).every((s, k) => path[i + reps * len + k] === s)) reps++;
+      if (reps > 1 && reps * len > best.reps * best.len) best = { len, reps };
+    }
+    const unit = path.slice(i, i + best.len).join(' -> ');
+    out.push(best.reps > 1 ? `(${unit}) x${best.reps}` : unit);
+    i += best.len * best.reps;
+  }
+  return out.join(' -> ');
 }

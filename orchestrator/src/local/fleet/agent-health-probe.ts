@@ -16,7 +16,7 @@ export function agentHealthProbe(statusOf: (thingName: string) => Status | undef
     const model = Object.entries(dependencies).find(([name]) => name.startsWith('com.edgeqc.Model.'));
     const expected = model?.[1].configuration.modelSha256;
     const status = statusOf(thingName);
-    if (!status || Date.parse(status.at) < startedAt.getTime() - 1_000) {
+    if (!status || Date.parse(status.at) < startedAt.getTime()) {
       return { state: 'pending', detail: 'no status from the new agent yet' };
     }
     if (status.selfTest && status.selfTest.modelSha256 === expected && !status.selfTest.passed) {
@@ -31,10 +31,13 @@ export function agentHealthProbe(statusOf: (thingName: string) => Status | undef
         reason: `agent is ${status.state}: ${status.reason ?? status.lastError ?? 'no reason given'}`,
       };
     }
-    if (typeof expected === 'string' && status.model?.sha256 !== expected) {
+    if (
+      (typeof expected === 'string' && status.model?.sha256 !== expected) ||
+      status.model?.version !== model?.[1].version
+    ) {
       return {
         state: 'pending',
-        detail: `agent serves model ${status.model?.version ?? 'none'} (${status.model?.sha256.slice(0, 12) ?? '-'}), expected ${expected.slice(0, 12)}`,
+        detail: `agent serves model ${status.model?.version ?? 'none'} (${status.model?.sha256.slice(0, 12) ?? '-'}), expected ${model?.[1].version ?? '?'} (${String(expected).slice(0, 12)})`,
       };
     }
     return { state: 'healthy' };
