@@ -3,10 +3,17 @@
  * immutable artifacts under components/<component>/<version>/ and the rendered recipe. The heavy
  * lifting is model-component's packageModel; this step moves bytes between S3 and a scratch folder.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  MANIFEST_FILE,
+  modelComponentName,
+  parseManifestBytes,
+  SIGNATURE_FILE,
+} from '@edgeqc/model-component/manifest';
 import { packageModel } from '@edgeqc/model-component/package';
+import { s3ArtifactUri } from '@edgeqc/model-component/recipe';
 import type { z } from 'zod';
 import { besideModel, labelsOf, selfTestsOf } from '../domain/model-identity.ts';
 import { ModelRefSchema, type RolloutState, RolloutStateSchema, StepNames } from '../domain/rollout-state.ts';
@@ -30,6 +37,26 @@ const InputSchema = RolloutStateSchema.extend({ model: ModelRefSchema });
 
 export function recipeUriOf(bucket: string, component: string, version: string): string {
   return `s3://${bucket}/recipes/${component}-${version}.json`;
+}
+
+/**
+ * A version that is already in S3 is brought back into the scratch folder first, so that packageModel
+ * finds it: the same model again is then reused byte for byte (a new manifest would differ in its
+ * creation time and signature), a different model under the same version is an ImmutableVersionError.
+ */
+async function seedExistingBundle(store: ArtifactStore, bucket: string, name: string, version: string, outDir: string) {
+  const component = modelComponentName(name);
+  const uri = (file: string) => s3ArtifactUri(bucket, component, version, file);
+  if (!(await store.head(uri(MANIFEST_FILE)))) return false;
+  const manifestBytes = await store.get(uri(MANIFEST_FILE));
+  const manifest = parseManifestBytes(manifestBytes);
+  const dir = join(outDir, 'artifacts', component, version);
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, MANIFEST_FILE), manifestBytes);
+  for (const file of [manifest.model.file, SIGNATURE_FILE, ...manifest.selfTest.map((t) => t.file)]) {
+    await writeFile(join(dir, file), await store.get(uri(file)));
+  }
+  return true;
 }
 
 export function createPackageModelHandler(deps: PackageModelDeps) {
@@ -65,6 +92,8 @@ export function createPackageModelHandler(deps: PackageModelDeps) {
           await writeFile(path, await deps.store.get(besideModel(model.dataUrl, t.file)));
           selfTest.push({ path, expectedVerdict: t.expectedVerdict });
         }
+        const outDir = join(scratch, 'out');
+        const existed = await seedExistingBundle(deps.store, deps.bucket, model.name, model.version, outDir);
         const out = await packageModel(
           { signer: deps.signer, now: deps.now },
           {
@@ -73,7 +102,7 @@ export function createPackageModelHandler(deps: PackageModelDeps) {
             version: model.version,
             labels,
             source: model.arn,
-            outDir: join(scratch, 'out'),
+            outDir,
             bucket: deps.bucket,
           },
         );
@@ -84,7 +113,10 @@ export function createPackageModelHandler(deps: PackageModelDeps) {
         }
         const recipeUri = recipeUriOf(deps.bucket, out.component, model.version);
         await deps.store.put(recipeUri, await readFile(out.recipePath), { contentType: 'application/json' });
-        log.info({ component: out.component, version: model.version, files: out.files.length, reused }, 'packaged');
+        log.info(
+          { component: out.component, version: model.version, files: out.files.length, reused, existed },
+          'packaged',
+        );
         return {
           ...input,
           component: {
