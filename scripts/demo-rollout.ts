@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+/** `npm run demo:rollout`: the whole system on one machine; same as `edgeqc demo-rollout` (flags alike). */
+import { commands } from '@edgeqc/orchestrator/cli';
+
+const command = commands.find((c) => c.name === 'demo-rollout');
+if (!command) throw new Error('the orchestrator CLI has no demo-rollout command');
+const controller = new AbortController();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
+process.exitCode = await command.run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  signal: controller.signal,
+});
