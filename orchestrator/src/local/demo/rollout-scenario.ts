@@ -110,7 +110,9 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
   const release = async (r: ScenarioModelRelease, title: string): Promise<ScenarioStep> => {
     say(`\n== ${title}`);
     const arn = await o.registerModel(r);
-    say(`registry: ${arn} approved${r.tamper ? ' (its model file will be tampered with in the artifact store)' : ''}`);
+    say(
+      `registry: ${arn} approved${r.tamper ? ' (an attacker will swap its model file in the artifact store and fix up the recipe digest: only the signed manifest can tell)' : ''}`,
+    );
     const run = await o.pipeline.run(arn, `rollout-${r.version.replaceAll('.', '-')}`);
     const e = run.execution;
     say(`state machine: ${e.status} via ${compactPath(e.path)}`);

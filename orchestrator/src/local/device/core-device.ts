@@ -123,6 +123,8 @@ interface Running {
   process?: RunningScript;
   stopping: boolean;
   errors: number;
+  /** When its lifecycle last started (health reports older than this are stale). */
+  startedAt?: Date;
   /** What the component last reported over IPC UpdateState. */
   reported?: 'RUNNING' | 'ERRORED';
 }
@@ -440,6 +442,7 @@ export class CoreDevice {
   async #start(r: Running): Promise<{ code: string; reason: string } | undefined> {
     const p = r.plan;
     const what = `${p.name} ${p.version}`;
+    r.startedAt = new Date();
     for (const [label, step] of [
       ['install', p.install],
       ['startup', p.startup],
@@ -495,41 +498,47 @@ export class CoreDevice {
     if (started.length === 0) return undefined;
     const startedAt = new Date();
     const errored = () => started.find((r) => r.state === 'ERRORED' || r.state === 'BROKEN');
-    const failed = (r: Running) => ({
-      code: 'COMPONENT_ERRORED',
-      reason: `${r.plan.name} ${r.plan.version} failed while starting: ${r.detail ?? r.state} (see ${this.layout.log(r.plan.name)})`,
+    const probeInput = (r: Running) => ({
+      thingName: this.thingName,
+      component: r.plan.name,
+      version: r.plan.version,
+      configuration: r.plan.configuration,
+      dependencies: Object.fromEntries(
+        Object.keys(r.plan.recipe.dependencies).flatMap((dep) => {
+          const d = this.#running.get(dep);
+          return d ? [[dep, { version: d.plan.version, configuration: d.plan.configuration }]] : [];
+        }),
+      ),
+      startedAt: r.startedAt ?? startedAt,
     });
+    const failed = async (r: Running) => {
+      // The component's own account of why, when its health says so (e.g. the agent's status reason).
+      const verdict = await this.#options.health?.(probeInput(r)).catch(() => undefined);
+      const why = verdict?.state === 'unhealthy' ? `; ${verdict.reason}` : '';
+      return {
+        code: 'COMPONENT_ERRORED',
+        reason: `${r.plan.name} ${r.plan.version} failed while starting: ${r.detail ?? r.state}${why} (see ${this.layout.log(r.plan.name)})`,
+      };
+    };
     const deadline = Date.now() + this.#timing.settleMs;
     while (Date.now() < deadline) {
       const bad = errored();
-      if (bad) return failed(bad);
+      if (bad) return await failed(bad);
       await new Promise((res) => setTimeout(res, Math.min(50, this.#timing.settleMs)));
     }
     const probe = this.#options.health;
     if (!probe) {
       const bad = errored();
-      return bad ? failed(bad) : undefined;
+      return bad ? await failed(bad) : undefined;
     }
     const healthDeadline = Date.now() + this.#timing.healthTimeoutMs;
     const waiting = new Set(started);
     const lastDetail = new Map<Running, string>();
     while (waiting.size > 0) {
       const bad = errored();
-      if (bad) return failed(bad);
+      if (bad) return await failed(bad);
       for (const r of [...waiting]) {
-        const verdict = await probe({
-          thingName: this.thingName,
-          component: r.plan.name,
-          version: r.plan.version,
-          configuration: r.plan.configuration,
-          dependencies: Object.fromEntries(
-            Object.keys(r.plan.recipe.dependencies).flatMap((dep) => {
-              const d = this.#running.get(dep);
-              return d ? [[dep, { version: d.plan.version, configuration: d.plan.configuration }]] : [];
-            }),
-          ),
-          startedAt,
-        });
+        const verdict = await probe(probeInput(r));
         if (verdict.state === 'healthy') waiting.delete(r);
         else if (verdict.state === 'unhealthy') {
           this.#setState(r, 'ERRORED', verdict.reason);
