@@ -38,6 +38,11 @@ export const ErrorNames = {
   FleetUnhealthy: 'FleetUnhealthyError',
   /** The fleet devices did not all report the new model in time. */
   FleetTimeout: 'FleetTimeoutError',
+  /**
+   * An earlier execution for the same model group is still running: this one must not interleave.
+   * Retry it with a long interval (minutes), see BUSY_ERROR_NAMES.
+   */
+  RolloutBusy: 'RolloutBusyError',
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
@@ -45,9 +50,12 @@ export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];
 /** Transient: the state machine retries these with exponential backoff. */
 export const RETRYABLE_ERROR_NAMES: readonly ErrorName[] = [ErrorNames.Throttled, ErrorNames.ServiceUnavailable];
 
+/** Another rollout of the group is running: retry with a long interval (e.g. 60 s, many attempts). */
+export const BUSY_ERROR_NAMES: readonly ErrorName[] = [ErrorNames.RolloutBusy];
+
 /** Everything else this workspace throws: no retry, straight to the failure notification. */
 export const FATAL_ERROR_NAMES: readonly ErrorName[] = Object.values(ErrorNames).filter(
-  (n) => !RETRYABLE_ERROR_NAMES.includes(n),
+  (n) => !RETRYABLE_ERROR_NAMES.includes(n) && !BUSY_ERROR_NAMES.includes(n),
 );
 
 export function isRetryable(err: unknown): boolean {

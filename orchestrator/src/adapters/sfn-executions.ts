@@ -23,6 +23,8 @@ export interface ExecutionSummary {
 export interface RolloutExecutions {
   start(stateMachineArn: string, input: unknown, name?: string): Promise<string>;
   latest(stateMachineArn: string): Promise<string | undefined>;
+  /** RUNNING executions of the state machine. */
+  running(stateMachineArn: string): Promise<ExecutionSummary[]>;
   describe(executionArn: string): Promise<ExecutionSummary>;
   history(executionArn: string): Promise<HistoryEvent[]>;
 }
@@ -43,6 +45,22 @@ export function createSfnExecutions(client: Pick<SFNClient, 'send'> = new SFNCli
       return [...(out.executions ?? [])].sort(
         (a, b) => (b.startDate?.getTime() ?? 0) - (a.startDate?.getTime() ?? 0),
       )[0]?.executionArn;
+    },
+    async running(stateMachineArn) {
+      const out: ExecutionSummary[] = [];
+      let nextToken: string | undefined;
+      do {
+        const page = await awsCall(`Step Functions ListExecutions ${stateMachineArn}`, () =>
+          client.send(
+            new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100, nextToken }),
+          ),
+        );
+        for (const e of page.executions ?? []) {
+          if (e.executionArn) out.push({ arn: e.executionArn, status: e.status ?? 'RUNNING', startedAt: e.startDate });
+        }
+        nextToken = page.nextToken;
+      } while (nextToken);
+      return out;
     },
     async describe(executionArn) {
       const d = await awsCall(`Step Functions DescribeExecution ${executionArn}`, () =>

@@ -87,6 +87,14 @@ export const RolloutStateSchema = z.looseObject({
   inferenceComponentVersion: z.string().optional(),
   canary: StageSchema.optional(),
   fleet: StageSchema.optional(),
+  /**
+   * The execution itself, from the context object (a Pass state with ResultPath `$.execution` and
+   * Parameters `id.$: $$.Execution.Id`, `stateMachine.$: $$.StateMachine.Id`, `startTime.$:
+   * $$.Execution.StartTime`). When present, ResolveModel refuses to interleave with an earlier run.
+   */
+  execution: z
+    .looseObject({ id: z.string().min(1), stateMachine: z.string().min(1), startTime: z.string().optional() })
+    .optional(),
   failedStep: z.string().optional(),
   failure: FailureSchema.optional(),
 });

@@ -9,12 +9,14 @@ import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { createKmsSigner } from '@edgeqc/model-component/signers';
 import { componentVersionArn, createGreengrassComponentCatalog } from '../adapters/greengrass-component-catalog.ts';
 import { createGreengrassDeploymentService } from '../adapters/greengrass-deployments.ts';
 import { createIotFleetHealth } from '../adapters/iot-fleet-health.ts';
 import { createS3ArtifactStore } from '../adapters/s3-artifact-store.ts';
 import { createSageMakerModelRegistry } from '../adapters/sagemaker-model-registry.ts';
+import { createSfnExecutions, type RolloutExecutions } from '../adapters/sfn-executions.ts';
 import { createSnsNotifier } from '../adapters/sns-notifier.ts';
 import type {
   ArtifactStore,
@@ -68,3 +70,5 @@ export const awsFleetHealth = (c: HandlerConfig): FleetHealth => {
 };
 
 export const awsNotifier = (c: HandlerConfig): Notifier => createSnsNotifier(required(c, 'topicArn'));
+
+export const awsExecutions = (): RolloutExecutions => createSfnExecutions(new SFNClient({}));

@@ -36,5 +36,5 @@ export const handlerEntries: Readonly<Record<StepName, HandlerEntry>> = Object.f
 );
 
 export { ChoicePaths, type StepName, StepNames } from '../domain/rollout-state.ts';
-export { ErrorNames, FATAL_ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../errors.ts';
+export { BUSY_ERROR_NAMES, ErrorNames, FATAL_ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../errors.ts';
 export { type EnvName, EnvNames } from './env.ts';

@@ -4,20 +4,34 @@
  * false`, and the state machine succeeds as a no-op.
  */
 import { MetadataKeys, modelRefOf, newestApproved } from '../domain/model-identity.ts';
+import { earlierRunning, type RunningExecution } from '../domain/rollout-lock.ts';
 import { type RolloutState, RolloutStateSchema, StepNames } from '../domain/rollout-state.ts';
 import { ErrorNames, RolloutError } from '../errors.ts';
 import type { ModelRegistry } from '../ports.ts';
-import { awsConfig, awsModelRegistry } from './aws-wiring.ts';
+import { awsConfig, awsExecutions, awsModelRegistry } from './aws-wiring.ts';
 import { defineStep, lambdaEntry } from './step.ts';
 
 export interface ResolveModelDeps {
   readonly registry: ModelRegistry;
   /** The group a manual start resolves in when the input names none. */
   readonly defaultGroup?: string;
+  /** Running executions of the state machine; when given (and the input has `execution`), no interleaving. */
+  readonly executions?: { running(stateMachineArn: string): Promise<readonly RunningExecution[]> };
 }
 
 export function createResolveModelHandler(deps: ResolveModelDeps) {
   return defineStep(StepNames.ResolveModel, RolloutStateSchema, async (input, log): Promise<RolloutState> => {
+    if (deps.executions && input.execution) {
+      const self = { arn: input.execution.id, startedAt: new Date(input.execution.startTime ?? Date.now()) };
+      const earlier = earlierRunning(self, await deps.executions.running(input.execution.stateMachine));
+      if (earlier.length > 0) {
+        throw new RolloutError(
+          ErrorNames.RolloutBusy,
+          'ROLLOUT_IN_PROGRESS',
+          `an earlier rollout of this model group is still running (${earlier.map((e) => e.arn).join(', ')}): waiting for it`,
+        );
+      }
+    }
     const arn = input.modelPackageArn ?? input.detail?.ModelPackageArn;
     if (arn) {
       const pkg = await deps.registry.describe(arn);
@@ -56,5 +70,9 @@ export function createResolveModelHandler(deps: ResolveModelDeps) {
 
 export const handler = lambdaEntry(() => {
   const config = awsConfig();
-  return createResolveModelHandler({ registry: awsModelRegistry(), defaultGroup: config.modelPackageGroup });
+  return createResolveModelHandler({
+    registry: awsModelRegistry(),
+    defaultGroup: config.modelPackageGroup,
+    executions: awsExecutions(),
+  });
 });

@@ -73,6 +73,7 @@ describe('execution progress', () => {
     const executions: RolloutExecutions = {
       start: async () => 'arn:exec',
       latest: async () => 'arn:exec',
+      running: async () => [],
       describe: async () => ({ arn: 'arn:exec', status: ++calls < 2 ? 'RUNNING' : 'FAILED' }),
       history: async () => (calls < 2 ? failedHistory.slice(0, 5) : failedHistory),
     };

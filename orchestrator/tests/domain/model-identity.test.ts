@@ -59,3 +59,15 @@ describe('modelRefOf', () => {
     expect(labelsOf({ metadata: {} })).toBeUndefined();
   });
 });
+
+import { earlierRunning } from '../../src/domain/rollout-lock.ts';
+
+describe('earlierRunning', () => {
+  it('lets exactly one of two simultaneous starts go first (ties by ARN)', () => {
+    const at = new Date('2026-11-23T01:00:00Z');
+    const a = { arn: 'arn:x:a', startedAt: at };
+    const b = { arn: 'arn:x:b', startedAt: at };
+    expect(earlierRunning(a, [a, b])).toEqual([]);
+    expect(earlierRunning(b, [a, b])).toEqual([a]);
+  });
+});

@@ -207,6 +207,41 @@ describe('ResolveModel over a registry that lists oldest first', () => {
     expect(out.model?.packageVersion).toBe(2);
   });
 
+  it('never interleaves: an execution yields to an earlier running one of the same machine', async () => {
+    const registry: ModelRegistry = {
+      list: async () => [modelPackage({ version: 1 })],
+      describe: async () => modelPackage(),
+      register: async () => modelPackage(),
+      approve: async () => {},
+    };
+    const sm = 'arn:aws:states:us-east-1:123456789012:stateMachine:ModelRollout';
+    const self = {
+      arn: `${sm.replace('stateMachine', 'execution')}:b`,
+      startedAt: new Date('2026-11-23T01:00:10Z'),
+      status: 'RUNNING',
+    };
+    const earlier = {
+      arn: `${sm.replace('stateMachine', 'execution')}:a`,
+      startedAt: new Date('2026-11-23T01:00:00Z'),
+    };
+    const input = { execution: { id: self.arn, stateMachine: sm, startTime: self.startedAt.toISOString() } };
+    const busy = createResolveModelHandler({
+      registry,
+      defaultGroup: 'g',
+      executions: { running: async () => [earlier, self] },
+    });
+    await expect(busy(input)).rejects.toMatchObject({
+      name: ErrorNames.RolloutBusy,
+      message: expect.stringContaining(earlier.arn),
+    });
+    const alone = createResolveModelHandler({
+      registry,
+      defaultGroup: 'g',
+      executions: { running: async () => [self] },
+    });
+    expect((await alone(input)).found).toBe(true);
+  });
+
   it('rejects a malformed state by name, naming the field', async () => {
     const registry = {} as ModelRegistry;
     await expect(createResolveModelHandler({ registry })({ modelPackageArn: 42 })).rejects.toMatchObject({
