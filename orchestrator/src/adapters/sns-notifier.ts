@@ -6,7 +6,7 @@ import { awsCall } from './aws-errors.ts';
 /** SNS subjects: at most 100 printable ASCII characters, no line breaks. */
 export function snsSubject(subject: string): string {
   const clean = subject.replace(/[^\x20-\x7e]/g, ' ').trim();
-  return clean.length <= 100 ? clean : `${clean.slice(0, 99)}…`.replace('…', '.');
+  return clean.length <= 100 ? clean : `${clean.slice(0, 97)}...`;
 }
 
 export function createSnsNotifier(topicArn: string, client: Pick<SNSClient, 'send'> = new SNSClient({})): Notifier {
