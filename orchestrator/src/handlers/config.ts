@@ -28,6 +28,7 @@ export const HandlerConfigSchema = z.strictObject({
     .regex(/^\d{12}$/)
     .optional(),
   region: z.string().min(1).optional(),
+  recipesDir: z.string().min(1).optional(),
 });
 export type HandlerConfig = z.infer<typeof HandlerConfigSchema>;
 
@@ -45,6 +46,7 @@ const KEYS: Record<keyof HandlerConfig, string> = {
   fleetAbortPercent: EnvNames.FleetAbortPercent,
   iotDataEndpoint: EnvNames.IotDataEndpoint,
   accountId: EnvNames.AccountId,
+  recipesDir: EnvNames.RecipesDir,
   region: 'AWS_REGION',
 };
 

@@ -22,6 +22,11 @@ export const EnvNames = {
   FleetTimeoutSeconds: 'EDGEQC_FLEET_TIMEOUT_SECONDS',
   /** Fleet abort threshold (percentage of failed devices). Default 10. */
   FleetAbortPercent: 'EDGEQC_FLEET_ABORT_PERCENT',
+  /**
+   * Folder with model-component.recipe.json inside the Lambda bundle (copy recipes/ there when
+   * bundling, e.g. /var/task/recipes). Default: the repository's recipes/ (works unbundled).
+   */
+  RecipesDir: 'EDGEQC_RECIPES_DIR',
   /** Account id of the deployment (component version ARNs). */
   AccountId: 'EDGEQC_ACCOUNT_ID',
   /** IoT data-plane endpoint (https://...-ats.iot.<region>.amazonaws.com); default: DescribeEndpoint. */

@@ -13,7 +13,7 @@ import {
   SIGNATURE_FILE,
 } from '@edgeqc/model-component/manifest';
 import { packageModel } from '@edgeqc/model-component/package';
-import { s3ArtifactUri } from '@edgeqc/model-component/recipe';
+import { loadRecipeTemplate, s3ArtifactUri } from '@edgeqc/model-component/recipe';
 import type { z } from 'zod';
 import { besideModel, labelsOf, selfTestsOf } from '../domain/model-identity.ts';
 import { ModelRefSchema, type RolloutState, RolloutStateSchema, StepNames } from '../domain/rollout-state.ts';
@@ -31,6 +31,8 @@ export interface PackageModelDeps {
   /** Scratch space. Default: the OS temp folder (Lambda: /tmp). */
   readonly scratchDir?: string;
   readonly now?: () => Date;
+  /** Folder of recipes/model-component.recipe.json. Default: the repository's recipes/. */
+  readonly recipesDir?: string;
 }
 
 const InputSchema = RolloutStateSchema.extend({ model: ModelRefSchema });
@@ -95,7 +97,11 @@ export function createPackageModelHandler(deps: PackageModelDeps) {
         const outDir = join(scratch, 'out');
         const existed = await seedExistingBundle(deps.store, deps.bucket, model.name, model.version, outDir);
         const out = await packageModel(
-          { signer: deps.signer, now: deps.now },
+          {
+            signer: deps.signer,
+            now: deps.now,
+            recipeTemplate: deps.recipesDir ? await loadRecipeTemplate('model-component', deps.recipesDir) : undefined,
+          },
           {
             modelPath,
             name: model.name,
@@ -140,5 +146,6 @@ export const handler = lambdaEntry(() => {
     store: awsArtifactStore(),
     signer: awsSigner(config),
     bucket: required(config, 'artifactBucket'),
+    recipesDir: config.recipesDir,
   });
 });

@@ -169,8 +169,16 @@ describe('PackageModel with the real ONNX model, KMS signing and S3', () => {
     };
     expect(recipe).toMatchObject({ ComponentName: component?.name, ComponentVersion: component?.version });
 
-    // Running the step again for the same model reuses every artifact (immutable, identical).
-    const again = await handler(resolved);
+    // Running the step again for the same model reuses every artifact (immutable, identical); the
+    // template read from a recipes folder (how the Lambda bundle gets it) renders the same recipe.
+    const recipesDir = new URL('../../../recipes/', import.meta.url).pathname;
+    const again = await createPackageModelHandler({
+      registry: registry(),
+      store: store(),
+      signer,
+      bucket: BUCKET,
+      recipesDir,
+    })(resolved);
     expect(again.component?.modelSha256).toBe(component?.modelSha256);
   });
 
