@@ -44,9 +44,13 @@ export interface DemoRolloutOptions {
   readonly say: (line: string) => void;
   /** Device lifecycle events, for a verbose console. */
   readonly onDeviceEvent?: (event: DeviceEvent) => void;
+  /** Agent entry to package. Default: package-agent's default (edge-component/src/main.ts). */
+  readonly agentEntry?: string;
+  /** Where the state machine comes from. Default: infra's synth module (the CDK app). */
+  readonly synth?: InfraSynth;
 }
 
-interface InfraSynth {
+export interface InfraSynth {
   synthPipelineTemplate(): unknown;
   stateMachineDefinitionFrom(template: unknown): unknown;
 }
@@ -93,9 +97,9 @@ export function demoAgentConfig(trustedPublicKeyPem: string): Record<string, unk
 
 export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioReport & { root: string }> {
   const say = o.say;
-  const synth = await loadInfraSynth();
+  const synth = o.synth ?? (await loadInfraSynth());
   const root = o.root ?? (await mkdtemp(join(tmpdir(), 'edgeqc-demo-')));
-  defaultLogger.level = 'warn'; // the handlers' step logs would drown the story
+  defaultLogger.level = 'silent'; // the handlers' JSON step logs would drown the story (it narrates their outcome)
   try {
     say(`working folder ${root}`);
     const keys = generateDevKeyPair('ed25519');
@@ -110,6 +114,7 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
         platforms: [process.arch === 'arm64' ? 'linux-arm64' : 'linux-x64'],
         outDir: agentOut,
         projectRoot: PROJECT_ROOT,
+        entry: o.agentEntry,
         version: INFERENCE_VERSION,
         agentConfig: demoAgentConfig(keys.publicKeyPem),
         modelName: MODEL_GROUP,

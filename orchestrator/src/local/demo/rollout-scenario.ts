@@ -55,7 +55,7 @@ export interface ScenarioStep {
   /** Per device after the step: installed model version. */
   readonly installed: Readonly<Record<string, string | undefined>>;
   /** Per device: the status of its latest deployment. */
-  readonly lastDeployment: Readonly<Record<string, { status: string; reason?: string } | undefined>>;
+  readonly lastDeployment: Readonly<Record<string, { name: string; status: string; reason?: string } | undefined>>;
 }
 
 export interface ScenarioReport {
@@ -117,7 +117,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
     const e = run.execution;
     say(`state machine: ${e.status} via ${compactPath(e.path)}`);
     if (e.error) say(`  error ${e.error}: ${String(e.cause).slice(0, 300)}`);
-    for (const n of run.notifications) say(`notification: ${n.slice(0, 400)}`);
+    for (const n of run.notifications) say(`notification:\n${n.replace(/^/gm, '    | ')}`);
     const step: ScenarioStep = {
       title,
       modelVersion: r.version,
@@ -127,7 +127,12 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
       lastDeployment: Object.fromEntries(
         things.map((t) => {
           const d = world.fleet.listEffectiveDeployments(t)[0];
-          return [t, d ? { status: String(d.coreDeviceExecutionStatus), reason: d.reason } : undefined];
+          return [
+            t,
+            d
+              ? { name: String(d.deploymentName), status: String(d.coreDeviceExecutionStatus), reason: d.reason }
+              : undefined,
+          ];
         }),
       ),
     };

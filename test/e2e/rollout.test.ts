@@ -1,0 +1,96 @@
+/**
+ * The whole system on one machine, end to end: an embedded MQTT broker (Aedes), three simulated
+ * Greengrass core devices (canary-1 in `canary`; line-1, line-2 in `fleet`) running the agent packaged by
+ * package-agent (with the Node runtime component) over simulated Greengrass IPC, cameras dropping images,
+ * and the state machine the CDK app synthesizes, run by aws-local-stepfunctions with every Task bound to
+ * its create<Step>Handler over local adapters. Waits are shortened through the interpreter's overrides.
+ * Story: model 1.0.0, then 2.0.0 (canary, then fleet, cameras running), then a tampered 3.0.0.
+ */
+import { runDemoRollout, type ScenarioReport, type ScenarioStep } from '@edgeqc/orchestrator/local';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const THINGS = ['canary-1', 'line-1', 'line-2'] as const;
+
+/** Index of a state's first entry in the path (-1 when it was never entered). */
+const at = (s: ScenarioStep, state: string) => s.execution.path.indexOf(state);
+
+describe('model rollout on one machine: CDK state machine -> simulated devices running the real agent', () => {
+  let report: ScenarioReport;
+  const story: string[] = [];
+
+  beforeAll(async () => {
+    report = await runDemoRollout({
+      say: (line) => story.push(line),
+      shotIntervalMs: 300,
+      maxShotsPerDevice: 80,
+      waitMs: 200,
+      settleTimeoutMs: 40_000,
+    });
+  }, 115_000);
+
+  const step = (version: string): ScenarioStep => {
+    const s = report.steps.find((x) => x.modelVersion === version);
+    if (!s) throw new Error(`no step for ${version}; the story so far:\n${story.join('\n')}`);
+    return s;
+  };
+
+  it('rolls model 1.0.0 out through every state, canary before fleet, to all three devices', () => {
+    const s = step('1.0.0');
+    expect(s.execution.status, story.join('\n')).toBe('SUCCEEDED');
+    expect(s.execution.path.slice(0, 5)).toEqual([
+      'ResolveModel',
+      'PackageModel',
+      'CreateComponentVersion',
+      'CheckDeployable',
+      'DeployCanary',
+    ]);
+    expect(at(s, 'VerifyCanary')).toBeGreaterThan(at(s, 'DeployCanary'));
+    expect(at(s, 'DeployFleet')).toBeGreaterThan(s.execution.path.lastIndexOf('VerifyCanary'));
+    expect(s.execution.finalState).toBe('Notify');
+    expect(s.installed).toEqual({ 'canary-1': '1.0.0', 'line-1': '1.0.0', 'line-2': '1.0.0' });
+    expect(s.notifications.join('\n')).toMatch(/1\.0\.0/);
+  });
+
+  it('rolls model 2.0.0 out to the canary first, then the fleet', () => {
+    const s = step('2.0.0');
+    expect(s.execution.status, story.join('\n')).toBe('SUCCEEDED');
+    expect(at(s, 'DeployFleet')).toBeGreaterThan(s.execution.path.lastIndexOf('VerifyCanary'));
+    expect(s.installed).toEqual({ 'canary-1': '2.0.0', 'line-1': '2.0.0', 'line-2': '2.0.0' });
+    for (const t of THINGS) expect(s.lastDeployment[t]?.status).toBe('SUCCEEDED');
+  });
+
+  it('stops the tampered 3.0.0 at the canary: the canary rolls back, the fleet is never touched, the notification names the reason', () => {
+    const s = step('3.0.0');
+    expect(s.execution.status, story.join('\n')).toBe('FAILED');
+    expect(s.execution.path).toContain('VerifyCanary');
+    expect(s.execution.path).toContain('NotifyFailure');
+    expect(s.execution.path).not.toContain('DeployFleet');
+    expect(s.execution.path.at(-1)).toBe(s.execution.finalState);
+    expect(s.execution.finalState).not.toBe('NotifyFailure');
+    // The canary tried 3.0.0, failed and rolled back to 2.0.0; the fleet's last deployment is still 2.0.0's.
+    expect(s.lastDeployment['canary-1']?.status).toBe('FAILED');
+    expect(s.lastDeployment['canary-1']?.reason).toMatch(/rolled back to the previous components/);
+    expect(s.installed).toEqual({ 'canary-1': '2.0.0', 'line-1': '2.0.0', 'line-2': '2.0.0' });
+    for (const t of ['line-1', 'line-2']) {
+      expect(s.lastDeployment[t]).toMatchObject({ status: 'SUCCEEDED', name: expect.stringContaining('2.0.0') });
+    }
+    const failure = s.notifications.join('\n');
+    expect(failure).toMatch(/FAILED at VerifyCanary/);
+    expect(failure).toMatch(/canary-1/);
+    expect(failure).toMatch(/3\.0\.0/);
+    const canary = report.devices.find((d) => d.thingName === 'canary-1');
+    expect(canary?.servingVersion).toBe('2.0.0');
+  });
+
+  it('inspects every image each camera dropped exactly once, across both model swaps, with a unique messageId each', () => {
+    for (const d of report.devices) {
+      const fed = report.shotsPerDevice[d.thingName] ?? 0;
+      expect(fed, d.thingName).toBeGreaterThan(0);
+      expect(d.inspections, `${d.thingName}: fed ${fed}`).toBe(fed);
+      expect(d.inspectedTwice, d.thingName).toEqual([]);
+      expect(d.distinctMessageIds, d.thingName).toBe(d.inspections);
+      expect(Object.keys(d.byModelVersion).sort(), d.thingName).toEqual(['1.0.0', '2.0.0']);
+      expect(d.modelVersion, d.thingName).toBe('2.0.0');
+    }
+  });
+});
