@@ -49,3 +49,96 @@ export class FakeFleet implements DeploymentService, FleetHealth {
     return this.devices.get(thing)?.status;
   }
 }
+
+import { createHash } from 'node:crypto';
+import { ErrorNames, RolloutError } from '../../src/errors.ts';
+import type {
+  ArtifactStore,
+  ComponentCatalog,
+  ComponentVersion,
+  ModelPackage,
+  ModelRegistry,
+} from '../../src/ports.ts';
+
+export class MemoryStore implements ArtifactStore {
+  readonly objects = new Map<string, Uint8Array>();
+  async put(uri: string, bytes: Uint8Array) {
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const old = this.objects.get(uri);
+    if (old) {
+      if (createHash('sha256').update(old).digest('hex') !== sha256) {
+        throw new RolloutError(ErrorNames.VersionConflict, 'ARTIFACT_IMMUTABLE', `${uri} holds different bytes`);
+      }
+      return { uri, sizeBytes: bytes.length, sha256, reused: true };
+    }
+    this.objects.set(uri, bytes);
+    return { uri, sizeBytes: bytes.length, sha256, reused: false };
+  }
+  async get(uri: string) {
+    const b = this.objects.get(uri);
+    if (!b) throw new RolloutError(ErrorNames.ModelNotFound, 'ARTIFACT_NOT_FOUND', `nothing at ${uri}`);
+    return b;
+  }
+  async head(uri: string) {
+    const b = this.objects.get(uri);
+    return b ? { uri, sizeBytes: b.length } : undefined;
+  }
+}
+
+export class MemoryRegistry implements ModelRegistry {
+  readonly packages: ModelPackage[] = [];
+  async list(group: string, o: { approvalStatus?: string } = {}) {
+    return this.packages
+      .filter((p) => p.group === group && (!o.approvalStatus || p.approvalStatus === o.approvalStatus))
+      .reverse();
+  }
+  async describe(arn: string) {
+    const p = this.packages.find((x) => x.arn === arn);
+    if (!p) throw new RolloutError(ErrorNames.ModelNotFound, 'MODEL_PACKAGE_NOT_FOUND', arn);
+    return p;
+  }
+  async register(input: { group: string; modelDataUrl: string; metadata?: Readonly<Record<string, string>> }) {
+    const version = this.packages.filter((p) => p.group === input.group).length + 1;
+    const p: ModelPackage = {
+      arn: `arn:aws:sagemaker:us-east-1:123456789012:model-package/${input.group}/${version}`,
+      group: input.group,
+      version,
+      approvalStatus: 'PendingManualApproval',
+      createdAt: new Date(Date.UTC(2026, 10, 23, 0, version)),
+      modelDataUrl: input.modelDataUrl,
+      metadata: input.metadata ?? {},
+    };
+    this.packages.push(p);
+    return p;
+  }
+  async approve(arn: string) {
+    const i = this.packages.findIndex((x) => x.arn === arn);
+    const p = this.packages[i];
+    if (p) this.packages[i] = { ...p, approvalStatus: 'Approved' };
+  }
+}
+
+export class MemoryCatalog implements ComponentCatalog {
+  readonly versions = new Map<string, { recipe: string; c: ComponentVersion }>();
+  async createComponentVersion(recipe: Uint8Array) {
+    const text = new TextDecoder().decode(recipe);
+    const r = JSON.parse(text) as { ComponentName: string; ComponentVersion: string };
+    const arn = `arn:aws:greengrass:us-east-1:123456789012:components:${r.ComponentName}:versions:${r.ComponentVersion}`;
+    const old = this.versions.get(arn);
+    if (old) {
+      if (old.recipe !== text) throw new RolloutError(ErrorNames.VersionConflict, 'COMPONENT_VERSION_EXISTS', arn);
+      return { ...old.c, reused: true };
+    }
+    const c: ComponentVersion = {
+      arn,
+      componentName: r.ComponentName,
+      componentVersion: r.ComponentVersion,
+      state: 'DEPLOYABLE',
+    };
+    this.versions.set(arn, { recipe: text, c });
+    return { ...c, reused: false };
+  }
+  async describeComponent(arn: string) {
+    return this.versions.get(arn)?.c;
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The whole rollout through every handler, driven as the README's state machine contract describes
+ * (Choice on ChoicePaths, wait loops, Catch into NotifyFailure), over in-memory ports, the real ONNX
+ * demo model, real packaging and a local ECDSA signer. The device side answers as Greengrass would.
+ */
+import { readFile } from 'node:fs/promises';
+import { createPemSigner, generateDevKeyPair } from '@edgeqc/model-component/signers';
+import { describe, expect, it } from 'vitest';
+import { publishModel } from '../../src/cli/publish-model-command.ts';
+import { type RolloutState, StepNames } from '../../src/domain/rollout-state.ts';
+import { ErrorNames } from '../../src/errors.ts';
+import {
+  createCheckDeployableHandler,
+  createCreateComponentVersionHandler,
+  createDeployCanaryHandler,
+  createDeployFleetHandler,
+  createNotifyFailureHandler,
+  createNotifyHandler,
+  createPackageModelHandler,
+  createResolveModelHandler,
+  createVerifyCanaryHandler,
+  createVerifyFleetHandler,
+} from '../../src/handlers/index.ts';
+import type { DeploymentRequest } from '../../src/ports.ts';
+import { FakeFleet, MemoryCatalog, MemoryRegistry, MemoryStore } from '../helpers/fakes.ts';
+import { statusMessage } from '../helpers/fixtures.ts';
+
+const MODEL = new URL('../../../model-component/models/tag-scratch/model.int8.onnx', import.meta.url).pathname;
+const INFERENCE = 'com.edgeqc.Inference';
+
+/** Devices that apply a deployment at once; `bad` ones fail their self-test on the new model. */
+function fleetThatApplies(fleet: FakeFleet, sha256: () => string, bad: ReadonlySet<string>) {
+  const create = fleet.createDeployment.bind(fleet);
+  fleet.createDeployment = async (req: DeploymentRequest) => {
+    const out = await create(req);
+    const group = req.targetArn.split('/').at(-1) ?? '';
+    for (const thing of fleet.groups.get(group) ?? []) {
+      fleet.devices.set(thing, {
+        effective: [{ deploymentId: out.deploymentId, executionStatus: 'COMPLETED' }],
+        installed: Object.entries(req.components).map(([componentName, c]) => ({
+          componentName,
+          componentVersion: c.componentVersion,
+          lifecycleState: componentName === INFERENCE ? 'RUNNING' : 'FINISHED',
+        })),
+        status: statusMessage(thing, { sha256: sha256(), selfTestPassed: !bad.has(thing) }),
+      });
+    }
+    return out;
+  };
+}
+
+async function world(badDevices: string[] = []) {
+  const registry = new MemoryRegistry();
+  const store = new MemoryStore();
+  const catalog = new MemoryCatalog();
+  const fleet = new FakeFleet();
+  fleet.groups.set('canary', ['canary-1']);
+  fleet.groups.set('fleet', ['fleet-1', 'fleet-2', 'fleet-3']);
+  const notes: { subject: string; message: string }[] = [];
+  const notifier = { publish: async (subject: string, message: string) => void notes.push({ subject, message }) };
+  const signer = createPemSigner(generateDevKeyPair('ecdsa-p256').privateKeyPem);
+  let sha = '';
+  fleetThatApplies(fleet, () => sha, new Set(badDevices));
+  const handlers = {
+    [StepNames.ResolveModel]: createResolveModelHandler({ registry, defaultGroup: 'tag-scratch' }),
+    [StepNames.PackageModel]: createPackageModelHandler({ registry, store, signer, bucket: 'edgeqc-components' }),
+    [StepNames.CreateComponentVersion]: createCreateComponentVersionHandler({ store, catalog }),
+    [StepNames.CheckDeployable]: createCheckDeployableHandler({ catalog }),
+    [StepNames.DeployCanary]: createDeployCanaryHandler({
+      deployments: fleet,
+      group: 'canary',
+      inferenceVersion: '0.1.0',
+    }),
+    [StepNames.VerifyCanary]: createVerifyCanaryHandler({ deployments: fleet, health: fleet, timeoutSeconds: 600 }),
+    [StepNames.DeployFleet]: createDeployFleetHandler({ deployments: fleet, group: 'fleet' }),
+    [StepNames.VerifyFleet]: createVerifyFleetHandler({ deployments: fleet, health: fleet, timeoutSeconds: 600 }),
+    [StepNames.Notify]: createNotifyHandler({ notifier }),
+    [StepNames.NotifyFailure]: createNotifyFailureHandler({ notifier }),
+  };
+  /** The documented flow; a thrown error goes to NotifyFailure as Step Functions' Catch would pass it. */
+  const run = async (input: RolloutState) => {
+    let s = input;
+    const path: string[] = [];
+    const step = async (name: keyof typeof handlers) => {
+      path.push(name);
+      s = (await handlers[name](s)) as RolloutState;
+    };
+    try {
+      await step(StepNames.ResolveModel);
+      if (s.found === false) {
+        await step(StepNames.Notify);
+        return { state: s, path, notes };
+      }
+      await step(StepNames.PackageModel);
+      if (s.component) sha = s.component.modelSha256;
+      await step(StepNames.CreateComponentVersion);
+      do await step(StepNames.CheckDeployable);
+      while (!s.deployable);
+      await step(StepNames.DeployCanary);
+      do await step(StepNames.VerifyCanary);
+      while (!s.canary?.done);
+      await step(StepNames.DeployFleet);
+      do await step(StepNames.VerifyFleet);
+      while (!s.fleet?.done);
+      await step(StepNames.Notify);
+    } catch (err) {
+      const e = err as Error;
+      s = { ...s, failure: { Error: e.name, Cause: JSON.stringify({ errorType: e.name, errorMessage: e.message }) } };
+      await step(StepNames.NotifyFailure);
+    }
+    return { state: s, path, notes };
+  };
+  const publish = async () => {
+    const r = await publishModel(
+      { registry, store },
+      {
+        modelPath: MODEL,
+        group: 'tag-scratch',
+        bucket: 'edgeqc-models',
+        name: 'tag-scratch',
+        labels: ['scratch'],
+        approve: true,
+      },
+    );
+    return r;
+  };
+  return { run, publish, fleet, catalog, store, notes };
+}
+
+describe('rollout flow through every handler', () => {
+  it('an empty registry succeeds as a no-op', async () => {
+    const w = await world();
+    const { path, notes } = await w.run({});
+    expect(path).toEqual([StepNames.ResolveModel, StepNames.Notify]);
+    expect(notes[0]?.subject).toContain('nothing to roll out');
+  });
+
+  it('publish -> canary -> fleet -> notify; the same model again makes no new component version', async () => {
+    const w = await world();
+    const published = await w.publish();
+    expect(published.sha256).toBe(
+      (await import('node:crypto'))
+        .createHash('sha256')
+        .update(await readFile(MODEL))
+        .digest('hex'),
+    );
+    const first = await w.run({ modelPackageArn: published.modelPackageArn });
+    expect(first.path.at(-1)).toBe(StepNames.Notify);
+    expect(first.state.fleet).toMatchObject({ done: true, devices: 3 });
+    expect(w.fleet.created.map((r) => r.targetArn.split('/').at(-1))).toEqual(['canary', 'fleet']);
+    expect(w.fleet.created[1]?.components).toMatchObject({
+      'com.edgeqc.Model.tag-scratch': { componentVersion: '1.0.1' },
+      [INFERENCE]: { componentVersion: '0.1.0' },
+    });
+    expect(w.notes.at(-1)?.subject).toBe('edgeqc rollout succeeded: tag-scratch 1.0.1');
+
+    const objects = w.store.objects.size;
+    const again = await w.run({ modelPackageArn: published.modelPackageArn });
+    expect(again.path.at(-1)).toBe(StepNames.Notify);
+    expect(w.catalog.versions.size).toBe(1);
+    expect(w.store.objects.size).toBe(objects);
+  });
+
+  it('a canary device failing its self-test stops the rollout: the fleet is never touched', async () => {
+    const w = await world(['canary-1']);
+    const published = await w.publish();
+    const { path, state, notes } = await w.run({ modelPackageArn: published.modelPackageArn });
+    expect(path.slice(-2)).toEqual([StepNames.VerifyCanary, StepNames.NotifyFailure]);
+    expect(state.failedStep).toBe(StepNames.VerifyCanary);
+    expect(w.fleet.created.map((r) => r.targetArn.split('/').at(-1))).toEqual(['canary']);
+    expect(notes.at(-1)?.subject).toBe('edgeqc rollout FAILED at VerifyCanary: tag-scratch 1.0.1');
+    expect(notes.at(-1)?.message).toContain(`Error: ${ErrorNames.CanaryUnhealthy}`);
+    expect(notes.at(-1)?.message).toContain('canary-1: self-test of the new model failed');
+    expect(notes.at(-1)?.message).toContain('The fleet was not touched.');
+  });
+});
