@@ -1,7 +1,8 @@
 """The preprocessing contract shared by training, evaluation and the TypeScript agent.
 
-letterbox a la Ultralytics: r = min(S/h, S/w); new_w = round(w*r), new_h = round(h*r); bilinear resize
-(an antialiased triangle filter, as PIL and libvips/sharp do when shrinking); dw = (S-new_w)/2,
+letterbox a la Ultralytics: r = min(S/h, S/w); new_w = round(w*r), new_h = round(h*r); resize with
+OpenCV's cv2.INTER_LINEAR (bilinear, half-pixel centres, no antialiasing: what Ultralytics does);
+dw = (S-new_w)/2,
 dh = (S-new_h)/2; left = round(dw-0.1), top = round(dh-0.1); pad with grey 114; RGB; /255; NCHW.
 Images are auto-oriented from their EXIF Orientation tag first.
 """
@@ -12,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import cv2
 from PIL import Image, ImageOps
 
 PAD_VALUE = 114
@@ -51,7 +53,7 @@ def letterbox_image(rgb: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
     h, w = rgb.shape[:2]
     lb = letterbox_params(h, w, size)
     if (lb.new_w, lb.new_h) != (w, h):
-        resized = np.asarray(Image.fromarray(rgb).resize((lb.new_w, lb.new_h), Image.BILINEAR))
+        resized = cv2.resize(rgb, (lb.new_w, lb.new_h), interpolation=cv2.INTER_LINEAR)
     else:
         resized = rgb
     canvas = np.full((size, size, 3), PAD_VALUE, np.uint8)
