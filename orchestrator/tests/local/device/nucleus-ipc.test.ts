@@ -16,8 +16,12 @@ const { greengrasscoreipc } = require('aws-iot-device-sdk-v2');
   await client.connect();
   const got = await client.getConfiguration({ keyPath: ['greeting'] });
   const whole = await client.getConfiguration({ keyPath: [] });
+  const updates = client.subscribeToConfigurationUpdate({ keyPath: [] });
+  await updates.activate();
+  const validations = client.subscribeToValidateConfigurationUpdates({});
+  await validations.activate();
   await client.publishToIoTCore({ topicName: 'test/' + process.env.AWS_IOT_THING_NAME, qos: '1',
-    payload: Buffer.from(JSON.stringify({ got: got.value, whole: whole.value })), retain: true });
+    payload: Buffer.from(JSON.stringify({ got: got.value, whole: whole.value, subscribed: true })), retain: true });
   await client.updateState({ state: process.env.REPORT || 'RUNNING' });
   setInterval(() => {}, 1000);
 })().catch((e) => { console.error(e); process.exit(1); });
@@ -32,7 +36,7 @@ describe('simulated nucleus IPC (the SDK client against the device)', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('serves GetConfiguration, PublishToIoTCore and UpdateState; an ERRORED report fails the deployment', async () => {
+  it('serves GetConfiguration, the configuration subscriptions, PublishToIoTCore and UpdateState; an ERRORED report fails the deployment', async () => {
     root = await mkdtemp(join(tmpdir(), 'edgeqc-ipc-'));
     const published: Array<{ topic: string; payload: string; qos: number; retain: boolean }> = [];
     const recipe = (version: string, report: string) => ({
@@ -84,7 +88,11 @@ describe('simulated nucleus IPC (the SDK client against the device)', () => {
         topic: 'test/ipc-1',
         qos: 1,
         retain: true,
-        payload: JSON.stringify({ got: { greeting: 'hi' }, whole: { greeting: 'hi', nested: { n: 1 } } }),
+        payload: JSON.stringify({
+          got: { greeting: 'hi' },
+          whole: { greeting: 'hi', nested: { n: 1 } },
+          subscribed: true,
+        }),
       },
     ]);
     const bad = await deploy('d2', '2.0.0');
