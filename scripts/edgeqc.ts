@@ -18,7 +18,10 @@ interface Command {
 const workspaces: ReadonlyArray<{ names: readonly string[]; load: () => Promise<{ commands: readonly Command[] }> }> = [
   { names: ['agent', 'inspect', 'watch', 'bench', 'package-agent'], load: () => import('@edgeqc/edge-component/cli') },
   { names: ['package-model', 'keygen'], load: () => import('@edgeqc/model-component/cli') },
-  { names: ['publish-model', 'rollout', 'demo-rollout'], load: () => import('@edgeqc/orchestrator/cli') },
+  {
+    names: ['publish-model', 'publish-components', 'rollout', 'demo-rollout'],
+    load: () => import('@edgeqc/orchestrator/cli'),
+  },
 ];
 
 async function main(argv: readonly string[]): Promise<number> {
