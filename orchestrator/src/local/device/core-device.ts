@@ -264,6 +264,11 @@ export class CoreDevice {
     record.statusDetails = { errorStack, errorTypes: errorStack.length > 0 ? ['DEVICE_ERROR'] : [] };
     this.#emit({ type: 'deployment', thingName: this.thingName, deployment: structuredClone(record) });
     void this.#log(`deployment ${record.deploymentId} ${status}${reason ? `: ${reason}` : ''}`);
+    // For people looking into the device folder; the in-memory record is what the API returns.
+    const file = this.layout.deployment(record.deploymentId ?? 'unknown');
+    void mkdir(dirname(file), { recursive: true })
+      .then(() => writeFile(file, `${JSON.stringify(record, null, 2)}\n`))
+      .catch(() => undefined);
   }
 
   #emit(event: DeviceEvent): void {
@@ -588,12 +593,5 @@ export class CoreDevice {
       this.layout.effectiveConfig,
       `${JSON.stringify({ thingName: this.thingName, thingGroups: this.thingGroups, components }, null, 2)}\n`,
     );
-  }
-
-  /** The component versions as last persisted (what a restart of the nucleus would run). */
-  async persistedVersions(): Promise<Record<string, string>> {
-    const text = await readFile(this.layout.effectiveConfig, 'utf8').catch(() => '{"components":{}}');
-    const parsed = JSON.parse(text) as { components: Record<string, { version: string }> };
-    return Object.fromEntries(Object.entries(parsed.components).map(([n, c]) => [n, c.version]));
   }
 }
