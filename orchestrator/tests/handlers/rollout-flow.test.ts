@@ -8,7 +8,7 @@ import { createPemSigner, generateDevKeyPair } from '@edgeqc/model-component/sig
 import { describe, expect, it } from 'vitest';
 import { publishModel } from '../../src/cli/publish-model-command.ts';
 import { type RolloutState, StepNames } from '../../src/domain/rollout-state.ts';
-import { ErrorNames } from '../../src/errors.ts';
+import { ErrorNames, isRetryable, RolloutError } from '../../src/errors.ts';
 import {
   createCheckDeployableHandler,
   createCreateComponentVersionHandler,
@@ -81,9 +81,17 @@ async function world(badDevices: string[] = []) {
   const run = async (input: RolloutState) => {
     let s = input;
     const path: string[] = [];
+    /** Retries as the state machine does: RETRYABLE_ERROR_NAMES up to 3 attempts, same input. */
     const step = async (name: keyof typeof handlers) => {
-      path.push(name);
-      s = (await handlers[name](s)) as RolloutState;
+      for (let attempt = 1; ; attempt++) {
+        path.push(name);
+        try {
+          s = (await handlers[name](s)) as RolloutState;
+          return;
+        } catch (err) {
+          if (!isRetryable(err) || attempt >= 3) throw err;
+        }
+      }
     };
     try {
       await step(StepNames.ResolveModel);
@@ -124,7 +132,7 @@ async function world(badDevices: string[] = []) {
     );
     return r;
   };
-  return { run, publish, fleet, catalog, store, notes };
+  return { run, publish, fleet, catalog, store, notes, registry };
 }
 
 describe('rollout flow through every handler', () => {
@@ -172,5 +180,36 @@ describe('rollout flow through every handler', () => {
     expect(notes.at(-1)?.message).toContain(`Error: ${ErrorNames.CanaryUnhealthy}`);
     expect(notes.at(-1)?.message).toContain('canary-1: self-test of the new model failed');
     expect(notes.at(-1)?.message).toContain('The fleet was not touched.');
+  });
+
+  it('a throttled CreateDeployment is retried with the same input: one canary deployment, rollout succeeds', async () => {
+    const w = await world();
+    const create = w.fleet.createDeployment.bind(w.fleet);
+    let calls = 0;
+    w.fleet.createDeployment = async (req) => {
+      if (++calls === 1)
+        throw new RolloutError(ErrorNames.Throttled, 'ThrottlingException', 'Greengrass CreateDeployment: throttled');
+      return create(req);
+    };
+    const published = await w.publish();
+    const { path } = await w.run({ modelPackageArn: published.modelPackageArn });
+    expect(path.filter((p) => p === StepNames.DeployCanary)).toHaveLength(2);
+    expect(path.at(-1)).toBe(StepNames.Notify);
+    expect(w.fleet.created.map((r) => r.targetArn.split('/').at(-1))).toEqual(['canary', 'fleet']);
+  });
+
+  it('a model that fails validation ends in NotifyFailure at PackageModel, nothing deployed', async () => {
+    const w = await world();
+    await w.store.put('s3://edgeqc-models/bad/model.onnx', new TextEncoder().encode('not onnx'));
+    const pkg = await w.registry.register({
+      group: 'tag-scratch',
+      modelDataUrl: 's3://edgeqc-models/bad/model.onnx',
+      metadata: { labels: 'scratch' },
+    });
+    await w.registry.approve(pkg.arn);
+    const { path, notes } = await w.run({ modelPackageArn: pkg.arn });
+    expect(path).toEqual([StepNames.ResolveModel, StepNames.PackageModel, StepNames.NotifyFailure]);
+    expect(notes.at(-1)?.message).toContain(`Error: ${ErrorNames.ModelInvalid}`);
+    expect(w.fleet.created).toHaveLength(0);
   });
 });
