@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { ModelComponentError, UsageError } from '../errors.ts';
 import { type Verdict, VerdictSchema } from '../manifest.ts';
 import { packageModel, type SelfTestImage } from '../package.ts';
+import { selfTestsFromSamples } from '../self-tests.ts';
 import type { Signer } from '../sign/signer.ts';
 import { createKmsSigner, createPemSigner } from '../sign/signers.ts';
 import type { Command, CommandIo } from './command.ts';
@@ -19,6 +20,7 @@ options:
   --labels a,b,c            class labels in output order (default: labels.txt beside the model)
   --source <arn>            model package ARN recorded in the manifest
   --self-test <img>=<verdict>  a self-test image and its expected verdict (ok|defect|unclear); repeatable
+  --samples <dir>           pick 4 self-test images (2 defect, 2 ok) from <dir>/index.json (the demo samples)
   --confidence, --iou, --review, --defect <0..1>   default thresholds in the manifest
   --bucket <name>           S3 bucket of the artifact URIs (default edgeqc-artifacts)
   --key <pem>               local private key (edgeqc keygen makes one); env EDGEQC_SIGNING_KEY
@@ -67,6 +69,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       labels: { type: 'string' },
       source: { type: 'string' },
       'self-test': { type: 'string', multiple: true },
+      samples: { type: 'string' },
       confidence: { type: 'string' },
       iou: { type: 'string' },
       review: { type: 'string' },
@@ -91,7 +94,10 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       .map((k) => [k, parseUnit(k, values[k])] as const)
       .filter(([, v]) => v !== undefined),
   );
-  const selfTest = (values['self-test'] ?? []).map(parseSelfTest);
+  const selfTest = [
+    ...(values.samples ? await selfTestsFromSamples(values.samples) : []),
+    ...(values['self-test'] ?? []).map(parseSelfTest),
+  ];
   const signer = await makeSigner(
     values.key ?? io.env.EDGEQC_SIGNING_KEY,
     values['kms-key'] ?? io.env.EDGEQC_KMS_KEY_ID,
