@@ -22,7 +22,7 @@ What varies (all drawn per image):
   stays visible), JPEG quality 45-97 (PNG for a few).
 
 Labels: YOLO text format (``0 cx cy w h`` normalized), one class ``scratch``; a scratch's box is the
-extent of its stroke plus 2 px. ``meta`` records the tags (polygon, scratch count) so evaluation can
+extent of its stroke plus max(2 px, 0.6 % of the image's long side). ``meta`` records the tags (polygon, scratch count) so evaluation can
 count false alarms on clean tags.
 """
 
@@ -45,7 +45,11 @@ SIZES: tuple[tuple[int, int], ...] = (
 FONTS = (cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_PLAIN,
          cv2.FONT_HERSHEY_COMPLEX, cv2.FONT_HERSHEY_TRIPLEX)
 CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+# a scratch's box: its stroke extent plus max(2 px, 0.6 % of the image's long side), so that after the
+# letterbox to 640 every box is at least ~9 input px on its short side (a 1-px hairline box would make
+# IoU, and so the box loss and mAP, hinge on sub-pixel errors)
 BOX_MARGIN_PX = 2.0
+BOX_MARGIN_FRACTION = 0.006
 
 
 @dataclass
@@ -481,7 +485,7 @@ def render(seed: int, index: int, size: tuple[int, int] | None = None, force_tag
             width = int(rng.choice([1, 2, 3, 4], p=[0.3, 0.3, 0.25, 0.15]))
             bright = bool(rng.random() < 0.55)
             draw_scratch(rng, img, inner, pts, width, bright)
-            half = width / 2 + BOX_MARGIN_PX
+            half = width / 2 + max(BOX_MARGIN_PX, BOX_MARGIN_FRACTION * max(w, h))
             x1, y1 = pts.min(0) - half
             x2, y2 = pts.max(0) + half
             tag.scratches.append(Scratch(float(max(x1, 0)), float(max(y1, 0)), float(min(x2, w)), float(min(y2, h)),
@@ -551,27 +555,40 @@ def encode(sample: Sample, fmt: str = "jpg") -> bytes:
     return buf.tobytes()
 
 
-def _write_one(args: tuple[int, int, Path]) -> dict:
+def _write_one(args: tuple[int, int, Path]) -> None:
     seed, index, out = args
-    s = render(seed, index)
     stem = f"{index:06d}"
+    meta_path = out / "meta" / f"{stem}.json"
+    if meta_path.exists():
+        return  # already made (every image is a pure function of seed and index)
+    s = render(seed, index)
     (out / "images" / f"{stem}.jpg").write_bytes(encode(s))
     (out / "labels" / f"{stem}.txt").write_text("".join(line + "\n" for line in s.yolo_lines()))
-    return {"file": f"{stem}.jpg", **s.meta()}
+    tmp = meta_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"file": f"{stem}.jpg", **s.meta()}))
+    tmp.replace(meta_path)  # written last: an image counts as done when its meta file exists
+
+
+def read_meta(out: Path) -> list[dict]:
+    """The metadata of every finished image under ``out``, in index order."""
+    return [json.loads(p.read_text()) for p in sorted((out / "meta").glob("*.json"))]
 
 
 def generate(out: Path, seed: int, count: int, workers: int = 1, start: int = 0) -> None:
-    """Write ``count`` images (index start..start+count-1) with YOLO labels and meta.jsonl under ``out``."""
-    (out / "images").mkdir(parents=True, exist_ok=True)
-    (out / "labels").mkdir(parents=True, exist_ok=True)
+    """Write images start..start+count-1 with YOLO labels (labels/) and metadata (meta/, then
+    meta.jsonl) under ``out``; images already there are kept."""
+    for d in ("images", "labels", "meta"):
+        (out / d).mkdir(parents=True, exist_ok=True)
     jobs = [(seed, i, out) for i in range(start, start + count)]
     if workers > 1:
         with Pool(workers) as pool:
-            metas = pool.map(_write_one, jobs, chunksize=8)
+            for _ in pool.imap_unordered(_write_one, jobs, chunksize=4):
+                pass
     else:
-        metas = [_write_one(j) for j in jobs]
+        for j in jobs:
+            _write_one(j)
     with (out / "meta.jsonl").open("w") as f:
-        for m in metas:
+        for m in read_meta(out):
             f.write(json.dumps(m) + "\n")
 
 

@@ -1,0 +1,230 @@
+"""Train the detector from scratch on CPU, on tiles of letterboxed training images.
+
+Every training image is letterboxed to the model size S (640) exactly as at inference (same resize,
+same padding), so scratches are seen at the scale the deployed model sees them. Training then runs on
+T x T tiles (default 320) cut from these canvases: the network is fully convolutional and the tile
+borders are multiples of the largest stride, so a tile is a piece of the real input at the real scale;
+a tile costs a quarter of a full 640 image. Tiles are centred on a scratch (45 %), on a tag (35 %) or
+anywhere (20 %), with flips, 90-degree rotations and brightness/contrast jitter.
+
+The learning rate follows warm-up then cosine decay over a wall-clock budget (the machine is shared,
+so a fixed iteration count would take an unknown time); an exponential moving average (EMA) of the
+weights is what gets saved, every few minutes, to <work>/ckpt/last.pt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import time
+from copy import deepcopy
+from dataclasses import asdict
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from .generator import read_meta
+from .letterbox import letterbox_image
+from .loss import detection_loss
+from .model import ModelConfig, YoloV8, make_anchors
+
+
+def prepare(data: Path, size: int, cache: Path, max_images: int) -> tuple[np.memmap, list[np.ndarray], list[np.ndarray]]:
+    """Letterbox the training images into a uint8 memmap [N, S, S, 3]; boxes and tag boxes in canvas px."""
+    metas = read_meta(data)[:max_images]
+    n = len(metas)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    done = cache.with_suffix(f".{n}.done")
+    arr = np.lib.format.open_memmap(cache, mode="r+" if done.exists() else "w+", dtype=np.uint8,
+                                    shape=(n, size, size, 3))
+    boxes, tags = [], []
+    for i, m in enumerate(metas):
+        h, w = m["heightPx"], m["widthPx"]
+        r = min(size / h, size / w)
+        nw, nh = round(w * r), round(h * r)
+        left, top = round((size - nw) / 2 - 0.1), round((size - nh) / 2 - 0.1)
+        b = np.array(m["boxes"], np.float32).reshape(-1, 4) * r + [left, top, left, top]
+        boxes.append(b)
+        t = [np.array(tg["polygon"], np.float32) * r + [left, top] for tg in m["tags"]]
+        tags.append(np.array([[p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()] for p in t], np.float32)
+                    .reshape(-1, 4))
+        if not done.exists():
+            bgr = cv2.imread(str(data / "images" / m["file"]), cv2.IMREAD_COLOR)
+            arr[i], _ = letterbox_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), size)
+    if not done.exists():
+        arr.flush()
+        done.write_text("ok\n")
+    return arr, boxes, tags
+
+
+class TileSampler:
+    """Random training tiles with their boxes (tile px)."""
+
+    def __init__(self, canvases: np.memmap, boxes: list[np.ndarray], tags: list[np.ndarray], tile: int,
+                 seed: int) -> None:
+        self.c, self.boxes, self.tags, self.t = canvases, boxes, tags, tile
+        self.rng = np.random.default_rng(seed)
+        self.size = canvases.shape[1]
+
+    def one(self) -> tuple[np.ndarray, np.ndarray]:
+        rng, t, s = self.rng, self.t, self.size
+        i = int(rng.integers(len(self.boxes)))
+        b, tg = self.boxes[i], self.tags[i]
+        u = rng.random()
+        if u < 0.45 and len(b):
+            k = b[int(rng.integers(len(b)))]
+            cx, cy = (k[0] + k[2]) / 2 + rng.uniform(-t / 3, t / 3), (k[1] + k[3]) / 2 + rng.uniform(-t / 3, t / 3)
+        elif u < 0.8 and len(tg):
+            k = tg[int(rng.integers(len(tg)))]
+            cx, cy = rng.uniform(k[0], k[2]), rng.uniform(k[1], k[3])
+        else:
+            cx, cy = rng.uniform(0, s), rng.uniform(0, s)
+        x0 = int(np.clip(round(cx - t / 2), 0, s - t)) // 32 * 32
+        y0 = int(np.clip(round(cy - t / 2), 0, s - t)) // 32 * 32
+        img = np.array(self.c[i, y0 : y0 + t, x0 : x0 + t])
+        bb = b - [x0, y0, x0, y0]
+        clipped = np.clip(bb, 0, t)
+        area = (bb[:, 2] - bb[:, 0]) * (bb[:, 3] - bb[:, 1])
+        carea = (clipped[:, 2] - clipped[:, 0]) * (clipped[:, 3] - clipped[:, 1])
+        cmax = np.maximum(clipped[:, 2] - clipped[:, 0], clipped[:, 3] - clipped[:, 1])
+        keep = (carea > 0.3 * area) | ((carea > 0) & (cmax >= 24))
+        bb = clipped[keep]
+        # flips and 90-degree rotations (boxes follow)
+        if rng.random() < 0.5:
+            img = img[:, ::-1]
+            bb = np.stack([t - bb[:, 2], bb[:, 1], t - bb[:, 0], bb[:, 3]], 1) if len(bb) else bb
+        if rng.random() < 0.5:
+            img = img[::-1]
+            bb = np.stack([bb[:, 0], t - bb[:, 3], bb[:, 2], t - bb[:, 1]], 1) if len(bb) else bb
+        if rng.random() < 0.5:  # transpose = rotate + flip
+            img = img.transpose(1, 0, 2)
+            bb = bb[:, [1, 0, 3, 2]] if len(bb) else bb
+        img = img.astype(np.float32)
+        img = (img - 128) * rng.uniform(0.75, 1.25) + 128 + rng.uniform(-25, 25)
+        img = img * rng.uniform(0.92, 1.08, 3).astype(np.float32)
+        return np.clip(img, 0, 255), bb.reshape(-1, 4).astype(np.float32)
+
+    def batch(self, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        items = [self.one() for _ in range(n)]
+        x = torch.from_numpy(np.stack([im.transpose(2, 0, 1) for im, _ in items]) / 255.0).float()
+        m = max(max(len(b) for _, b in items), 1)
+        gt = torch.zeros(n, m, 4)
+        mask = torch.zeros(n, m, dtype=torch.bool)
+        for j, (_, b) in enumerate(items):
+            if len(b):
+                gt[j, : len(b)] = torch.from_numpy(b)
+                mask[j, : len(b)] = True
+        return x, gt, mask
+
+
+class Ema:
+    """Exponential moving average of the weights (BN buffers included), decay ramped up at the start."""
+
+    def __init__(self, model: torch.nn.Module, decay: float = 0.999, tau: float = 500) -> None:
+        self.model = deepcopy(model).eval()
+        self.decay, self.tau, self.updates = decay, tau, 0
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        self.updates += 1
+        d = self.decay * (1 - math.exp(-self.updates / self.tau))
+        msd = model.state_dict()
+        for k, v in self.model.state_dict().items():
+            if v.dtype.is_floating_point:
+                v.mul_(d).add_(msd[k].detach(), alpha=1 - d)
+
+
+def save(path: Path, ema: Ema, cfg: ModelConfig, info: dict) -> None:
+    tmp = path.with_suffix(".tmp")
+    torch.save({"config": asdict(cfg), "state_dict": ema.model.state_dict(), "info": info}, tmp)
+    tmp.replace(path)
+
+
+def train(args: argparse.Namespace) -> None:
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    work = args.work
+    (work / "ckpt").mkdir(parents=True, exist_ok=True)
+    t_prep = time.time()
+    canv, boxes, tags = prepare(args.data, args.size, work / "cache" / "train640.npy", args.max_images)
+    print(f"prepared {len(boxes)} canvases ({sum(len(b) for b in boxes)} boxes) in {time.time() - t_prep:.0f} s",
+          flush=True)
+    sampler = TileSampler(canv, boxes, tags, args.tile, args.seed)
+    cfg = ModelConfig(width=args.width, depth=args.depth)
+    model = YoloV8(cfg)
+    model.train()
+    ema = Ema(model)
+    decay, no_decay = [], []
+    for name, p in model.named_parameters():
+        (no_decay if p.ndim <= 1 else decay).append(p)
+    opt = torch.optim.AdamW([{"params": decay, "weight_decay": 5e-4}, {"params": no_decay, "weight_decay": 0.0}],
+                            lr=args.lr, betas=(0.9, 0.999))
+    points, strides = make_anchors(args.tile, args.tile)
+    strides = strides[:, 0]
+    budget = args.minutes * 60
+    t0 = time.time()
+    last_save = t0
+    it = 0
+    hist: list[dict] = []
+    while True:
+        elapsed = time.time() - t0
+        if elapsed >= budget:
+            break
+        frac = elapsed / budget
+        warm = min(1.0, (it + 1) / args.warmup)
+        lr = args.lr * warm * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * frac)))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, gt, mask = sampler.batch(args.batch)
+        box, cls = model(x)
+        loss, parts = detection_loss(box, cls, points, strides, gt, mask, cfg.reg_max)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
+        opt.step()
+        ema.update(model)
+        it += 1
+        hist.append({"loss": float(loss.detach()), **parts})
+        if it % 25 == 0:
+            mean = {k: round(float(np.mean([h[k] for h in hist])), 4) for k in hist[0]}
+            hist.clear()
+            print(json.dumps({"it": it, "min": round(elapsed / 60, 2), "lr": round(lr, 6), **mean}), flush=True)
+        if time.time() - last_save > args.save_every * 60:
+            save(work / "ckpt" / "last.pt", ema, cfg, {"iterations": it, "minutes": round(elapsed / 60, 2)})
+            last_save = time.time()
+    info = {"iterations": it, "minutes": round((time.time() - t0) / 60, 2), "tile": args.tile,
+            "batch": args.batch, "imagesSeen": it * args.batch}
+    save(work / "ckpt" / "last.pt", ema, cfg, info)
+    save(work / "ckpt" / "final.pt", ema, cfg, info)
+    summary = {**info, "trainImages": len(boxes), "config": asdict(cfg), "optimizer": "AdamW", "lr": args.lr,
+               "threads": args.threads, "seed": args.seed}
+    (work / "training.json").write_text(json.dumps(summary, indent=2) + "\n")
+    print("done " + json.dumps(info), flush=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, required=True, help="generated training set (images/, meta.jsonl)")
+    ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument("--size", type=int, default=640)
+    ap.add_argument("--max-images", type=int, default=1_000_000, help="use the first N images only")
+    ap.add_argument("--tile", type=int, default=320)
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--width", type=float, default=0.25)
+    ap.add_argument("--depth", type=float, default=0.33)
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=150)
+    ap.add_argument("--minutes", type=float, default=45)
+    ap.add_argument("--save-every", type=float, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    train(ap.parse_args())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Makes the demo scratch detector end to end: synthetic data, training from scratch on CPU, ONNX
+# export, INT8 quantization, evaluation on a held-out split, samples and reference outputs.
+# Writes model-component/models/tag-scratch/{model.fp32.onnx,model.int8.onnx,metrics.json,samples,reference};
+# data, checkpoints and logs go to .work/demo-model/ (gitignored). Prints the time of every step.
+#
+#   bash scripts/make-demo-model.sh                 # everything (about 60-70 min on 2 cores)
+#   TRAIN_MINUTES=10 bash scripts/make-demo-model.sh  # shorter training
+#
+# Environment: PYTHON (default .venv/bin/python, needs torch, onnx, onnxruntime, numpy, opencv, pillow),
+# WORK (default .work/demo-model), TRAIN_COUNT (2000), TEST_COUNT (500), TRAIN_MINUTES (40), THREADS (2).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
+WORK="${WORK:-$ROOT/.work/demo-model}"
+MODEL_DIR="$ROOT/model-component/models/tag-scratch"
+TRAIN_COUNT="${TRAIN_COUNT:-2000}"
+TEST_COUNT="${TEST_COUNT:-500}"
+TRAIN_MINUTES="${TRAIN_MINUTES:-40}"
+THREADS="${THREADS:-2}"
+TRAIN_SEED=1
+TEST_SEED=2
+
+mkdir -p "$WORK"
+cd "$ROOT/scripts"
+T_ALL=$(date +%s)
+step() {
+  local name="$1"
+  shift
+  local t0
+  t0=$(date +%s)
+  echo "== $name"
+  "$@"
+  echo "== $name took $(($(date +%s) - t0)) s"
+}
+
+step "generate training set ($TRAIN_COUNT images, seed $TRAIN_SEED)" \
+  "$PYTHON" -m demo_model.generator --out "$WORK/data/train" --seed "$TRAIN_SEED" --count "$TRAIN_COUNT" --workers "$THREADS"
+step "generate test set ($TEST_COUNT images, seed $TEST_SEED)" \
+  "$PYTHON" -m demo_model.generator --out "$WORK/data/test" --seed "$TEST_SEED" --count "$TEST_COUNT" --workers "$THREADS"
+step "train ($TRAIN_MINUTES min budget)" \
+  "$PYTHON" -m demo_model.train --data "$WORK/data/train" --work "$WORK" --minutes "$TRAIN_MINUTES" --threads "$THREADS"
+step "export FP32 ONNX" \
+  "$PYTHON" -m demo_model.export --checkpoint "$WORK/ckpt/final.pt" --out "$MODEL_DIR/model.fp32.onnx"
+step "quantize INT8 (QDQ, U8 activations, S8 per-channel weights)" \
+  "$PYTHON" -m demo_model.quantize --fp32 "$MODEL_DIR/model.fp32.onnx" --out "$MODEL_DIR/model.int8.onnx" \
+  --calib-dir "$WORK/data/train/images" --calib-count 200 --report "$WORK/fusion.json"
+step "evaluate on the test split" \
+  "$PYTHON" -m demo_model.evaluate --fp32 "$MODEL_DIR/model.fp32.onnx" --int8 "$MODEL_DIR/model.int8.onnx" \
+  --test "$WORK/data/test" --out "$MODEL_DIR/metrics.json" --extra "$WORK/fusion.json" "$WORK/training.json"
+step "samples and reference outputs" \
+  "$PYTHON" -m demo_model.samples --model-dir "$MODEL_DIR"
+echo "== all done in $(($(date +%s) - T_ALL)) s"
