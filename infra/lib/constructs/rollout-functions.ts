@@ -1,0 +1,239 @@
+/**
+ * One Lambda function per state of the rollout (entries from @edgeqc/orchestrator/handlers), bundled
+ * with esbuild as ESM, Node.js 24, X-Ray tracing, a log group each with a retention, and per function
+ * exactly the permissions its step needs (see orchestrator/README.md "Permissions each function needs").
+ */
+import { join } from 'node:path';
+import { EnvNames, handlerEntries, type StepName, StepNames } from '@edgeqc/orchestrator/handlers';
+import { ArnFormat, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
+import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Architecture, type IFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { BucketPrefixes } from './component-bucket.ts';
+
+/** The Lambda runtime of every function (nodejs20.x can no longer be created). */
+export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
+
+/** The repository root (the npm workspace with package-lock.json). */
+export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+
+/** Where PackageModel finds recipes/model-component.recipe.json inside its bundle. */
+export const BUNDLED_RECIPES_DIR = '/var/task/recipes';
+
+export interface RolloutFunctionsProps {
+  readonly bucket: IBucket;
+  readonly topic: ITopic;
+  readonly modelPackageGroup: string;
+  readonly canaryGroup: string;
+  readonly fleetGroup: string;
+  /** ARN of the state machine (ResolveModel lists its executions); a string, to avoid a cycle. */
+  readonly stateMachineArn: string;
+  /** Version of com.edgeqc.Inference to deploy. Default: the version each group already runs. */
+  readonly inferenceComponentVersion?: string;
+  /** Seconds a canary may take to report the new model. Default: the handlers' default (900). */
+  readonly canaryTimeoutSeconds?: number;
+  /** Seconds the fleet may take. Default: the handlers' default (3600). */
+  readonly fleetTimeoutSeconds?: number;
+  /** Fleet abort threshold (percent failed). Default: the handlers' default (10). */
+  readonly fleetAbortPercent?: number;
+  /** Log retention of the functions. Default: three months. */
+  readonly logRetention?: RetentionDays;
+}
+
+const ESM_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** onnxruntime-node is native: not bundled, its Linux x64 build copied into the bundle's node_modules. */
+function packageModelHooks(): BundlingOptions['commandHooks'] {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => {
+      const from = `${inputDir}/node_modules`;
+      const to = `${outputDir}/node_modules`;
+      return [
+        `mkdir -p "${to}/onnxruntime-node/bin/napi-v6/linux/x64" "${outputDir}/recipes"`,
+        `cp "${from}/onnxruntime-node/package.json" "${to}/onnxruntime-node/"`,
+        `cp -r "${from}/onnxruntime-node/dist" "${to}/onnxruntime-node/"`,
+        `cp "${from}/onnxruntime-node/bin/napi-v6/linux/x64/"* "${to}/onnxruntime-node/bin/napi-v6/linux/x64/"`,
+        `cp -r "${from}/onnxruntime-common" "${to}/"`,
+        `cp "${inputDir}/recipes/model-component.recipe.json" "${outputDir}/recipes/"`,
+      ];
+    },
+  };
+}
+
+export class RolloutFunctions extends Construct {
+  /** The function of each state, by state name. */
+  readonly byStep: Readonly<Record<StepName, NodejsFunction>>;
+
+  constructor(scope: Construct, id: string, props: RolloutFunctionsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const optional = (name: string, v: number | string | undefined) => (v === undefined ? {} : { [name]: String(v) });
+    const common: Record<string, string> = {
+      [EnvNames.CanaryGroup]: props.canaryGroup,
+      [EnvNames.FleetGroup]: props.fleetGroup,
+      [EnvNames.AccountId]: stack.account,
+      [EnvNames.TopicArn]: props.topic.topicArn,
+      [EnvNames.ModelPackageGroup]: props.modelPackageGroup,
+      ...optional(EnvNames.InferenceComponentVersion, props.inferenceComponentVersion),
+      ...optional(EnvNames.CanaryTimeoutSeconds, props.canaryTimeoutSeconds),
+      ...optional(EnvNames.FleetTimeoutSeconds, props.fleetTimeoutSeconds),
+      ...optional(EnvNames.FleetAbortPercent, props.fleetAbortPercent),
+    };
+
+    const make = (step: StepName, extra: { memoryMb?: number; timeout?: Duration; env?: Record<string, string> }) => {
+      const isPackager = step === StepNames.PackageModel;
+      const logGroup = new LogGroup(this, `${step}Logs`, {
+        retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      return new NodejsFunction(this, step, {
+        entry: handlerEntries[step].entry,
+        handler: handlerEntries[step].handler,
+        runtime: FUNCTION_RUNTIME,
+        architecture: Architecture.X86_64,
+        description: `edgeqc rollout step ${step}`,
+        projectRoot: REPO_ROOT,
+        depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+        memorySize: extra.memoryMb ?? 256,
+        timeout: extra.timeout ?? Duration.seconds(60),
+        ephemeralStorageSize: isPackager ? Size.mebibytes(2048) : undefined,
+        tracing: Tracing.ACTIVE,
+        logGroup,
+        loggingFormat: LoggingFormat.JSON,
+        environment: { ...common, ...extra.env },
+        bundling: {
+          format: OutputFormat.ESM,
+          target: 'node24',
+          banner: ESM_BANNER,
+          sourceMap: true,
+          // The functions carry the SDK versions the handlers were tested with, not the runtime's.
+          externalModules: isPackager ? ['onnxruntime-node'] : [],
+          commandHooks: isPackager ? packageModelHooks() : undefined,
+        },
+      });
+    };
+
+    const fns = {
+      [StepNames.ResolveModel]: make(StepNames.ResolveModel, {}),
+      [StepNames.PackageModel]: make(StepNames.PackageModel, {
+        memoryMb: 2048,
+        timeout: Duration.minutes(5),
+        env: {
+          [EnvNames.ArtifactBucket]: props.bucket.bucketName,
+          [EnvNames.RecipesDir]: BUNDLED_RECIPES_DIR,
+        },
+      }),
+      [StepNames.CreateComponentVersion]: make(StepNames.CreateComponentVersion, {}),
+      [StepNames.CheckDeployable]: make(StepNames.CheckDeployable, {}),
+      [StepNames.DeployCanary]: make(StepNames.DeployCanary, {}),
+      [StepNames.VerifyCanary]: make(StepNames.VerifyCanary, { timeout: Duration.minutes(2) }),
+      [StepNames.DeployFleet]: make(StepNames.DeployFleet, {}),
+      [StepNames.VerifyFleet]: make(StepNames.VerifyFleet, { timeout: Duration.minutes(5) }),
+      [StepNames.Notify]: make(StepNames.Notify, {}),
+      [StepNames.NotifyFailure]: make(StepNames.NotifyFailure, {}),
+    } satisfies Record<StepName, NodejsFunction>;
+    this.byStep = fns;
+
+    this.grant(props, fns);
+  }
+
+  private grant(props: RolloutFunctionsProps, f: Record<StepName, NodejsFunction>): void {
+    const stack = Stack.of(this);
+    const arn = (service: string, resource: string, resourceName?: string, sep = ArnFormat.SLASH_RESOURCE_NAME) =>
+      stack.formatArn({ service, resource, resourceName, arnFormat: sep });
+    const allow = (fn: IFunction, actions: string[], resources: string[]) =>
+      fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
+    const objects = (prefix: string) => props.bucket.arnForObjects(`${prefix}*`);
+    const modelPackages = arn('sagemaker', 'model-package', `${props.modelPackageGroup}/*`);
+    const modelComponents = arn('greengrass', 'components', 'com.edgeqc.Model.*', ArnFormat.COLON_RESOURCE_NAME);
+    const modelComponentVersions = `${modelComponents}:versions:*`;
+    const inferenceComponent = arn('greengrass', 'components', 'com.edgeqc.*', ArnFormat.COLON_RESOURCE_NAME);
+
+    // ResolveModel: ListModelPackages has no resource-level permissions (AWS requires "*").
+    allow(f.ResolveModel, ['sagemaker:ListModelPackages'], ['*']);
+    allow(f.ResolveModel, ['sagemaker:DescribeModelPackage'], [modelPackages]);
+    allow(f.ResolveModel, ['states:ListExecutions'], [props.stateMachineArn]);
+
+    allow(f.PackageModel, ['sagemaker:DescribeModelPackage'], [modelPackages]);
+    allow(f.PackageModel, ['s3:GetObject'], [objects(BucketPrefixes.models)]);
+    allow(
+      f.PackageModel,
+      ['s3:GetObject', 's3:PutObject'],
+      [objects(BucketPrefixes.components), objects(BucketPrefixes.recipes)],
+    );
+    allow(f.PackageModel, ['s3:ListBucket'], [props.bucket.bucketArn]);
+    // kms:Sign / kms:GetPublicKey come from the signing key's key policy (SigningKey), nowhere else.
+
+    allow(
+      f.CreateComponentVersion,
+      ['s3:GetObject'],
+      [objects(BucketPrefixes.recipes), objects(BucketPrefixes.components)],
+    );
+    allow(f.CreateComponentVersion, ['s3:GetBucketLocation'], [props.bucket.bucketArn]);
+    allow(
+      f.CreateComponentVersion,
+      ['greengrass:CreateComponentVersion', 'greengrass:DescribeComponent', 'greengrass:GetComponent'],
+      [modelComponents, modelComponentVersions],
+    );
+    allow(f.CheckDeployable, ['greengrass:DescribeComponent'], [modelComponents, modelComponentVersions]);
+
+    for (const [fn, group] of [
+      [f.DeployCanary, props.canaryGroup],
+      [f.DeployFleet, props.fleetGroup],
+    ] as const) {
+      const groupArn = arn('iot', 'thinggroup', group);
+      allow(fn, ['iot:DescribeThingGroup'], [groupArn]);
+      // Greengrass v2 deployment APIs: CreateDeployment/ListDeployments/GetDeployment authorize on the
+      // deployment resource, whose id is unknown before creation: AWS requires "*" here.
+      allow(fn, ['greengrass:CreateDeployment', 'greengrass:ListDeployments', 'greengrass:GetDeployment'], ['*']);
+      allow(
+        fn,
+        ['greengrass:DescribeComponent', 'greengrass:GetComponent'],
+        [inferenceComponent, `${inferenceComponent}:versions:*`],
+      );
+      // What CreateDeployment does on the caller's behalf: an IoT job on the group, the things' shadows.
+      allow(
+        fn,
+        ['iot:CreateJob', 'iot:DescribeJob', 'iot:UpdateJob', 'iot:CancelJob'],
+        [arn('iot', 'job', '*'), groupArn],
+      );
+      allow(
+        fn,
+        ['iot:DescribeThing', 'iot:GetThingShadow', 'iot:UpdateThingShadow', 'iot:DeleteThingShadow'],
+        [arn('iot', 'thing', '*')],
+      );
+    }
+
+    for (const [fn, group] of [
+      [f.VerifyCanary, props.canaryGroup],
+      [f.VerifyFleet, props.fleetGroup],
+    ] as const) {
+      allow(fn, ['iot:ListThingsInThingGroup'], [arn('iot', 'thinggroup', group)]);
+      // Per-device Greengrass reads authorize on the core device ("*" required: devices are not known at
+      // deploy time and the actions support no narrower resource than the core device).
+      allow(
+        fn,
+        ['greengrass:ListEffectiveDeployments', 'greengrass:ListInstalledComponents', 'greengrass:GetDeployment'],
+        ['*'],
+      );
+      allow(fn, ['iot:GetRetainedMessage'], [arn('iot', 'topic', 'edgeqc/*/status')]);
+      // DescribeEndpoint has no resource-level permissions (AWS requires "*").
+      allow(fn, ['iot:DescribeEndpoint'], ['*']);
+    }
+
+    for (const fn of [f.Notify, f.NotifyFailure]) props.topic.grantPublish(fn);
+  }
+
+  /** The role of a step's function. */
+  roleOf(step: StepName): IRole {
+    const role = this.byStep[step].role;
+    if (!role) throw new Error(`function ${step} has no role`);
+    return role;
+  }
+}
