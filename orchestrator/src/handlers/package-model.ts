@@ -107,6 +107,7 @@ export function createPackageModelHandler(deps: PackageModelDeps) {
             name: model.name,
             version: model.version,
             labels,
+            selfTest,
             source: model.arn,
             outDir,
             bucket: deps.bucket,

@@ -118,7 +118,7 @@ async function world(badDevices: string[] = []) {
     }
     return { state: s, path, notes };
   };
-  const publish = async () => {
+  const publish = async (selfTest: { path: string; expectedVerdict: string }[] = []) => {
     const r = await publishModel(
       { registry, store },
       {
@@ -127,6 +127,7 @@ async function world(badDevices: string[] = []) {
         bucket: 'edgeqc-models',
         name: 'tag-scratch',
         labels: ['scratch'],
+        selfTest,
         approve: true,
       },
     );
@@ -211,5 +212,21 @@ describe('rollout flow through every handler', () => {
     expect(path).toEqual([StepNames.ResolveModel, StepNames.PackageModel, StepNames.NotifyFailure]);
     expect(notes.at(-1)?.message).toContain(`Error: ${ErrorNames.ModelInvalid}`);
     expect(w.fleet.created).toHaveLength(0);
+  });
+
+  it('self-test images given to publish-model travel into the signed bundle', async () => {
+    const w = await world();
+    const image = new URL('../../../model-component/models/tag-scratch/samples/clean-01.jpg', import.meta.url).pathname;
+    const published = await w.publish([{ path: image, expectedVerdict: 'ok' }]);
+    const { path } = await w.run({ modelPackageArn: published.modelPackageArn });
+    expect(path.at(-1)).toBe(StepNames.Notify);
+    const base = 's3://edgeqc-components/components/com.edgeqc.Model.tag-scratch/1.0.1';
+    const manifest = JSON.parse(new TextDecoder().decode(await w.store.get(`${base}/manifest.json`))) as {
+      selfTest: { file: string; expectedVerdict: string }[];
+    };
+    expect(manifest.selfTest).toEqual([
+      expect.objectContaining({ file: 'selftest-1-clean-01.jpg', expectedVerdict: 'ok' }),
+    ]);
+    expect(Buffer.from(await w.store.get(`${base}/selftest-1-clean-01.jpg`)).equals(await readFile(image))).toBe(true);
   });
 });
