@@ -6,6 +6,7 @@
  * its create<Step>Handler over local adapters. Waits are shortened through the interpreter's overrides.
  * Story: model 1.0.0, then 2.0.0 (canary, then fleet, cameras running), then a tampered 3.0.0.
  */
+import { StepNames } from '@edgeqc/orchestrator/handlers';
 import { runDemoRollout, type ScenarioReport, type ScenarioStep } from '@edgeqc/orchestrator/local';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -34,19 +35,29 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
     return s;
   };
 
+  /** The Task states in the order first entered (Pass/Choice/Wait states and repeats left out). */
+  const tasks = (s: ScenarioStep) => [...new Set(s.execution.path.filter((n) => n in StepNames))];
+  const { ResolveModel, PackageModel, CreateComponentVersion, CheckDeployable, DeployCanary, VerifyCanary } = StepNames;
+  const { DeployFleet, VerifyFleet, Notify, NotifyFailure } = StepNames;
+
   it('rolls model 1.0.0 out through every state, canary before fleet, to all three devices', () => {
     const s = step('1.0.0');
     expect(s.execution.status, story.join('\n')).toBe('SUCCEEDED');
-    expect(s.execution.path.slice(0, 5)).toEqual([
-      'ResolveModel',
-      'PackageModel',
-      'CreateComponentVersion',
-      'CheckDeployable',
-      'DeployCanary',
+    expect(tasks(s)).toEqual([
+      ResolveModel,
+      PackageModel,
+      CreateComponentVersion,
+      CheckDeployable,
+      DeployCanary,
+      VerifyCanary,
+      DeployFleet,
+      VerifyFleet,
+      Notify,
     ]);
-    expect(at(s, 'VerifyCanary')).toBeGreaterThan(at(s, 'DeployCanary'));
-    expect(at(s, 'DeployFleet')).toBeGreaterThan(s.execution.path.lastIndexOf('VerifyCanary'));
-    expect(s.execution.finalState).toBe('Notify');
+    // The fleet is deployed only after the canary's last (passing) verification.
+    expect(at(s, DeployFleet)).toBeGreaterThan(s.execution.path.lastIndexOf(VerifyCanary));
+    expect(s.execution.path.at(-2)).toBe(Notify);
+    expect(s.execution.finalState).toBe(s.execution.path.at(-1));
     expect(s.installed).toEqual({ 'canary-1': '1.0.0', 'line-1': '1.0.0', 'line-2': '1.0.0' });
     expect(s.notifications.join('\n')).toMatch(/1\.0\.0/);
   });
@@ -54,30 +65,40 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
   it('rolls model 2.0.0 out to the canary first, then the fleet', () => {
     const s = step('2.0.0');
     expect(s.execution.status, story.join('\n')).toBe('SUCCEEDED');
-    expect(at(s, 'DeployFleet')).toBeGreaterThan(s.execution.path.lastIndexOf('VerifyCanary'));
+    expect(tasks(s)).toContain(VerifyFleet);
+    expect(at(s, DeployFleet)).toBeGreaterThan(s.execution.path.lastIndexOf(VerifyCanary));
     expect(s.installed).toEqual({ 'canary-1': '2.0.0', 'line-1': '2.0.0', 'line-2': '2.0.0' });
-    for (const t of THINGS) expect(s.lastDeployment[t]?.status).toBe('SUCCEEDED');
+    for (const t of THINGS)
+      expect(s.lastDeployment[t]).toMatchObject({ status: 'SUCCEEDED', name: expect.stringContaining('2.0.0') });
   });
 
   it('stops the tampered 3.0.0 at the canary: the canary rolls back, the fleet is never touched, the notification names the reason', () => {
     const s = step('3.0.0');
     expect(s.execution.status, story.join('\n')).toBe('FAILED');
-    expect(s.execution.path).toContain('VerifyCanary');
-    expect(s.execution.path).toContain('NotifyFailure');
-    expect(s.execution.path).not.toContain('DeployFleet');
-    expect(s.execution.path.at(-1)).toBe(s.execution.finalState);
-    expect(s.execution.finalState).not.toBe('NotifyFailure');
+    expect(tasks(s)).toEqual([
+      ResolveModel,
+      PackageModel,
+      CreateComponentVersion,
+      CheckDeployable,
+      DeployCanary,
+      VerifyCanary,
+      NotifyFailure,
+    ]);
+    expect(s.execution.path.indexOf(NotifyFailure)).toBeGreaterThan(s.execution.path.lastIndexOf(VerifyCanary));
+    expect(s.execution.finalState).toBe(s.execution.path.at(-1));
+    expect(s.execution.finalState).not.toBe(NotifyFailure);
     // The canary tried 3.0.0, failed and rolled back to 2.0.0; the fleet's last deployment is still 2.0.0's.
-    expect(s.lastDeployment['canary-1']?.status).toBe('FAILED');
+    expect(s.lastDeployment['canary-1']).toMatchObject({ status: 'FAILED', name: expect.stringContaining('3.0.0') });
     expect(s.lastDeployment['canary-1']?.reason).toMatch(/rolled back to the previous components/);
     expect(s.installed).toEqual({ 'canary-1': '2.0.0', 'line-1': '2.0.0', 'line-2': '2.0.0' });
     for (const t of ['line-1', 'line-2']) {
       expect(s.lastDeployment[t]).toMatchObject({ status: 'SUCCEEDED', name: expect.stringContaining('2.0.0') });
     }
     const failure = s.notifications.join('\n');
-    expect(failure).toMatch(/FAILED at VerifyCanary/);
+    expect(failure).toMatch(new RegExp(`FAILED at ${VerifyCanary}`));
     expect(failure).toMatch(/canary-1/);
     expect(failure).toMatch(/3\.0\.0/);
+    expect(failure).toMatch(/rolled back/);
     const canary = report.devices.find((d) => d.thingName === 'canary-1');
     expect(canary?.servingVersion).toBe('2.0.0');
   });

@@ -174,8 +174,19 @@ export class CoreDevice {
       throw new LocalDeviceError('DEPLOYMENT_INVALID', `deployment for ${this.thingName}: ${parsed.error.message}`);
     }
     const record = this.#record(parsed.data, 'QUEUED');
-    const done = this.#queue.then(() => this.#apply(parsed.data, record));
-    this.#queue = done.catch(() => undefined);
+    const done = this.#queue.then(async () => {
+      try {
+        return await this.#apply(parsed.data, record);
+      } catch (err) {
+        // Anything #apply did not expect (the IPC socket, the disk): the deployment fails, the device lives on.
+        this.#setStatus(record, 'FAILED', `the device could not apply the deployment: ${(err as Error).message}`, [
+          'DEPLOYMENT_FAILURE',
+          'DEVICE_ERROR',
+        ]);
+        return structuredClone(record);
+      }
+    });
+    this.#queue = done;
     return done;
   }
 

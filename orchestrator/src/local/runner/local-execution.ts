@@ -157,6 +157,7 @@ export async function runLocalExecution(input: unknown, options: LocalExecutionO
   const execution = machine.run(input as JSONValue, {
     overrides: { taskResourceLocalHandlers: handlers, waitTimeOverrides: waits, retryIntervalOverrides: retries },
     context: {
+      StateMachine: { Id: `arn:aws:states:us-east-1:000000000000:stateMachine:local`, Name: 'local' },
       Execution: {
         Id: `arn:aws:states:us-east-1:000000000000:execution:local:${options.executionName ?? 'run'}`,
         Name: options.executionName ?? 'run',
