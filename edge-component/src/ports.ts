@@ -52,3 +52,27 @@ export interface ConfigSource {
 export interface LifecycleReporter {
   report(state: 'RUNNING' | 'ERRORED'): Promise<void>;
 }
+
+/** One image file in the camera folder that is complete (its size and mtime stopped changing). */
+export interface CameraFile {
+  /** Absolute path of the file inside the camera folder. */
+  readonly path: string;
+  readonly sizeBytes: number;
+  readonly mtimeMs: number;
+}
+
+/**
+ * Port: the camera folder. Pull-based: the consumer's pace is the backpressure (the source keeps a
+ * bounded set of pending paths and rescans the folder later instead of growing without bound).
+ *
+ * `files` yields first the backlog present at start-up, oldest first, then new files as they land.
+ * It never yields a file that is still being written (temp-name-then-rename and write-in-place both
+ * handled), skips hidden and temporary names, and yields a path at most once while it stays in the
+ * folder: call `markDone(path)` when the consumer moved or deleted it, so that a new file landing later
+ * under the same name is yielded again. The iteration ends when `signal` is aborted.
+ */
+export interface CameraSource {
+  files(signal: AbortSignal): AsyncIterable<CameraFile>;
+  /** The consumer is finished with `path` (moved it out of the folder); forget it. */
+  markDone(path: string): void;
+}
