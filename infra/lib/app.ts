@@ -30,7 +30,6 @@ export function buildApp(app: App): { pipeline: PipelineStack; devices?: DeviceF
   if (deviceCount === 0) return { pipeline };
   const devices = new DeviceFleetStack(app, 'EdgeqcDevices', {
     env,
-    bucket: pipeline.bucket.bucket,
     canaryGroup: pipeline.canaryGroupName,
     fleetGroup: pipeline.fleetGroupName,
     deviceCount,
@@ -38,6 +37,6 @@ export function buildApp(app: App): { pipeline: PipelineStack; devices?: DeviceF
     instanceType: stringContext(app, 'instanceType'),
     shotIntervalSeconds: intContext(app, 'shotIntervalSeconds'),
   });
-  devices.addDependency(pipeline);
+  devices.addStackDependency(pipeline);
   return { pipeline, devices };
 }

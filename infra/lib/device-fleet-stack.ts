@@ -19,10 +19,12 @@ import {
 } from 'aws-cdk-lib/aws-ec2';
 import { ManagedPolicy, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
+import { BucketPrefixes, componentBucketName } from './constructs/component-bucket.ts';
 import { deviceUserDataCommands } from './constructs/device-user-data.ts';
 import { GreengrassDevicePolicies } from './constructs/greengrass-device-policies.ts';
+import { acknowledge, acknowledgeWildcards } from './constructs/nag.ts';
 
 /** The SSM parameter of the latest Amazon Linux 2023 AMI (x86_64). */
 export const AMI_PARAMETER = '/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64';
@@ -30,8 +32,8 @@ export const NUCLEUS_URL = 'https://d2s8p88vqu9w66.cloudfront.net/releases/green
 export const DEFAULT_CAMERA_DIR = '/var/lib/edgeqc/camera';
 
 export interface DeviceFleetStackProps extends StackProps {
-  /** The component bucket (artifacts under components/, camera samples under samples/). */
-  readonly bucket: IBucket;
+  /** The component bucket (artifacts under components/, camera samples under samples/). Default: the pipeline stack's (componentBucketName). */
+  readonly bucketName?: string;
   readonly canaryGroup: string;
   readonly fleetGroup: string;
   /** Number of simulated devices (1..50). Default 3. */
@@ -75,8 +77,9 @@ export class DeviceFleetStack extends Stack {
       allowAllOutbound: true,
     });
 
+    const bucket = Bucket.fromBucketName(this, 'ComponentBucket', props.bucketName ?? componentBucketName(this));
     this.policies = new GreengrassDevicePolicies(this, 'Greengrass', {
-      bucket: props.bucket,
+      bucket,
       namePrefix: 'Edgeqc',
     });
 
@@ -112,7 +115,7 @@ export class DeviceFleetStack extends Stack {
     );
     role.addToPolicy(
       new PolicyStatement({
-        actions: ['iot:DescribeRoleAlias', 'iot:GetRoleAlias'],
+        actions: ['iot:DescribeRoleAlias'],
         resources: [iotArn('rolealias', this.policies.roleAliasName)],
       }),
     );
@@ -136,7 +139,28 @@ export class DeviceFleetStack extends Stack {
         resources: [this.policies.tokenExchangeRole.roleArn],
       }),
     );
-    props.bucket.grantRead(role, 'samples/*');
+    const samples = bucket.arnForObjects(`${BucketPrefixes.samples}*`);
+    role.addToPolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [samples] }));
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [`${BucketPrefixes.samples}*`] } },
+      }),
+    );
+    acknowledge(role, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]':
+        'The AWS-maintained minimum for SSM Session Manager (the only way in: no SSH keys, no inbound rules).',
+      'AwsSolutions-IAM5[Resource::*]':
+        'Greengrass automatic provisioning calls iot:CreateKeysAndCertificate, iot:DescribeEndpoint and ' +
+        'sts:GetCallerIdentity, which support no resource-level permissions (AWS requires "*").',
+    });
+    acknowledgeWildcards(
+      role,
+      [thingArn, iotArn('cert', '*'), samples],
+      'Provisioning creates things named edgeqc-device-* and a certificate with a generated id; the camera ' +
+        'simulator reads the samples/ prefix only.',
+    );
 
     const cameraDir = props.cameraDir ?? DEFAULT_CAMERA_DIR;
     for (let i = 0; i < deviceCount; i++) {
@@ -151,7 +175,7 @@ export class DeviceFleetStack extends Stack {
           thingPolicyName: this.policies.thingPolicyName,
           tesRoleName: this.policies.tokenExchangeRole.roleName,
           tesRoleAliasName: this.policies.roleAliasName,
-          samplesUri: props.bucket.s3UrlForObject('samples/'),
+          samplesUri: bucket.s3UrlForObject(BucketPrefixes.samples),
           cameraDir,
           shotIntervalSeconds: props.shotIntervalSeconds ?? 5,
           nucleusUrl: NUCLEUS_URL,
@@ -176,6 +200,11 @@ export class DeviceFleetStack extends Stack {
         ],
       });
       instance.node.addDependency(this.policies);
+      acknowledge(instance, {
+        'AwsSolutions-EC29':
+          'Simulated devices are disposable (re-created from user data); termination protection would only ' +
+          'block `cdk destroy`.',
+      });
       this.instances.push(instance);
       this.thingNames.push(thingName);
     }

@@ -17,6 +17,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ComponentBucket } from './constructs/component-bucket.ts';
+import { acknowledge } from './constructs/nag.ts';
 import { RolloutFunctions } from './constructs/rollout-functions.ts';
 import { RolloutStateMachine } from './constructs/rollout-state-machine.ts';
 import { SigningKey } from './constructs/signing-key.ts';
@@ -81,6 +82,7 @@ export class PipelineStack extends Stack {
     this.functions = new RolloutFunctions(this, 'Steps', {
       bucket: this.bucket.bucket,
       topic: this.topic,
+      topicKey,
       modelPackageGroup,
       canaryGroup: this.canaryGroupName,
       fleetGroup: this.fleetGroupName,
@@ -102,6 +104,9 @@ export class PipelineStack extends Stack {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+    });
+    acknowledge(deadLetters, {
+      'AwsSolutions-SQS3': 'This queue is the dead-letter queue (of the approval rule target); it needs none.',
     });
     new Rule(this, 'ModelApproved', {
       description: `Starts the rollout when a model package of ${modelPackageGroup} is Approved`,

@@ -5,6 +5,7 @@
  */
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { FEATURE_FLAGS } from './feature-flags.ts';
 import { PipelineStack, type PipelineStackProps } from './pipeline-stack.ts';
 
 /** Context key that lists the stacks to bundle; an empty list skips esbuild (cdk's own switch). */
@@ -24,7 +25,7 @@ export interface CfnTemplate {
 /** The pipeline stack in a fresh app (account/region from props.env, else unresolved tokens). */
 export function pipelineStackForSynth(options: SynthOptions = {}): PipelineStack {
   const { bundle = false, ...props } = options;
-  const app = new App({ context: bundle ? {} : { [BUNDLING_STACKS_CONTEXT]: [] } });
+  const app = new App({ context: { ...FEATURE_FLAGS, ...(bundle ? {} : { [BUNDLING_STACKS_CONTEXT]: [] }) } });
   return new PipelineStack(app, 'EdgeqcPipeline', props);
 }
 

@@ -4,7 +4,7 @@
  * public access blocked, server access logs into a second bucket (which logs nowhere: it is the end of
  * the chain).
  */
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 
@@ -16,7 +16,18 @@ export const BucketPrefixes = {
   samples: 'samples/',
 } as const;
 
+/**
+ * The component bucket's name in a stack's account and region. The device fleet stack derives the same
+ * name from its own (same) environment, so the stacks share no CloudFormation export.
+ */
+export function componentBucketName(scope: Construct): string {
+  const stack = Stack.of(scope);
+  return `edgeqc-components-${stack.account}-${stack.region}`;
+}
+
 export interface ComponentBucketProps {
+  /** Default: componentBucketName(this) (edgeqc-components-<account>-<region>). */
+  readonly bucketName?: string;
   /** What happens to the buckets when the stack is deleted. Default: RETAIN (artifacts are evidence). */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -32,11 +43,12 @@ export class ComponentBucket extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: Duration.days(365) }],
       removalPolicy,
     });
     this.bucket = new Bucket(this, 'Bucket', {
+      bucketName: props.bucketName ?? componentBucketName(this),
       encryption: BucketEncryption.S3_MANAGED,
       versioned: true,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,

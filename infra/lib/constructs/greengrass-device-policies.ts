@@ -8,6 +8,7 @@ import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnPolicy, CfnRoleAlias } from 'aws-cdk-lib/aws-iot';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeWildcards } from './nag.ts';
 
 /** The MQTT topic root of the project (edge-component's contracts: edgeqc/<thing>/...). */
 export const TOPIC_ROOT = 'edgeqc';
@@ -54,6 +55,13 @@ export class GreengrassDevicePolicies extends Construct {
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],
         resources: [componentLogs, `${componentLogs}:*`],
       }),
+    );
+
+    acknowledgeWildcards(
+      this.tokenExchangeRole,
+      [props.bucket.arnForObjects(`${prefix}*`), componentLogs, `${componentLogs}:*`],
+      'Component artifacts under the components/ prefix only; CloudWatch log groups of edgeqc components only ' +
+        '(Greengrass names them /aws/greengrass/UserComponent/<region>/<component>).',
     );
 
     this.roleAliasName = `${props.namePrefix}TokenExchangeRoleAlias`;

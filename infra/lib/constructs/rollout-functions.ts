@@ -6,7 +6,8 @@
 import { join } from 'node:path';
 import { EnvNames, handlerEntries, type StepName, StepNames } from '@edgeqc/orchestrator/handlers';
 import { ArnFormat, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
-import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type IFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -14,6 +15,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { BucketPrefixes } from './component-bucket.ts';
+import { acknowledge, acknowledgeWildcards } from './nag.ts';
 
 /** The Lambda runtime of every function (nodejs20.x can no longer be created). */
 export const FUNCTION_RUNTIME = Runtime.NODEJS_24_X;
@@ -27,6 +29,8 @@ export const BUNDLED_RECIPES_DIR = '/var/task/recipes';
 export interface RolloutFunctionsProps {
   readonly bucket: IBucket;
   readonly topic: ITopic;
+  /** The KMS key the topic is encrypted with (publishers need GenerateDataKey/Decrypt on it). */
+  readonly topicKey: IKey;
   readonly modelPackageGroup: string;
   readonly canaryGroup: string;
   readonly fleetGroup: string;
@@ -92,7 +96,19 @@ export class RolloutFunctions extends Construct {
         retention: props.logRetention ?? RetentionDays.THREE_MONTHS,
         removalPolicy: RemovalPolicy.DESTROY,
       });
+      // Own role, no AWS managed policy: logs go to this function's log group only.
+      const role = new Role(this, `${step}Role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `edgeqc rollout step ${step}`,
+      });
+      role.addToPolicy(
+        new PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
       return new NodejsFunction(this, step, {
+        role,
         entry: handlerEntries[step].entry,
         handler: handlerEntries[step].handler,
         runtime: FUNCTION_RUNTIME,
@@ -227,7 +243,45 @@ export class RolloutFunctions extends Construct {
       allow(fn, ['iot:DescribeEndpoint'], ['*']);
     }
 
-    for (const fn of [f.Notify, f.NotifyFailure]) props.topic.grantPublish(fn);
+    for (const fn of [f.Notify, f.NotifyFailure]) {
+      allow(fn, ['sns:Publish'], [props.topic.topicArn]);
+      allow(fn, ['kms:GenerateDataKey', 'kms:Decrypt'], [props.topicKey.keyArn]);
+    }
+
+    // Every wildcard above, with why it cannot be narrower.
+    acknowledge(this, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'Actions without resource-level permissions (AWS requires "*"): sagemaker:ListModelPackages, ' +
+        'iot:DescribeEndpoint, greengrass:CreateDeployment/ListDeployments/GetDeployment/' +
+        'ListEffectiveDeployments/ListInstalledComponents, and X-Ray PutTraceSegments/PutTelemetryRecords ' +
+        '(tracing). Each function has only the ones its step calls.',
+    });
+    acknowledgeWildcards(
+      this,
+      [modelPackages],
+      'Model package versions of the configured group only: versions are created after deployment.',
+    );
+    acknowledgeWildcards(
+      this,
+      [objects(BucketPrefixes.models), objects(BucketPrefixes.components), objects(BucketPrefixes.recipes)],
+      'One key prefix of the component bucket per purpose; object keys are versioned names unknown at deploy time.',
+    );
+    acknowledgeWildcards(
+      this,
+      [modelComponents, modelComponentVersions, inferenceComponent, `${inferenceComponent}:versions:*`],
+      'Greengrass components of this project only (com.edgeqc.*); versions are created by each rollout.',
+    );
+    acknowledgeWildcards(
+      this,
+      [arn('iot', 'job', '*'), arn('iot', 'thing', '*')],
+      "CreateDeployment creates an IoT job with a generated id and updates the shadows of the target group's " +
+        'things (unknown at deploy time: devices register themselves).',
+    );
+    acknowledgeWildcards(
+      this,
+      [arn('iot', 'topic', 'edgeqc/*/status')],
+      'Retained status topic of every device (edgeqc/<thing>/status); things register themselves.',
+    );
   }
 
   /** The role of a step's function. */

@@ -35,6 +35,7 @@ import {
 } from 'aws-cdk-lib/aws-stepfunctions';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { acknowledge, acknowledgeWildcards } from './nag.ts';
 
 /** Names of the states that are not Tasks (a contract with the local runner and `rollout status`). */
 export const FlowStateNames = {
@@ -211,6 +212,16 @@ export class RolloutStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });
+    acknowledge(this, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'X-Ray tracing (PutTraceSegments, PutTelemetryRecords, GetSampling*) and CloudWatch Logs delivery ' +
+        '(CreateLogDelivery, ...) support no resource-level permissions: AWS requires "*".',
+    });
+    acknowledgeWildcards(
+      this,
+      Object.values(props.functions).map((f) => `${f.functionArn}:*`),
+      'lambda:InvokeFunction on the rollout functions and their versions/aliases (CDK grants the qualified ARNs).',
+    );
   }
 
   /** The machine's ARN from its name, without a reference to the machine (no dependency cycle). */
