@@ -13,12 +13,14 @@ let template: Template;
 let resources: Record<string, Resource>;
 
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const policyStatements = (r: Resource): Statement[] =>
+  (r.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [];
 const list = <T>(v: T | T[]) => (Array.isArray(v) ? v : [v]);
 
 /** Every identity-policy statement of the template, with the policy's logical id. */
 function identityStatements(): { policy: string; statement: Statement }[] {
   return ofType('AWS::IAM::Policy').flatMap(([id, r]) =>
-    ((r.Properties?.PolicyDocument as { Statement: Statement[] }).Statement ?? []).map((statement) => ({
+    policyStatements(r).map((statement) => ({
       policy: id,
       statement,
     })),
@@ -47,7 +49,7 @@ describe('pipeline stack', () => {
       LoggingConfiguration: { DestinationBucketName: Match.anyValue(), LogFilePrefix: 'component-bucket/' },
     });
     for (const [, policy] of ofType('AWS::S3::BucketPolicy')) {
-      const statements = (policy.Properties?.PolicyDocument as { Statement: Statement[] }).Statement;
+      const statements = policyStatements(policy);
       expect(statements).toContainEqual(
         expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
       );
