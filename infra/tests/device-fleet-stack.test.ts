@@ -17,13 +17,15 @@ function appWith(context: Record<string, unknown>) {
 let stack: DeviceFleetStack;
 let template: Template;
 let resources: Record<string, Resource>;
+type Statement = { Action: string | string[]; Resource: unknown };
+const statementsOf = (r: Resource): Statement[] =>
+  (r.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement ?? [];
 const ofType = (type: string) => Object.values(resources).filter((r) => r.Type === type);
 
 /** The user data of an instance as text (tokens shown as their logical ids). */
 function userDataOf(instance: Resource): string {
-  const join = (instance.Properties?.UserData as { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } })['Fn::Base64'][
-    'Fn::Join'
-  ];
+  const userData = instance.Properties!.UserData as { 'Fn::Base64': { 'Fn::Join': [string, unknown[]] } };
+  const join = userData['Fn::Base64']['Fn::Join'];
   return join[1].map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join(join[0]);
 }
 
@@ -78,9 +80,7 @@ describe('device fleet stack', () => {
         r.Type === 'AWS::IAM::Policy' &&
         JSON.stringify(r.Properties?.Roles).includes(JSON.stringify({ Ref: tesRole![0] })),
     )!;
-    const statements = (
-      policy.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }
-    ).Statement;
+    const statements = statementsOf(policy);
     const text = JSON.stringify(statements);
     expect(text).toContain('/components/*');
     expect(text).toContain('/aws/greengrass/UserComponent/');
@@ -103,9 +103,7 @@ describe('device fleet stack', () => {
     const core = ofType('AWS::IoT::Policy').find((p) =>
       String(p.Properties?.PolicyName).endsWith('GreengrassCorePolicy'),
     )!;
-    const statements = (
-      core.Properties?.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }
-    ).Statement;
+    const statements = statementsOf(core);
     const connect = statements.find((s) => s.Action === 'iot:Connect')!;
     expect(JSON.stringify(connect.Resource)).toContain('client/${iot:Connection.Thing.ThingName}');
     const publish = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('iot:Publish'))!;
