@@ -14,6 +14,8 @@ export const BUNDLING_STACKS_CONTEXT = 'aws:cdk:bundling-stacks';
 export interface SynthOptions extends PipelineStackProps {
   /** Run esbuild for the functions (slow). Default false. */
   readonly bundle?: boolean;
+  /** Cloud assembly folder. Default: a fresh temporary folder (cdk's default outside the CLI). */
+  readonly outdir?: string;
 }
 
 export interface CfnTemplate {
@@ -24,8 +26,11 @@ export interface CfnTemplate {
 
 /** The pipeline stack in a fresh app (account/region from props.env, else unresolved tokens). */
 export function pipelineStackForSynth(options: SynthOptions = {}): PipelineStack {
-  const { bundle = false, ...props } = options;
-  const app = new App({ context: { ...FEATURE_FLAGS, ...(bundle ? {} : { [BUNDLING_STACKS_CONTEXT]: [] }) } });
+  const { bundle = false, outdir, ...props } = options;
+  const app = new App({
+    outdir,
+    context: { ...FEATURE_FLAGS, ...(bundle ? {} : { [BUNDLING_STACKS_CONTEXT]: [] }) },
+  });
   return new PipelineStack(app, 'EdgeqcPipeline', props);
 }
 

@@ -2,6 +2,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../lib/app.ts';
+import { THING_NAME_VARIABLE } from '../lib/constructs/greengrass-device-policies.ts';
 import type { DeviceFleetStack } from '../lib/device-fleet-stack.ts';
 import { AMI_PARAMETER, DEFAULT_CAMERA_DIR } from '../lib/device-fleet-stack.ts';
 import { FEATURE_FLAGS } from '../lib/feature-flags.ts';
@@ -105,10 +106,10 @@ describe('device fleet stack', () => {
     )!;
     const statements = statementsOf(core);
     const connect = statements.find((s) => s.Action === 'iot:Connect')!;
-    expect(JSON.stringify(connect.Resource)).toContain('client/${iot:Connection.Thing.ThingName}');
+    expect(JSON.stringify(connect.Resource)).toContain(`client/${THING_NAME_VARIABLE}`);
     const publish = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('iot:Publish'))!;
     const topics = JSON.stringify(publish.Resource);
-    expect(topics).toContain('topic/edgeqc/${iot:Connection.Thing.ThingName}/*');
+    expect(topics).toContain(`topic/edgeqc/${THING_NAME_VARIABLE}/*`);
     expect(topics).not.toMatch(/topic\/\*/);
     template.hasResourceProperties('AWS::IoT::RoleAlias', {
       RoleAlias: Match.stringLikeRegexp('TokenExchangeRoleAlias$'),

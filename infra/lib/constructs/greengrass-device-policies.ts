@@ -13,6 +13,9 @@ import { acknowledgeWildcards } from './nag.ts';
 /** The MQTT topic root of the project (edge-component's contracts: edgeqc/<thing>/...). */
 export const TOPIC_ROOT = 'edgeqc';
 
+/** The IoT policy variable of the connecting thing's name (AWS IoT resolves it per connection). */
+export const THING_NAME_VARIABLE = ['$', '{iot:Connection.Thing.ThingName}'].join('');
+
 export interface GreengrassDevicePoliciesProps {
   readonly bucket: IBucket;
   /** Key prefix the components' artifacts live under. Default `components/`. */
@@ -74,8 +77,7 @@ export class GreengrassDevicePolicies extends Construct {
 
     const iotArn = (resource: string, name: string) =>
       stack.formatArn({ service: 'iot', resource, resourceName: name });
-    // An IoT policy variable (resolved by AWS IoT per connection), not a template placeholder.
-    const thing = ['$', '{iot:Connection.Thing.ThingName}'].join('');
+    const thing = THING_NAME_VARIABLE;
     this.thingPolicyName = `${props.namePrefix}GreengrassCorePolicy`;
     new CfnPolicy(this, 'ThingPolicy', {
       policyName: this.thingPolicyName,

@@ -9,7 +9,7 @@ import { ArnFormat, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, type IFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, LogLevel, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -128,6 +128,7 @@ export class RolloutFunctions extends Construct {
           target: 'node24',
           banner: ESM_BANNER,
           sourceMap: true,
+          logLevel: LogLevel.WARNING,
           // The functions carry the SDK versions the handlers were tested with, not the runtime's.
           externalModules: isPackager ? ['onnxruntime-node'] : [],
           commandHooks: isPackager ? packageModelHooks() : undefined,
