@@ -135,7 +135,15 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
         { thingName: 'line-2', thingGroups: ['fleet'] },
       ],
       deviceTiming: { healthTimeoutMs: 60_000, shutdownGraceMs: 20_000 },
-      onDeviceEvent: o.onDeviceEvent,
+      onDeviceEvent: (e) => {
+        o.onDeviceEvent?.(e);
+        const d = e.type === 'deployment' ? e.deployment : undefined;
+        if (d && (d.coreDeviceExecutionStatus === 'SUCCEEDED' || d.coreDeviceExecutionStatus === 'FAILED')) {
+          say(
+            `  device ${e.thingName}: ${d.deploymentName} ${d.coreDeviceExecutionStatus}${d.reason ? ` (${d.reason})` : ''}`,
+          );
+        }
+      },
     });
     try {
       say(`broker ${world.broker.url} (embedded); devices canary-1 [canary], line-1 and line-2 [fleet]`);
