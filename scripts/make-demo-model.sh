@@ -8,14 +8,14 @@
 #   TRAIN_MINUTES=10 bash scripts/make-demo-model.sh  # shorter training
 #
 # Environment: PYTHON (default .venv/bin/python, needs torch, onnx, onnxruntime, numpy, opencv, pillow),
-# WORK (default .work/demo-model), TRAIN_COUNT (2000), TEST_COUNT (500), TRAIN_MINUTES (40), THREADS (2).
+# WORK (default .work/demo-model), TRAIN_COUNT (1488), TEST_COUNT (500), TRAIN_MINUTES (40), THREADS (2).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-$ROOT/.venv/bin/python}"
 WORK="${WORK:-$ROOT/.work/demo-model}"
 MODEL_DIR="$ROOT/model-component/models/tag-scratch"
-TRAIN_COUNT="${TRAIN_COUNT:-2000}"
+TRAIN_COUNT="${TRAIN_COUNT:-1488}"
 TEST_COUNT="${TEST_COUNT:-500}"
 TRAIN_MINUTES="${TRAIN_MINUTES:-40}"
 THREADS="${THREADS:-2}"

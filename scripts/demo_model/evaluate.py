@@ -81,6 +81,7 @@ def run_model(model: Path, test: Path, metas: list[dict], conf_report: float) ->
     all_tp, all_scores, n_gt = [], [], 0
     tp50, fp50, clean_tags, clean_alarms, fn50 = 0, 0, 0, 0, 0
     clean_images, clean_image_alarms = 0, 0
+    by_size: dict[str, list[int]] = {"upTo1024": [0, 0], "above1024": [0, 0]}  # [found, total] at 0.5
     t0 = time.time()
     for m in metas:
         rgb = read_image_rgb(test / "images" / m["file"])
@@ -99,6 +100,9 @@ def run_model(model: Path, test: Path, metas: list[dict], conf_report: float) ->
         tp50 += int(tp_hi.sum())
         fp50 += int((~tp_hi).sum())
         fn50 += len(gts) - int(tp_hi.sum())
+        bucket = by_size["upTo1024" if max(m["widthPx"], m["heightPx"]) <= 1024 else "above1024"]
+        bucket[0] += int(tp_hi.sum())
+        bucket[1] += len(gts)
         centres = np.c_[(boxes[hi, 0] + boxes[hi, 2]) / 2, (boxes[hi, 1] + boxes[hi, 3]) / 2]
         for tag in m["tags"]:
             if tag["scratches"]:
@@ -119,6 +123,7 @@ def run_model(model: Path, test: Path, metas: list[dict], conf_report: float) ->
             "cleanTags": clean_tags, "cleanTagsWithDetection": clean_alarms,
             f"falseAlarmRateCleanTagsAt{conf_report}": round(clean_alarms / max(clean_tags, 1), 4),
             "imagesWithoutScratches": clean_images, "imagesWithoutScratchesWithDetection": clean_image_alarms,
+            f"recallAt{conf_report}ByImageLongSide": {k: round(v[0] / max(v[1], 1), 4) for k, v in by_size.items()},
             "groundTruthBoxes": n_gt, "seconds": round(time.time() - t0, 1)}
 
 
@@ -130,12 +135,16 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--extra", type=Path, nargs="*", default=[], help="JSON files added to the metrics under their stem")
     ap.add_argument("--latency-runs", type=int, default=60)
+    ap.add_argument("--limit", type=int, default=None, help="evaluate the first N test images only")
+    ap.add_argument("--skip-int8", action="store_true", help="FP32 only (for checking a checkpoint)")
     args = ap.parse_args()
-    metas = read_meta(args.test)
+    metas = read_meta(args.test)[: args.limit]
     metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name), "inputSizePx": 640,
                      "thresholdsForMap": {"confidence": 0.001, "iou": 0.7, "maxDetections": 300}}
     metrics["fp32"] = run_model(args.fp32, args.test, metas, 0.5)
     print("fp32", json.dumps(metrics["fp32"]), flush=True)
+    if args.skip_int8:
+        return
     metrics["int8"] = run_model(args.int8, args.test, metas, 0.5)
     print("int8", json.dumps(metrics["int8"]), flush=True)
     metrics["int8MinusFp32"] = {k: round(metrics["int8"][k] - metrics["fp32"][k], 4) for k in ("mAP50", "mAP50_95")}

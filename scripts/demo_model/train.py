@@ -26,53 +26,59 @@ import cv2
 import numpy as np
 import torch
 
-from .generator import read_meta
-from .letterbox import letterbox_image
+from .letterbox import letterbox_image, letterbox_params
 from .loss import detection_loss
 from .model import ModelConfig, YoloV8, make_anchors
 
 
-def prepare(data: Path, size: int, cache: Path, max_images: int) -> tuple[np.memmap, list[np.ndarray], list[np.ndarray]]:
-    """Letterbox the training images into a uint8 memmap [N, S, S, 3]; boxes and tag boxes in canvas px."""
-    metas = read_meta(data)[:max_images]
-    n = len(metas)
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    done = cache.with_suffix(f".{n}.done")
-    arr = np.lib.format.open_memmap(cache, mode="r+" if done.exists() else "w+", dtype=np.uint8,
-                                    shape=(n, size, size, 3))
-    boxes, tags = [], []
-    for i, m in enumerate(metas):
-        h, w = m["heightPx"], m["widthPx"]
-        r = min(size / h, size / w)
-        nw, nh = round(w * r), round(h * r)
-        left, top = round((size - nw) / 2 - 0.1), round((size - nh) / 2 - 0.1)
-        b = np.array(m["boxes"], np.float32).reshape(-1, 4) * r + [left, top, left, top]
-        boxes.append(b)
-        t = [np.array(tg["polygon"], np.float32) * r + [left, top] for tg in m["tags"]]
-        tags.append(np.array([[p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()] for p in t], np.float32)
-                    .reshape(-1, 4))
-        if not done.exists():
-            bgr = cv2.imread(str(data / "images" / m["file"]), cv2.IMREAD_COLOR)
-            arr[i], _ = letterbox_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), size)
-    if not done.exists():
-        arr.flush()
-        done.write_text("ok\n")
-    return arr, boxes, tags
+class Canvases:
+    """Training images letterboxed to S (uint8 RGB, cached in memory once read), their scratch boxes and
+    tag boxes in canvas px. ``refresh`` picks up images the generator has finished since the last call,
+    so training can start while the data set is still being generated."""
+
+    def __init__(self, data: Path, size: int, max_images: int) -> None:
+        self.data, self.size, self.max_images = data, size, max_images
+        self.files: list[str] = []
+        self.boxes: list[np.ndarray] = []
+        self.tags: list[np.ndarray] = []
+        self.cache: dict[int, np.ndarray] = {}
+        self.known: set[str] = set()
+
+    def refresh(self) -> int:
+        names = sorted(p.name for p in (self.data / "meta").glob("*.json"))[: self.max_images]
+        for name in names:
+            if name in self.known:
+                continue
+            self.known.add(name)
+            m = json.loads((self.data / "meta" / name).read_text())
+            lb = letterbox_params(m["heightPx"], m["widthPx"], self.size)
+            off = [lb.left, lb.top, lb.left, lb.top]
+            self.boxes.append(np.array(m["boxes"], np.float32).reshape(-1, 4) * lb.r + off)
+            polys = [np.array(tg["polygon"], np.float32) * lb.r + off[:2] for tg in m["tags"]]
+            self.tags.append(np.array([[p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()] for p in polys],
+                                      np.float32).reshape(-1, 4))
+            self.files.append(m["file"])
+        return len(self.files)
+
+    def canvas(self, i: int) -> np.ndarray:
+        if i not in self.cache:
+            bgr = cv2.imread(str(self.data / "images" / self.files[i]), cv2.IMREAD_COLOR)
+            self.cache[i], _ = letterbox_image(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), self.size)
+        return self.cache[i]
 
 
 class TileSampler:
     """Random training tiles with their boxes (tile px)."""
 
-    def __init__(self, canvases: np.memmap, boxes: list[np.ndarray], tags: list[np.ndarray], tile: int,
-                 seed: int) -> None:
-        self.c, self.boxes, self.tags, self.t = canvases, boxes, tags, tile
+    def __init__(self, canvases: Canvases, tile: int, seed: int) -> None:
+        self.c, self.t = canvases, tile
         self.rng = np.random.default_rng(seed)
-        self.size = canvases.shape[1]
+        self.size = canvases.size
 
     def one(self) -> tuple[np.ndarray, np.ndarray]:
         rng, t, s = self.rng, self.t, self.size
-        i = int(rng.integers(len(self.boxes)))
-        b, tg = self.boxes[i], self.tags[i]
+        i = int(rng.integers(len(self.c.files)))
+        b, tg = self.c.boxes[i], self.c.tags[i]
         u = rng.random()
         if u < 0.45 and len(b):
             k = b[int(rng.integers(len(b)))]
@@ -84,7 +90,7 @@ class TileSampler:
             cx, cy = rng.uniform(0, s), rng.uniform(0, s)
         x0 = int(np.clip(round(cx - t / 2), 0, s - t)) // 32 * 32
         y0 = int(np.clip(round(cy - t / 2), 0, s - t)) // 32 * 32
-        img = np.array(self.c[i, y0 : y0 + t, x0 : x0 + t])
+        img = self.c.canvas(i)[y0 : y0 + t, x0 : x0 + t]
         bb = b - [x0, y0, x0, y0]
         clipped = np.clip(bb, 0, t)
         area = (bb[:, 2] - bb[:, 0]) * (bb[:, 3] - bb[:, 1])
@@ -150,11 +156,10 @@ def train(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     work = args.work
     (work / "ckpt").mkdir(parents=True, exist_ok=True)
-    t_prep = time.time()
-    canv, boxes, tags = prepare(args.data, args.size, work / "cache" / "train640.npy", args.max_images)
-    print(f"prepared {len(boxes)} canvases ({sum(len(b) for b in boxes)} boxes) in {time.time() - t_prep:.0f} s",
-          flush=True)
-    sampler = TileSampler(canv, boxes, tags, args.tile, args.seed)
+    canv = Canvases(args.data, args.size, args.max_images)
+    print(f"{canv.refresh()} training images", flush=True)
+    sampler = TileSampler(canv, args.tile, args.seed)
+    last_refresh = time.time()
     cfg = ModelConfig(width=args.width, depth=args.depth)
     model = YoloV8(cfg)
     model.train()
@@ -180,6 +185,9 @@ def train(args: argparse.Namespace) -> None:
         lr = args.lr * warm * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
+        if time.time() - last_refresh > 60 and len(canv.files) < args.max_images:
+            print(f"{canv.refresh()} training images", flush=True)
+            last_refresh = time.time()
         x, gt, mask = sampler.batch(args.batch)
         box, cls = model(x)
         loss, parts = detection_loss(box, cls, points, strides, gt, mask, cfg.reg_max)
@@ -201,7 +209,7 @@ def train(args: argparse.Namespace) -> None:
             "batch": args.batch, "imagesSeen": it * args.batch}
     save(work / "ckpt" / "last.pt", ema, cfg, info)
     save(work / "ckpt" / "final.pt", ema, cfg, info)
-    summary = {**info, "trainImages": len(boxes), "config": asdict(cfg), "optimizer": "AdamW", "lr": args.lr,
+    summary = {**info, "trainImages": len(canv.files), "config": asdict(cfg), "optimizer": "AdamW", "lr": args.lr,
                "threads": args.threads, "seed": args.seed}
     (work / "training.json").write_text(json.dumps(summary, indent=2) + "\n")
     print("done " + json.dumps(info), flush=True)
