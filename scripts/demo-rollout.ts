@@ -6,9 +6,16 @@ const command = commands.find((c) => c.name === 'demo-rollout');
 if (!command) throw new Error('the orchestrator CLI has no demo-rollout command');
 const controller = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
-process.exitCode = await command.run(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  signal: controller.signal,
-});
+try {
+  process.exitCode = await command.run(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
+  });
+} catch (err) {
+  const e = err as Error & { code?: string; cause?: unknown };
+  const cause = e.cause instanceof Error ? `\n  because: ${e.cause.message}` : '';
+  process.stderr.write(`demo-rollout: ${e.name}${e.code ? ` ${e.code}` : ''}: ${e.message}${cause}\n`);
+  process.exitCode = 1;
+}
