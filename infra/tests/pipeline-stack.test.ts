@@ -1,4 +1,4 @@
-import { FATAL_ERROR_NAMES, RETRYABLE_ERROR_NAMES, StepNames } from '@edgeqc/orchestrator/handlers';
+import { FATAL_ERROR_NAMES, RETRYABLE_ERROR_NAMES, type StepName, StepNames } from '@edgeqc/orchestrator/handlers';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APPROVAL_DETAIL_TYPE, type PipelineStack } from '../lib/pipeline-stack.ts';
@@ -84,6 +84,39 @@ describe('pipeline stack', () => {
       expect(fn.Properties?.Runtime).toBe('nodejs24.x');
       expect(fn.Properties?.Runtime).not.toBe('nodejs20.x');
       expect(fn.Properties?.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+  });
+
+  it("gives each step's function exactly its step's actions", () => {
+    const actionsOf = (step: StepName) => {
+      const roleRef = JSON.stringify(stack.resolve(stack.functions.roleOf(step).roleName));
+      const policies = ofType('AWS::IAM::Policy').filter(([, r]) =>
+        JSON.stringify(r.Properties?.Roles).includes(roleRef),
+      );
+      return [...new Set(policies.flatMap(([, r]) => policyStatements(r).flatMap((st) => list(st.Action))))].sort();
+    };
+    const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+    const xray = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+    const expected: Record<StepName, string[]> = {
+      ResolveModel: ['sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackage', 'states:ListExecutions'],
+      PackageModel: ['sagemaker:DescribeModelPackage', 's3:GetObject', 's3:PutObject', 's3:ListBucket'],
+      CreateComponentVersion: [
+        's3:GetObject',
+        's3:GetBucketLocation',
+        'greengrass:CreateComponentVersion',
+        'greengrass:DescribeComponent',
+        'greengrass:GetComponent',
+      ],
+      CheckDeployable: ['greengrass:DescribeComponent'],
+      DeployCanary: deployActions(),
+      DeployFleet: deployActions(),
+      VerifyCanary: verifyActions(),
+      VerifyFleet: verifyActions(),
+      Notify: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      NotifyFailure: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
+    };
+    for (const step of Object.values(StepNames)) {
+      expect(actionsOf(step), step).toEqual([...new Set([...expected[step], ...logs, ...xray])].sort());
     }
   });
 
@@ -196,3 +229,38 @@ describe('pipeline stack', () => {
     for (const name of FATAL_ERROR_NAMES) expect(json).not.toContain(`\\"${name}\\"`);
   });
 });
+
+function deployActions(): string[] {
+  return [
+    'iot:DescribeThingGroup',
+    'greengrass:CreateDeployment',
+    'greengrass:ListDeployments',
+    'greengrass:GetDeployment',
+    'greengrass:DescribeComponent',
+    'greengrass:GetComponent',
+    'iot:CreateJob',
+    'iot:DescribeJob',
+    'iot:UpdateJob',
+    'iot:CancelJob',
+    'iot:DescribeThing',
+    'iot:GetThingShadow',
+    'iot:UpdateThingShadow',
+    'iot:DeleteThingShadow',
+  ];
+}
+
+function verifyActions(): string[] {
+  return [
+    'iot:ListThingsInThingGroup',
+    'iot:DescribeThingGroup',
+    'iot:DescribeJob',
+    'iot:DescribeJobExecution',
+    'iot:DescribeThing',
+    'iot:GetThingShadow',
+    'greengrass:ListEffectiveDeployments',
+    'greengrass:ListInstalledComponents',
+    'greengrass:GetDeployment',
+    'iot:GetRetainedMessage',
+    'iot:DescribeEndpoint',
+  ];
+}

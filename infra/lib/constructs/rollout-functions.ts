@@ -167,7 +167,8 @@ export class RolloutFunctions extends Construct {
     const allow = (fn: IFunction, actions: string[], resources: string[]) =>
       fn.addToRolePolicy(new PolicyStatement({ actions, resources }));
     const objects = (prefix: string) => props.bucket.arnForObjects(`${prefix}*`);
-    const modelPackages = arn('sagemaker', 'model-package', `${props.modelPackageGroup}/*`);
+    // SageMaker ARNs carry the group name in lower case.
+    const modelPackages = arn('sagemaker', 'model-package', `${props.modelPackageGroup.toLowerCase()}/*`);
     const modelComponents = arn('greengrass', 'components', 'com.edgeqc.Model.*', ArnFormat.COLON_RESOURCE_NAME);
     const modelComponentVersions = `${modelComponents}:versions:*`;
     const inferenceComponent = arn('greengrass', 'components', 'com.edgeqc.*', ArnFormat.COLON_RESOURCE_NAME);
@@ -231,7 +232,14 @@ export class RolloutFunctions extends Construct {
       [f.VerifyCanary, props.canaryGroup],
       [f.VerifyFleet, props.fleetGroup],
     ] as const) {
-      allow(fn, ['iot:ListThingsInThingGroup'], [arn('iot', 'thinggroup', group)]);
+      const groupArn = arn('iot', 'thinggroup', group);
+      allow(fn, ['iot:ListThingsInThingGroup', 'iot:DescribeThingGroup'], [groupArn]);
+      // ListEffectiveDeployments' dependent actions: the deployment's IoT job and the device's thing.
+      allow(
+        fn,
+        ['iot:DescribeJob', 'iot:DescribeJobExecution', 'iot:DescribeThing', 'iot:GetThingShadow'],
+        [arn('iot', 'job', '*'), arn('iot', 'thing', '*')],
+      );
       // Per-device Greengrass reads authorize on the core device ("*" required: devices are not known at
       // deploy time and the actions support no narrower resource than the core device).
       allow(
