@@ -1,0 +1,209 @@
+/**
+ * CameraSource over a local folder, watched with chokidar (depth 0: files in sub-folders such as
+ * done/ and quarantine/ are never seen).
+ *
+ * - Start-up: the watcher starts first, then the folder is scanned; the backlog is yielded oldest
+ *   first (by mtime), then new files as they land (everything pending is yielded oldest first).
+ * - Complete files only: a path is yielded after two stats `stabilityMs` apart saw the same size and
+ *   mtime, and a last stat just before yielding agrees. This covers a camera writing in place and the
+ *   backlog (which chokidar's awaitWriteFinish would not cover); a temp-name-then-rename is seen as a
+ *   new name that is already stable. Hidden and temporary names are ignored (camera-names.ts).
+ * - Bounded memory: at most `maxPending` paths wait for their stability check. When more land, their
+ *   events are dropped and an `overflow` flag is set; once the pending set drains to half, the folder
+ *   is rescanned for the oldest files not yet yielded (the scan keeps only as many as fit).
+ * - A path is yielded at most once while it stays in the folder: it is remembered until `markDone` or
+ *   chokidar's unlink event; this set holds only files the consumer has not yet moved out.
+ */
+import { opendir, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { type FSWatcher, watch } from 'chokidar';
+import type { CameraFile, CameraSource } from '../ports.ts';
+import { isIgnoredCameraName } from './camera-names.ts';
+
+export interface CameraFolderSourceOptions {
+  /** The camera folder. */
+  readonly dir: string;
+  /** How long size and mtime must stay the same before a file counts as complete. Default 1000 ms. */
+  readonly stabilityMs?: number;
+  /** Most paths waiting for their stability check at once. Default 1000. */
+  readonly maxPending?: number;
+  /**
+   * Rescan the folder this often even without an overflow, as a safety net for a missed watcher event
+   * (network file systems). Default 60000 ms; 0 disables it.
+   */
+  readonly rescanIntervalMs?: number;
+}
+
+interface Pending {
+  sizeBytes: number;
+  mtimeMs: number;
+  /** When size/mtime were last seen to change (ms since epoch). */
+  changedAt: number;
+}
+
+/** Counters for tests and the status heartbeat. */
+export interface CameraFolderStats {
+  readonly pending: number;
+  readonly yieldedNotDone: number;
+  readonly overflowed: boolean;
+  readonly rescans: number;
+}
+
+export interface CameraFolderSource extends CameraSource {
+  stats(): CameraFolderStats;
+}
+
+export function createCameraFolderSource(options: CameraFolderSourceOptions): CameraFolderSource {
+  const dir = resolve(options.dir);
+  const stabilityMs = options.stabilityMs ?? 1000;
+  const maxPending = options.maxPending ?? 1000;
+  const rescanIntervalMs = options.rescanIntervalMs ?? 60_000;
+  if (!(maxPending >= 1)) throw new RangeError(`maxPending must be >= 1, got ${maxPending}`);
+
+  const pending = new Map<string, Pending>();
+  const yielded = new Set<string>();
+  let overflow = false;
+  let rescans = 0;
+  let lastScanAt = 0;
+  let wake: (() => void) | undefined;
+
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+
+  const offer = (path: string) => {
+    if (yielded.has(path)) return;
+    const known = pending.get(path);
+    if (known) {
+      known.changedAt = Date.now();
+    } else if (pending.size < maxPending) {
+      pending.set(path, { sizeBytes: -1, mtimeMs: -1, changedAt: Date.now() });
+    } else {
+      overflow = true;
+    }
+    notify();
+  };
+
+  const forget = (path: string) => {
+    pending.delete(path);
+    yielded.delete(path);
+  };
+
+  /** Adds the oldest files not yet pending or yielded, as many as fit; sets `overflow` if some did not. */
+  const scan = async () => {
+    rescans += 1;
+    lastScanAt = Date.now();
+    overflow = false;
+    const room = maxPending - pending.size;
+    if (room <= 0) {
+      overflow = true;
+      return;
+    }
+    // Sorted ascending by mtime, never longer than `room`.
+    const oldest: { path: string; mtimeMs: number; sizeBytes: number }[] = [];
+    const handle = await opendir(dir);
+    for await (const entry of handle) {
+      if (!entry.isFile() || isIgnoredCameraName(entry.name)) continue;
+      const path = join(dir, entry.name);
+      if (yielded.has(path) || pending.has(path)) continue;
+      const s = await stat(path).catch(() => undefined);
+      if (!s?.isFile()) continue;
+      if (oldest.length >= room) {
+        overflow = true;
+        const last = oldest[oldest.length - 1];
+        if (last !== undefined && s.mtimeMs >= last.mtimeMs) continue;
+        oldest.pop();
+      }
+      let i = oldest.length;
+      while (i > 0 && (oldest[i - 1]?.mtimeMs ?? 0) > s.mtimeMs) i -= 1;
+      oldest.splice(i, 0, { path, mtimeMs: s.mtimeMs, sizeBytes: s.size });
+    }
+    const now = Date.now();
+    for (const f of oldest) pending.set(f.path, { sizeBytes: f.sizeBytes, mtimeMs: f.mtimeMs, changedAt: now });
+  };
+
+  /** Re-stats every pending path; returns the ones stable for `stabilityMs`, oldest first. */
+  const checkPending = async (): Promise<CameraFile[]> => {
+    const now = Date.now();
+    const ready: CameraFile[] = [];
+    for (const [path, p] of pending) {
+      const s = await stat(path).catch(() => undefined);
+      if (!s?.isFile()) {
+        pending.delete(path);
+        continue;
+      }
+      if (s.size !== p.sizeBytes || s.mtimeMs !== p.mtimeMs) {
+        p.sizeBytes = s.size;
+        p.mtimeMs = s.mtimeMs;
+        p.changedAt = now;
+      } else if (now - p.changedAt >= stabilityMs) {
+        ready.push({ path, sizeBytes: s.size, mtimeMs: s.mtimeMs });
+      }
+    }
+    return ready.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : 1));
+  };
+
+  const sleep = (ms: number, signal: AbortSignal) =>
+    new Promise<void>((done) => {
+      const timer = setTimeout(finish, ms);
+      wake = finish;
+      signal.addEventListener('abort', finish, { once: true });
+      function finish() {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', finish);
+        if (wake === finish) wake = undefined;
+        done();
+      }
+    });
+
+  async function* files(signal: AbortSignal): AsyncGenerator<CameraFile> {
+    const watcher: FSWatcher = watch(dir, {
+      depth: 0,
+      ignoreInitial: true,
+      ignored: (path) => path !== dir && isIgnoredCameraName(basename(path)),
+    });
+    watcher.on('add', offer).on('change', offer).on('unlink', forget);
+    try {
+      await new Promise<void>((ready, fail) => watcher.once('ready', ready).once('error', fail));
+      await scan();
+      const pollMs = Math.max(10, Math.floor(stabilityMs / 2));
+      while (!signal.aborted) {
+        if (overflow && pending.size <= maxPending / 2) await scan();
+        else if (rescanIntervalMs > 0 && Date.now() - lastScanAt >= rescanIntervalMs) await scan();
+        if (pending.size === 0) {
+          await sleep(rescanIntervalMs > 0 ? rescanIntervalMs : 3_600_000, signal);
+          continue;
+        }
+        const ready = await checkPending();
+        for (const file of ready) {
+          if (signal.aborted) return;
+          // The consumer may have been slow: confirm the file is still there and unchanged.
+          const s = await stat(file.path).catch(() => undefined);
+          const p = pending.get(file.path);
+          if (!p) continue;
+          if (!s?.isFile() || s.size !== file.sizeBytes || s.mtimeMs !== file.mtimeMs) {
+            if (!s?.isFile()) pending.delete(file.path);
+            else Object.assign(p, { sizeBytes: s.size, mtimeMs: s.mtimeMs, changedAt: Date.now() });
+            continue;
+          }
+          pending.delete(file.path);
+          yielded.add(file.path);
+          yield file;
+        }
+        if (ready.length === 0) await sleep(pollMs, signal);
+      }
+    } finally {
+      await watcher.close();
+    }
+  }
+
+  return {
+    files: (signal) => files(signal),
+    markDone(path) {
+      yielded.delete(resolve(path));
+    },
+    stats: () => ({ pending: pending.size, yieldedNotDone: yielded.size, overflowed: overflow, rescans }),
+  };
+}
