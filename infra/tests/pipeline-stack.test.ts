@@ -184,6 +184,19 @@ describe('pipeline stack', () => {
     });
   });
 
+  it('follows the configured model package group (ARNs in lower case, as SageMaker writes them)', () => {
+    const other = Template.fromStack(pipelineStackForSynth({ modelPackageGroup: 'Press-Line-7' }));
+    other.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({
+        detail: { ModelPackageGroupName: ['Press-Line-7'], ModelApprovalStatus: ['Approved'] },
+      }),
+    });
+    const json = JSON.stringify(other.toJSON());
+    expect(json).toContain(':model-package/press-line-7/*');
+    expect(json).not.toContain(':model-package/Press-Line-7/');
+    expect(json).not.toContain('tag-scratch');
+  });
+
   it('refuses a model package group name SageMaker would refuse', () => {
     expect(() => pipelineStackForSynth({ modelPackageGroup: 'bad name!' })).toThrow(/modelPackageGroup 'bad name!'/);
   });
