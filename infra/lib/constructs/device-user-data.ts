@@ -4,6 +4,25 @@
  * start the camera simulator: a systemd service that copies sample images from the component bucket's
  * samples/ prefix into the camera folder, one at a time, atomically (written aside, then renamed).
  */
+const CAMERA_SIM = `#!/bin/bash
+# Simulated camera: every interval, one sample image appears in the camera folder (written aside, renamed).
+set -uo pipefail
+samples="\${EDGEQC_SAMPLES_DIR:-/var/lib/edgeqc/samples}"
+mkdir -p "$samples"
+aws s3 sync --only-show-errors "$EDGEQC_SAMPLES_URI" "$samples" || true
+n=0
+while true; do
+  mapfile -t images < <(find "$samples" -maxdepth 1 -type f \\( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \\) | sort)
+  if [ "\${#images[@]}" -gt 0 ]; then
+    src="\${images[$((n % \${#images[@]}))]}"
+    name="shot-$(date +%s)-$n.\${src##*.}"
+    cp "$src" "$EDGEQC_CAMERA_DIR/.$name.part" && mv "$EDGEQC_CAMERA_DIR/.$name.part" "$EDGEQC_CAMERA_DIR/$name"
+    n=$((n + 1))
+  fi
+  sleep "$EDGEQC_SHOT_INTERVAL_SECONDS"
+done
+`;
+
 export interface DeviceUserDataOptions {
   readonly region: string;
   readonly thingName: string;
@@ -19,6 +38,11 @@ export interface DeviceUserDataOptions {
   readonly shotIntervalSeconds: number;
   /** Greengrass nucleus release archive. */
   readonly nucleusUrl: string;
+}
+
+/** The camera simulator script (bash), as installed at /usr/local/bin/edgeqc-camera-sim. */
+export function cameraSimulatorScript(): string {
+  return CAMERA_SIM;
 }
 
 /** Shell-quote a value for single-quoted bash. */
@@ -46,25 +70,7 @@ export function deviceUserDataCommands(o: DeviceUserDataOptions): string[] {
       '--provision true --setup-system-service true',
     ].join(' '),
     // The camera simulator.
-    `cat > /usr/local/bin/edgeqc-camera-sim <<'SIM'
-#!/bin/bash
-# Simulated camera: every interval, one sample image appears in the camera folder (written aside, renamed).
-set -uo pipefail
-samples=/var/lib/edgeqc/samples
-mkdir -p "$samples"
-aws s3 sync --only-show-errors "$EDGEQC_SAMPLES_URI" "$samples" || true
-n=0
-while true; do
-  mapfile -t images < <(find "$samples" -maxdepth 1 -type f \\( -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.png' \\) | sort)
-  if [ "\${#images[@]}" -gt 0 ]; then
-    src="\${images[$((n % \${#images[@]}))]}"
-    name="shot-$(date +%s)-$n.\${src##*.}"
-    cp "$src" "$EDGEQC_CAMERA_DIR/.$name.part" && mv "$EDGEQC_CAMERA_DIR/.$name.part" "$EDGEQC_CAMERA_DIR/$name"
-    n=$((n + 1))
-  fi
-  sleep "$EDGEQC_SHOT_INTERVAL_SECONDS"
-done
-SIM`,
+    `cat > /usr/local/bin/edgeqc-camera-sim <<'SIM'\n${CAMERA_SIM}SIM`,
     'chmod 0755 /usr/local/bin/edgeqc-camera-sim',
     `cat > /etc/systemd/system/edgeqc-camera-sim.service <<'UNIT'
 [Unit]
