@@ -4,7 +4,7 @@
  */
 
 import { EnvNames, StepNames } from '@edgeqc/orchestrator/handlers';
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
@@ -146,6 +146,20 @@ export class PipelineStack extends Stack {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     timedOut.addAlarmAction(new SnsAction(this.topic));
+
+    new CfnOutput(this, 'ComponentBucketName', {
+      description: 'publish-model / package-agent --bucket',
+      value: this.bucket.bucket.bucketName,
+    });
+    new CfnOutput(this, 'StateMachineArn', {
+      description: 'rollout start/status --state-machine (or EDGEQC_STATE_MACHINE_ARN)',
+      value: this.rollout.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'SigningKeyArn', {
+      description: 'aws kms get-public-key --key-id <this>: the public key devices trust (trustedKeys)',
+      value: this.signingKey.key.keyArn,
+    });
+    new CfnOutput(this, 'ResultsTopicArn', { description: 'subscribe to rollout results', value: this.topic.topicArn });
 
     for (const [id, name] of [
       ['CanaryGroup', this.canaryGroupName],

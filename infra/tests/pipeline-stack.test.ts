@@ -215,6 +215,12 @@ describe('pipeline stack', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
   });
 
+  it('outputs what the commands need: bucket, state machine, signing key, topic', () => {
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
+      ['ComponentBucketName', 'ResultsTopicArn', 'SigningKeyArn', 'StateMachineArn'].sort(),
+    );
+  });
+
   it('creates the canary and fleet thing groups', () => {
     template.hasResourceProperties('AWS::IoT::ThingGroup', { ThingGroupName: 'canary' });
     template.hasResourceProperties('AWS::IoT::ThingGroup', { ThingGroupName: 'fleet' });
