@@ -1,0 +1,160 @@
+/**
+ * Publisher over MQTT 5 with aws-iot-device-sdk-v2 (aws-crt's Mqtt5Client): to Mosquitto (or any MQTT 5
+ * broker) by URL, or to AWS IoT Core with an X.509 device certificate (mutual TLS on port 8883).
+ *
+ * - QoS 1 `publish` resolves on a successful PUBACK and rejects on a failure reason code or when the
+ *   connection is down: the offline queue fails everything on disconnect (the caller's durable outbox
+ *   keeps the message; the SDK's own queue lives in memory and a crash would lose it).
+ * - The Last Will (e.g. the retained `offline` status) is sent by the broker if the device vanishes;
+ *   `close(final)` publishes `final` first and then disconnects normally (no Will).
+ * - The client reconnects by itself with backoff; `isConnected` follows its events.
+ */
+import { iot, mqtt5 } from 'aws-iot-device-sdk-v2';
+import type { Publisher, PublishRequest } from '../ports.ts';
+import { PublishError } from './mqtt-errors.ts';
+import { parseBrokerUrl } from './mqtt-url.ts';
+
+export type Mqtt5Endpoint =
+  | { readonly type: 'url'; readonly url: string }
+  | {
+      readonly type: 'iot-core';
+      /** The account's AWS IoT data endpoint (`xxxx-ats.iot.<region>.amazonaws.com`). */
+      readonly endpoint: string;
+      readonly certPath: string;
+      readonly keyPath: string;
+      /** Amazon root CA; default: the system trust store. */
+      readonly caPath?: string;
+    };
+
+export interface Mqtt5PublisherOptions {
+  readonly endpoint: Mqtt5Endpoint;
+  /** For AWS IoT Core, the thing name (the policy usually requires it). */
+  readonly clientId: string;
+  /** Sent by the broker when the connection drops without a normal disconnect. */
+  readonly will?: PublishRequest;
+  /** Default 30 s. */
+  readonly keepAliveSeconds?: number;
+  /** How long a QoS 1 publish waits for its PUBACK. Default 30 s. */
+  readonly ackTimeoutSeconds?: number;
+}
+
+function willPacket(will: PublishRequest | undefined): mqtt5.PublishPacket | undefined {
+  if (!will) return undefined;
+  return { topicName: will.topic, payload: will.payload, qos: will.qos, retain: will.retain ?? false };
+}
+
+function clientConfig(options: Mqtt5PublisherOptions): mqtt5.Mqtt5ClientConfig {
+  const connectProperties: mqtt5.ConnectPacket = {
+    clientId: options.clientId,
+    keepAliveIntervalSeconds: options.keepAliveSeconds ?? 30,
+    will: willPacket(options.will),
+  };
+  const common = {
+    offlineQueueBehavior: mqtt5.ClientOperationQueueBehavior.FailAllOnDisconnect,
+    ackTimeoutSeconds: options.ackTimeoutSeconds ?? 30,
+    retryJitterMode: mqtt5.RetryJitterType.Full,
+    minReconnectDelayMs: 500,
+    maxReconnectDelayMs: 30_000,
+  };
+  if (options.endpoint.type === 'iot-core') {
+    const e = options.endpoint;
+    const builder = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath(
+      e.endpoint,
+      e.certPath,
+      e.keyPath,
+    );
+    if (e.caPath) builder.withCertificateAuthorityFromPath(undefined, e.caPath);
+    builder.withConnectProperties(connectProperties);
+    builder.withOfflineQueueBehavior(common.offlineQueueBehavior);
+    builder.withAckTimeoutSeconds(common.ackTimeoutSeconds);
+    return builder.build();
+  }
+  const address = parseBrokerUrl(options.endpoint.url);
+  if (address.tls) {
+    throw new PublishError(
+      'BAD_BROKER_URL',
+      `mqtts:// needs a certificate: use the 'iot-core' endpoint for ${options.endpoint.url}`,
+    );
+  }
+  return { hostName: address.host, port: address.port, connectProperties, ...common };
+}
+
+export function createMqtt5Publisher(options: Mqtt5PublisherOptions): Publisher {
+  const client = new mqtt5.Mqtt5Client(clientConfig(options));
+  let connected = false;
+  let closed = false;
+  let started = false;
+  client.on('connectionSuccess', () => {
+    connected = true;
+  });
+  client.on('disconnection', () => {
+    connected = false;
+  });
+  client.on('error', () => {
+    // Reported through connectionFailure/disconnection and rejected publishes.
+  });
+
+  return {
+    isConnected: () => connected && !closed,
+
+    /** Starts the client; resolves on the first CONNACK, rejects on the first failure (retries go on). */
+    connect() {
+      if (closed) return Promise.reject(new PublishError('CLOSED', 'publisher is closed'));
+      return new Promise<void>((resolve, reject) => {
+        const onSuccess = () => {
+          client.off('connectionFailure', onFailure);
+          resolve();
+        };
+        const onFailure = (event: mqtt5.ConnectionFailureEvent) => {
+          client.off('connectionSuccess', onSuccess);
+          reject(
+            new PublishError('CONNECT_FAILED', `MQTT 5 connect failed: ${String(event.error)}`, { cause: event.error }),
+          );
+        };
+        client.once('connectionSuccess', onSuccess);
+        client.once('connectionFailure', onFailure);
+        started = true;
+        client.start();
+      });
+    },
+
+    async publish(request) {
+      if (closed) throw new PublishError('CLOSED', 'publisher is closed');
+      if (!connected) throw new PublishError('NOT_CONNECTED', `not connected; ${request.topic} not published`);
+      let result: mqtt5.PublishCompletionResult;
+      try {
+        result = await client.publish({
+          topicName: request.topic,
+          payload: request.payload,
+          qos: request.qos,
+          retain: request.retain ?? false,
+        });
+      } catch (cause) {
+        throw new PublishError('PUBLISH_FAILED', `publish to ${request.topic} failed`, { cause });
+      }
+      if (request.qos === 1 && result && result.reasonCode >= 128) {
+        throw new PublishError(
+          'PUBLISH_REJECTED',
+          `broker rejected publish to ${request.topic}: PUBACK reason ${result.reasonCode}`,
+        );
+      }
+    },
+
+    async close(finalMessage) {
+      if (closed) return;
+      try {
+        if (finalMessage && connected) await this.publish(finalMessage);
+      } finally {
+        closed = true;
+        if (started) {
+          await new Promise<void>((resolve) => {
+            client.once('stopped', () => resolve());
+            client.stop({ reasonCode: mqtt5.DisconnectReasonCode.NormalDisconnection });
+          });
+        }
+        connected = false;
+        client.close();
+      }
+    },
+  };
+}
