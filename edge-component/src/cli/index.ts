@@ -1,5 +1,6 @@
 import { packageAgentCommand } from '../packaging/package-agent-command.ts';
 import type { Command } from './command.ts';
+import { watchCommand } from './watch-command.ts';
 
 /** The edge workspace's `edgeqc` subcommands. */
-export const commands: readonly Command[] = [packageAgentCommand];
+export const commands: readonly Command[] = [packageAgentCommand, watchCommand];
