@@ -24,6 +24,8 @@ export type Mqtt5Endpoint =
       readonly keyPath: string;
       /** Amazon root CA; default: the system trust store. */
       readonly caPath?: string;
+      /** Default 8883. */
+      readonly port?: number;
     };
 
 export interface Mqtt5PublisherOptions {
@@ -58,16 +60,26 @@ function clientConfig(options: Mqtt5PublisherOptions): mqtt5.Mqtt5ClientConfig {
   };
   if (options.endpoint.type === 'iot-core') {
     const e = options.endpoint;
-    const builder = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath(
-      e.endpoint,
-      e.certPath,
-      e.keyPath,
-    );
-    if (e.caPath) builder.withCertificateAuthorityFromPath(undefined, e.caPath);
-    builder.withConnectProperties(connectProperties);
-    builder.withOfflineQueueBehavior(common.offlineQueueBehavior);
-    builder.withAckTimeoutSeconds(common.ackTimeoutSeconds);
-    return builder.build();
+    try {
+      const builder = iot.AwsIotMqtt5ClientConfigBuilder.newDirectMqttBuilderWithMtlsFromPath(
+        e.endpoint,
+        e.certPath,
+        e.keyPath,
+      );
+      if (e.caPath) builder.withCertificateAuthorityFromPath(undefined, e.caPath);
+      if (e.port !== undefined) builder.withPort(e.port);
+      builder.withConnectProperties(connectProperties);
+      builder.withOfflineQueueBehavior(common.offlineQueueBehavior);
+      builder.withAckTimeoutSeconds(common.ackTimeoutSeconds);
+      return builder.build();
+    } catch (cause) {
+      // aws-crt builds the TLS context here: unreadable or mismatched certificate/key files fail now.
+      throw new PublishError(
+        'BAD_CREDENTIALS',
+        `certificate ${e.certPath}, key ${e.keyPath}${e.caPath ? ` or CA ${e.caPath}` : ''} cannot be used for mutual TLS`,
+        { cause },
+      );
+    }
   }
   const address = parseBrokerUrl(options.endpoint.url);
   if (address.tls) {
@@ -79,8 +91,21 @@ function clientConfig(options: Mqtt5PublisherOptions): mqtt5.Mqtt5ClientConfig {
   return { hostName: address.host, port: address.port, connectProperties, ...common };
 }
 
+function describe(endpoint: Mqtt5Endpoint): string {
+  return endpoint.type === 'url' ? endpoint.url : `${endpoint.endpoint}:${endpoint.port ?? 8883}`;
+}
+
 export function createMqtt5Publisher(options: Mqtt5PublisherOptions): Publisher {
-  const client = new mqtt5.Mqtt5Client(clientConfig(options));
+  const config = clientConfig(options);
+  let client: mqtt5.Mqtt5Client;
+  try {
+    client = new mqtt5.Mqtt5Client(config);
+  } catch (cause) {
+    // aws-crt builds the TLS context here: unreadable or mismatched certificate/key files fail now.
+    throw new PublishError('BAD_CREDENTIALS', `cannot set up the MQTT 5 client for ${describe(options.endpoint)}`, {
+      cause,
+    });
+  }
   let connected = false;
   let closed = false;
   let started = false;

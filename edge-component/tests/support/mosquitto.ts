@@ -3,7 +3,7 @@
  * stops it; `kill` and `restart` take it down and bring it back on the same port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,11 +45,32 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   throw new Error(`mosquitto did not listen on ${port}`);
 }
 
-export async function startMosquitto(): Promise<MosquittoHandle> {
+export interface MosquittoOptions {
+  /** A TLS listener that requires a client certificate signed by `caPath` (mutual TLS, as AWS IoT Core). */
+  readonly tls?: { readonly caPath: string; readonly certPath: string; readonly keyPath: string };
+}
+
+export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoHandle> {
   const port = await freePort();
   const dir = await mkdtemp(join(tmpdir(), 'edgeqc-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
-  await writeFile(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  // Mosquitto started as root drops to the `mosquitto` user before reading the TLS files: give it
+  // world-readable copies in a world-readable folder (test-only material).
+  let tls = '';
+  if (options.tls) {
+    await chmod(dir, 0o755);
+    const copy = async (from: string, name: string) => {
+      const to = join(dir, name);
+      await copyFile(from, to);
+      await chmod(to, 0o644);
+      return to;
+    };
+    const ca = await copy(options.tls.caPath, 'ca.pem');
+    const cert = await copy(options.tls.certPath, 'server.pem');
+    const key = await copy(options.tls.keyPath, 'server.key');
+    tls = `cafile ${ca}\ncertfile ${cert}\nkeyfile ${key}\nrequire_certificate true\nuse_identity_as_username true\n`;
+  }
+  await writeFile(conf, `listener ${port} 127.0.0.1\n${tls}allow_anonymous true\npersistence false\n`);
   const bin = process.env.MOSQUITTO ?? '/usr/sbin/mosquitto';
   let child: ChildProcess | undefined;
   const start = async () => {
@@ -67,7 +88,7 @@ export async function startMosquitto(): Promise<MosquittoHandle> {
   };
   await start();
   return {
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     port,
     kill: stop,
     async restart() {
