@@ -76,15 +76,43 @@ export function createMqtt311Publisher(options: Mqtt311PublisherOptions): Publis
     // Surfaced through rejected connect/publish promises.
   });
 
+  let connecting: Promise<void> | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const attempt = () => {
+    connecting ??= connection
+      .connect()
+      .then(() => {
+        connected = true;
+      })
+      .finally(() => {
+        connecting = undefined;
+      });
+    return connecting;
+  };
+  const scheduleRetry = (delayMs: number) => {
+    if (closed || retryTimer) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (closed || connected) return;
+      attempt().catch(() => scheduleRetry(Math.min(delayMs * 2, 30_000)));
+    }, delayMs);
+    retryTimer.unref();
+  };
+
   return {
     isConnected: () => connected && !closed,
 
+    /**
+     * Resolves on the first CONNACK; rejects on a failed first attempt, after which it keeps trying in
+     * the background (backoff 1 s .. 30 s) until connected or closed, like the MQTT 5 client. After a
+     * first success, the SDK itself reconnects.
+     */
     async connect() {
       if (closed) throw new PublishError('CLOSED', 'publisher is closed');
       try {
-        await connection.connect();
-        connected = true;
+        await attempt();
       } catch (cause) {
+        scheduleRetry(1000);
         throw new PublishError('CONNECT_FAILED', `MQTT 3.1.1 connect to ${options.url} failed`, { cause });
       }
     },
@@ -105,6 +133,8 @@ export function createMqtt311Publisher(options: Mqtt311PublisherOptions): Publis
         if (finalMessage && connected) await this.publish(finalMessage);
       } finally {
         closed = true;
+        if (retryTimer) clearTimeout(retryTimer);
+        await connecting?.catch(() => undefined);
         connected = false;
         await connection.disconnect();
       }

@@ -6,7 +6,7 @@ import { parseBrokerUrl } from '../../src/adapters/mqtt-url.ts';
 import { createMqtt5Publisher } from '../../src/adapters/mqtt5-publisher.ts';
 import { createMqtt311Publisher } from '../../src/adapters/mqtt311-publisher.ts';
 import type { Publisher } from '../../src/ports.ts';
-import { startMosquitto } from '../support/mosquitto.ts';
+import { freePort, startMosquitto } from '../support/mosquitto.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -131,4 +131,21 @@ describe('when the broker goes away', () => {
     const [m] = await next(sub, 1);
     expect(text(m as ReceivedMessage)).toBe('offline (will)');
   });
+});
+
+describe('MQTT 3.1.1 publisher started before its broker', () => {
+  it('rejects the first connect, keeps trying, and publishes once the broker is up', async () => {
+    const port = await freePort();
+    const url = `mqtt://127.0.0.1:${port}`;
+    const pub = createMqtt311Publisher({ url, clientId: 'early-bird' });
+    cleanups.push(() => pub.close());
+    await expect(pub.connect()).rejects.toMatchObject({ code: 'CONNECT_FAILED' });
+    const b = await startMosquitto({ port });
+    cleanups.push(() => b.stop());
+    await expect.poll(() => pub.isConnected(), { timeout: 60_000, interval: 200 }).toBe(true);
+    const sub = await subscribe(b.url, 'edgeqc/early/#');
+    await pub.publish({ topic: 'edgeqc/early/inspections', payload: bytes('late but there'), qos: 1 });
+    const [m] = await next(sub, 1);
+    expect(text(m as ReceivedMessage)).toBe('late but there');
+  }, 90_000);
 });

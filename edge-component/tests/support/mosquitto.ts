@@ -46,12 +46,14 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
 }
 
 export interface MosquittoOptions {
+  /** Default: a free port. */
+  readonly port?: number;
   /** A TLS listener that requires a client certificate signed by `caPath` (mutual TLS, as AWS IoT Core). */
   readonly tls?: { readonly caPath: string; readonly certPath: string; readonly keyPath: string };
 }
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoHandle> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = await mkdtemp(join(tmpdir(), 'edgeqc-mosquitto-'));
   const conf = join(dir, 'mosquitto.conf');
   // Mosquitto started as root drops to the `mosquitto` user before reading the TLS files: give it
