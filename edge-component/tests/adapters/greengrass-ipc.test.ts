@@ -63,6 +63,17 @@ describe('Greengrass IPC adapters against the event-stream test server (unmodifi
     expect(n.published.map((p) => new TextDecoder().decode(p.payload))).toEqual(['2']);
   });
 
+  it('connects a new client after the nucleus dropped the connection', async () => {
+    const { n, session } = await nucleus();
+    const pub = createIpcPublisher(session);
+    await pub.connect();
+    await pub.publish({ topic: 'a', payload: bytes('before'), qos: 1 });
+    n.dropConnections();
+    await expect.poll(() => pub.isConnected(), { timeout: 20_000 }).toBe(false);
+    await pub.publish({ topic: 'a', payload: bytes('after'), qos: 1 });
+    expect(n.published.map((p) => new TextDecoder().decode(p.payload))).toEqual(['before', 'after']);
+  });
+
   it('is refused with a wrong SVCUID token', async () => {
     const { session } = await nucleus();
     process.env.SVCUID = 'not-the-token';

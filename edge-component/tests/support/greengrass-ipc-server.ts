@@ -70,6 +70,8 @@ export interface FakeNucleus {
    * with the component's SendConfigurationValidityReport for that deployment.
    */
   proposeConfiguration(configuration: Record<string, unknown>, deploymentId: string): Promise<ValidityReport>;
+  /** Closes every client connection (as a nucleus restart would). */
+  dropConnections(): void;
   /** Resolves once `count` subscribers of the named operation are active. */
   waitForSubscribers(operation: string, count?: number): Promise<void>;
   close(): Promise<void>;
@@ -280,6 +282,9 @@ export async function startFakeNucleus(options: FakeNucleusOptions = {}): Promis
         validateConfigurationUpdateEvent: { configuration: proposed, deploymentId },
       });
       return report;
+    },
+    dropConnections() {
+      for (const s of sockets) s.destroy();
     },
     async waitForSubscribers(operation, count = 1) {
       while (subscriptions.filter((s) => s.operation === operation).length < count) {

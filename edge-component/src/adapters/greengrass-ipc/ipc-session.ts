@@ -2,7 +2,9 @@
  * One Greengrass IPC connection shared by the IPC adapters (publisher, config source, lifecycle
  * reporter). aws-iot-device-sdk-v2's `greengrasscoreipc.createClient()` reads the nucleus socket path
  * from AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT and the token from SVCUID (set by the
- * nucleus for its components). Connects lazily, on first use, and at most once.
+ * nucleus for its components). Connects lazily, on first use. When the connection drops, the next
+ * use connects a new client (the SDK's client connects only once); subscriptions made on the old
+ * client are not renewed (a nucleus restart restarts its components anyway).
  */
 import { greengrasscoreipc } from 'aws-iot-device-sdk-v2';
 import { PublishError } from '../mqtt-errors.ts';
@@ -34,6 +36,11 @@ export function createGreengrassIpcSession(): GreengrassIpcSession {
         const c = greengrasscoreipc.createClient();
         c.on('disconnection', () => {
           connected = false;
+          if (current === c) {
+            current = undefined;
+            pending = undefined;
+            c.close().catch(() => undefined);
+          }
         });
         try {
           await c.connect();
