@@ -82,6 +82,17 @@ describe('camera folder source', () => {
     expect(got[1]?.sizeBytes).toBe('complete image bytes'.length);
   });
 
+  it('skips a directory named like an image and files in sub-folders, and yields a non-ASCII name', async () => {
+    await mkdir(join(dir, 'x.jpg'));
+    await writeFile(join(dir, 'x.jpg', 'inner.jpg'), 'inner');
+    await writeFile(join(dir, 'Prüfbild ä 東京.jpg'), 'bytes');
+    const source = createCameraFolderSource({ dir, stabilityMs: 100 });
+    const got = await take(source, 2, async (_f, i) => {
+      if (i === 0) await writeFile(join(dir, 'last.jpg'), 'last');
+    });
+    expect(got.map((f) => basename(f.path))).toEqual(['Prüfbild ä 東京.jpg', 'last.jpg']);
+  });
+
   it('waits for a file written in place (also one already in the backlog) to stop growing', async () => {
     const chunk = Buffer.alloc(4096, 7);
     const backlog = await open(join(dir, 'backlog.jpg'), 'w');
