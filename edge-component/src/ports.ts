@@ -76,3 +76,101 @@ export interface CameraSource {
   /** The consumer is finished with `path` (moved it out of the folder); forget it. */
   markDone(path: string): void;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The inspection pipeline's ports (admit -> prepare -> analyse -> decode -> verdict -> outbox -> act).
+// ---------------------------------------------------------------------------------------------------
+
+import type { Manifest } from '@edgeqc/model-component/manifest';
+import type { ErrorEvent } from './contracts/error-event.ts';
+import type { Inspection, ModelRef } from './contracts/inspection.ts';
+import type { LetterboxGeometry, RawOutput } from './core/types.ts';
+
+/** An image file that passed admission: its bytes were read once, hashed and sniffed. */
+export interface AdmittedImage {
+  readonly path: string;
+  /** File name as it arrived in the camera folder. */
+  readonly file: string;
+  readonly bytes: Uint8Array;
+  readonly sha256: string;
+  readonly format: 'jpeg' | 'png';
+  readonly sizeBytes: number;
+  readonly mtimeMs: number;
+}
+
+/** An admitted image decoded, EXIF-oriented and letterboxed into the model's input tensor. */
+export interface PreparedImage {
+  readonly image: AdmittedImage;
+  /** Width and height after EXIF orientation (the pixels boxes are reported in). */
+  readonly width: number;
+  readonly height: number;
+  /** NCHW float32, as the manifest's input says (normalisation, colour order, letterbox pad value). */
+  readonly tensor: Float32Array;
+  readonly geometry: LetterboxGeometry;
+  readonly timingsMs: { readonly decode: number; readonly preprocess: number };
+}
+
+/**
+ * Port: reads and checks an image file (magic bytes, size and pixel limits, strict decoding) and turns
+ * it into the model input. Rejects with ImageRejectedError (errors.ts) naming the file and the reason.
+ */
+export interface ImagePreparer {
+  admit(file: CameraFile): Promise<AdmittedImage>;
+  prepare(image: AdmittedImage, input: Manifest['input']): Promise<PreparedImage>;
+}
+
+/** A loaded model: one onnxruntime session, warmed up and checked against its manifest. */
+export interface Detector {
+  readonly manifest: Manifest;
+  readonly model: ModelRef;
+  /** Runs one inference on a prepared input tensor. */
+  run(tensor: Float32Array): Promise<RawOutput>;
+  close(): Promise<void>;
+}
+
+/** One message waiting in the durable outbox. */
+export interface OutboxEntry {
+  /** Monotonic sequence number: entries are delivered in this order. */
+  readonly seq: number;
+  readonly topic: string;
+  readonly payload: Uint8Array;
+  /** For inspections, the message's messageId (consumers drop duplicates by it). */
+  readonly messageId?: string;
+}
+
+export interface OutboxStats {
+  readonly pending: number;
+  readonly capacity: number;
+  /** Entries dropped by the outbox-full policy since start. */
+  readonly dropped: number;
+}
+
+/**
+ * Port: the durable, ordered outbox. `append` resolves once the entry is on disk (fsync), so a crash
+ * after it loses nothing. A drain loop delivers entries in order through a Publisher and removes each
+ * after the broker acknowledged it.
+ */
+export interface Outbox {
+  append(entry: Omit<OutboxEntry, 'seq'>): Promise<OutboxEntry>;
+  /** True when the outbox is at capacity and the configured policy is to pause intake. */
+  isFull(): boolean;
+  stats(): OutboxStats;
+  /** Starts delivering through `publisher` until `close`. */
+  start(publisher: Publisher): void;
+  /** Resolves when every entry appended so far was delivered (or `timeoutMs` passed: false). */
+  flush(timeoutMs: number): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Where inspected and rejected images go (out of the camera folder, so nothing is inspected twice). */
+export interface ImageArchive {
+  /** Moves the file to done/<verdict>/ (and writes an annotated copy when configured). */
+  done(image: AdmittedImage, inspection: Inspection): Promise<string>;
+  /** Moves the file to quarantine/ with a `<name>.reason.json` beside it. */
+  quarantine(path: string, reason: { code: string; message: string; sha256?: string }): Promise<string>;
+}
+
+/** What the agent emits besides inspections: error events (also published through the outbox). */
+export type AgentEvent =
+  | { readonly kind: 'inspection'; readonly inspection: Inspection }
+  | { readonly kind: 'error'; readonly error: ErrorEvent };
