@@ -174,3 +174,25 @@ export interface ImageArchive {
 export type AgentEvent =
   | { readonly kind: 'inspection'; readonly inspection: Inspection }
   | { readonly kind: 'error'; readonly error: ErrorEvent };
+
+/** What the agent remembers about an image it inspected (by the sha256 of its bytes). */
+export interface SeenRecord {
+  readonly sha256: string;
+  readonly messageId: string;
+  readonly file: string;
+  readonly verdict: Inspection['verdict'];
+  /** False until the file was moved out of the camera folder (crash recovery finishes the move). */
+  readonly archived: boolean;
+}
+
+/**
+ * Port: the durable index of inspected images, so that a re-sent identical file is recognised as a
+ * duplicate and a file whose inspection was already in the outbox when the agent crashed is archived,
+ * not inspected again. Bounded: the oldest records are forgotten beyond `capacity`.
+ */
+export interface SeenIndex {
+  get(sha256: string): SeenRecord | undefined;
+  put(record: SeenRecord): Promise<void>;
+  markArchived(sha256: string): Promise<void>;
+  close(): Promise<void>;
+}

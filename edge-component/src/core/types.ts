@@ -42,3 +42,25 @@ export interface DecodeContext {
 
 export type { Detection as DecodedDetection };
 export type ModelManifest = Manifest;
+
+/**
+ * A model bundle whose files, hash and signature were verified (integrity/). The session is created
+ * from `modelBytes`, the very bytes that were hashed, never by reading the file again.
+ */
+export interface VerifiedBundle {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly modelPath: string;
+  readonly modelBytes: Uint8Array;
+  readonly modelSha256: string;
+  /** Key id (sha256:<hex>) of the trusted key that verified manifest.sig. */
+  readonly keyId: string;
+}
+
+/** The outcome of running a bundle's self-test images (the shape of Status.selfTest). */
+export interface SelfTestResult {
+  readonly passed: boolean;
+  readonly modelSha256: string;
+  readonly cases: number;
+  readonly failures: readonly string[];
+}
