@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '../cli/command.ts';
+import { AgentConfigSchema, describeConfigIssues } from '../config/schema.ts';
 import { type PackageAgentDeps, packageAgent } from './package-agent.ts';
 import { PackagingError } from './packaging-error.ts';
 import { parsePlatform } from './platform.ts';
@@ -27,27 +28,18 @@ options:
   --json                    print the result as JSON
 `;
 
-async function defaultValidateConfig(): Promise<PackageAgentDeps['validateConfig']> {
-  // The agent's own schema (edge-component/src/config/schema.ts); loaded here so that packaging stays
-  // usable while the schema module is absent from a partial checkout.
-  const specifier = '../config/schema.ts';
-  let mod: { AgentConfigSchema?: { parse(v: unknown): unknown } };
-  try {
-    mod = (await import(specifier)) as typeof mod;
-  } catch (cause) {
-    throw new PackagingError(
-      'CONFIG_SCHEMA_MISSING',
-      'the agent config schema (edge-component/src/config/schema.ts) cannot be loaded',
-      { cause },
-    );
-  }
-  const schema = mod.AgentConfigSchema;
-  if (!schema)
-    throw new PackagingError(
-      'CONFIG_SCHEMA_MISSING',
-      'edge-component/src/config/schema.ts exports no AgentConfigSchema',
-    );
-  return (raw) => schema.parse(raw) as Record<string, unknown>;
+/** The agent's own schema validates the configuration written into the recipe (accessControl dropped). */
+function defaultValidateConfig(): PackageAgentDeps['validateConfig'] {
+  return (raw) => {
+    const parsed = AgentConfigSchema.safeParse(raw);
+    if (!parsed.success) {
+      const problems = describeConfigIssues(parsed.error, raw).join('; ');
+      throw new PackagingError('CONFIG_INVALID', `--config: invalid agent configuration: ${problems}`, {
+        cause: parsed.error,
+      });
+    }
+    return parsed.data as Record<string, unknown>;
+  };
 }
 
 function fmtMb(bytes: number): string {
@@ -86,7 +78,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     }
   }
   const result = await packageAgent(
-    { validateConfig: await defaultValidateConfig() },
+    { validateConfig: defaultValidateConfig() },
     {
       platforms: values.platform.map(parsePlatform),
       outDir: values.out,
