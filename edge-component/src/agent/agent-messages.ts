@@ -102,3 +102,22 @@ export function errorEvent(input: {
 }
 
 export const jsonBytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+
+/** The Last Will: `offline` as seen by the broker when the connection drops without a goodbye. */
+export function willStatus(thingName: string, agentVersion: string): Status {
+  return statusMessage({
+    thingName,
+    agentVersion,
+    state: 'offline',
+    reason: 'connection lost without a goodbye (Last Will): the agent or its device stopped unexpectedly',
+    at: new Date(),
+    model: null,
+    selfTest: null,
+    imagesPerSecond: 0,
+    latencyMs: null,
+    queueDepth: 0,
+    outbox: { pending: 0, capacity: 1, dropped: 0 },
+    counters: zeroCounters(),
+    lastError: null,
+  });
+}
