@@ -65,6 +65,8 @@ export interface DemoBundle {
   readonly dir: string;
   /** The demo key to trust (SPKI PEM); its private half no longer exists. */
   readonly publicKeyPem: string;
+  /** The same key as a file (for `edgeqc agent --trusted-key`). */
+  readonly publicKeyFile: string;
   readonly keyId: string;
   readonly manifest: Manifest;
   /** True when a cached bundle was reused. */
@@ -104,7 +106,14 @@ async function cached(outDir: string, modelSha256: string): Promise<DemoBundle |
     verifyManifestSignature(manifestBytes, signature, [trustedKey(key)]);
     const manifest = parseManifestBytes(manifestBytes);
     if (manifest.model.sha256 !== modelSha256) return undefined;
-    return { dir, publicKeyPem, keyId: keyIdOf(key), manifest, reused: true };
+    return {
+      dir,
+      publicKeyPem,
+      publicKeyFile: join(outDir, DEMO_PUBLIC_KEY_FILE),
+      keyId: keyIdOf(key),
+      manifest,
+      reused: true,
+    };
   } catch {
     // Missing, partial or not verifying: the caller packages it again (nothing is trusted from it).
     return undefined;
@@ -154,6 +163,7 @@ async function build(outDir: string, modelDir: string, modelPath: string, log?: 
     return {
       dir: bundleDirOf(outDir),
       publicKeyPem: keys.publicKeyPem,
+      publicKeyFile: join(outDir, DEMO_PUBLIC_KEY_FILE),
       keyId: keys.keyId,
       manifest: result.manifest,
       reused: false,

@@ -22,6 +22,8 @@ export interface Arrival {
 export interface DeviceWatcher {
   /** Resolves with the arrival of the inspection of `file` (already arrived: at once). */
   inspection(file: string): Promise<Arrival>;
+  /** Resolves with the error event that names `file` (already arrived: at once). */
+  errorFor(file: string): Promise<ErrorEvent>;
   /** Resolves with the first status for which `predicate` holds. */
   status(predicate: (s: Status) => boolean): Promise<Status>;
   readonly errors: readonly ErrorEvent[];
@@ -36,6 +38,7 @@ export async function watchDevice(url: string, topicPrefix: string): Promise<Dev
   const waiters = new Map<string, (a: Arrival) => void>();
   const statusWaiters: Array<{ predicate: (s: Status) => boolean; resolve: (s: Status) => void }> = [];
   const errors: ErrorEvent[] = [];
+  const errorWaiters = new Map<string, (e: ErrorEvent) => void>();
   const listeners: Array<(topic: string, payload: Uint8Array) => void> = [];
   const decoder = new TextDecoder();
 
@@ -58,7 +61,12 @@ export async function watchDevice(url: string, topicPrefix: string): Promise<Dev
         waiters.delete(r.data.image.file);
       } else if (m.topic.endsWith('/errors')) {
         const r = ErrorEventSchema.safeParse(json);
-        if (r.success) errors.push(r.data);
+        if (!r.success) continue;
+        errors.push(r.data);
+        if (r.data.file !== undefined) {
+          errorWaiters.get(r.data.file)?.(r.data);
+          errorWaiters.delete(r.data.file);
+        }
       } else if (m.topic.endsWith('/status')) {
         const r = StatusSchema.safeParse(json);
         if (!r.success) continue;
@@ -77,6 +85,11 @@ export async function watchDevice(url: string, topicPrefix: string): Promise<Dev
       const a = arrived.get(file);
       if (a) return Promise.resolve(a);
       return new Promise((resolve) => waiters.set(file, resolve));
+    },
+    errorFor(file) {
+      const e = errors.find((x) => x.file === file);
+      if (e) return Promise.resolve(e);
+      return new Promise((resolve) => errorWaiters.set(file, resolve));
     },
     status(predicate) {
       return new Promise((resolve) => statusWaiters.push({ predicate, resolve }));
