@@ -7,6 +7,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { crc32 } from 'node:zlib';
 
 export interface CameraSimulatorOptions {
   /** Image files to drop, in this order. */
@@ -16,6 +17,14 @@ export interface CameraSimulatorOptions {
   readonly intervalMs: number;
   /** How many files to drop in all, cycling through `sources`. Default: each source once. */
   readonly count?: number;
+  /** Sequence number of the first drop (names go on from it). Default 1. */
+  readonly firstSequence?: number;
+  /**
+   * Make every drop a different file: a comment naming the sequence goes into the image (a JPEG COM
+   * segment, a PNG tEXt chunk; the pixels are unchanged). The agent recognises a re-sent identical file
+   * and does not inspect it twice, so a long run cycling through a few samples needs this. Default false.
+   */
+  readonly uniqueBytes?: boolean;
   /** Stops dropping (the promise resolves with what was dropped so far). */
   readonly signal?: AbortSignal;
   /** Called after each file landed, with its final path and the time it landed (performance.now()). */
@@ -40,6 +49,7 @@ export function cameraFileName(sequence: number, source: string): string {
 export async function runCameraSimulator(options: CameraSimulatorOptions): Promise<CameraDrop[]> {
   if (options.sources.length === 0) throw new RangeError('camera simulator: no source images to drop');
   const count = options.count ?? options.sources.length;
+  const firstSequence = options.firstSequence ?? 1;
   const cache = new Map<string, Uint8Array>();
   const drops: CameraDrop[] = [];
   const start = performance.now();
@@ -61,14 +71,38 @@ export async function runCameraSimulator(options: CameraSimulatorOptions): Promi
       // Keep the small demo set in memory; a long benchmark cycles through the same few files.
       if (cache.size < 64) cache.set(source, bytes);
     }
-    const file = cameraFileName(i + 1, source);
+    const sequence = firstSequence + i;
+    const file = cameraFileName(sequence, source);
     const path = join(options.cameraDir, file);
     const tmp = join(options.cameraDir, `.${file}.tmp`);
-    await writeFile(tmp, bytes);
+    await writeFile(tmp, options.uniqueBytes ? withComment(bytes, `edgeqc camera simulator ${sequence}`) : bytes);
     await rename(tmp, path);
-    const drop = { path, file, source, sequence: i + 1, droppedAtMs: performance.now() };
+    const drop = { path, file, source, sequence, droppedAtMs: performance.now() };
     drops.push(drop);
     options.onDrop?.(drop);
   }
   return drops;
+}
+
+/** The image with a comment in it (JPEG: COM segment after SOI; PNG: tEXt chunk after IHDR); else unchanged. */
+export function withComment(bytes: Uint8Array, text: string): Uint8Array {
+  const body = Buffer.from(text, 'latin1');
+  if (bytes[0] === 0xff && bytes[1] === 0xd8) {
+    const segment = Buffer.alloc(4 + body.length);
+    segment.writeUInt16BE(0xfffe, 0);
+    segment.writeUInt16BE(body.length + 2, 2);
+    body.copy(segment, 4);
+    return Buffer.concat([bytes.subarray(0, 2), segment, bytes.subarray(2)]);
+  }
+  const ihdrEnd = 8 + 4 + 4 + 13 + 4; // signature, IHDR length, type, data, crc
+  if (bytes[0] === 0x89 && bytes[1] === 0x50 && bytes.length > ihdrEnd) {
+    // chunk = length (of the data after the type), type 'tEXt', keyword NUL text, crc over type + data
+    const data = Buffer.concat([Buffer.from('tEXtComment', 'latin1'), Buffer.from([0]), body]);
+    const chunk = Buffer.alloc(4 + data.length + 4);
+    chunk.writeUInt32BE(data.length - 4, 0);
+    data.copy(chunk, 4);
+    chunk.writeUInt32BE(crc32(data), 4 + data.length);
+    return Buffer.concat([bytes.subarray(0, ihdrEnd), chunk, bytes.subarray(ihdrEnd)]);
+  }
+  return bytes;
 }

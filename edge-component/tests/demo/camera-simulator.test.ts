@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runCameraSimulator } from '../../src/demo/camera-simulator.ts';
+import { runCameraSimulator, withComment } from '../../src/demo/camera-simulator.ts';
 import { DEMO_SAMPLES_DIR } from '../../src/demo/demo-bundle.ts';
 
 const samples = ['scratch-05.jpg', 'clean-10.jpg'].map((f) => join(DEMO_SAMPLES_DIR, f));
@@ -48,5 +49,20 @@ describe('camera simulator', () => {
     });
     expect(drops).toHaveLength(1);
     expect(await readdir(dir)).toHaveLength(1);
+  });
+});
+
+describe('unique bytes per drop', () => {
+  it('puts a comment into JPEG and PNG files: different sha256, the same pixels', async () => {
+    for (const name of ['scratch-05.jpg', 'clean-04.png']) {
+      const original = await readFile(join(DEMO_SAMPLES_DIR, name));
+      const a = withComment(original, 'edgeqc camera simulator 1');
+      const b = withComment(original, 'edgeqc camera simulator 2');
+      expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
+      expect(Buffer.from(a).equals(original)).toBe(false);
+      const pixels = async (bytes: Uint8Array) => sharp(bytes, { failOn: 'warning' }).raw().toBuffer();
+      expect((await pixels(a)).equals(await pixels(original))).toBe(true);
+      expect((await pixels(b)).equals(await pixels(original))).toBe(true);
+    }
   });
 });
