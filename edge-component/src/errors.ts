@@ -23,7 +23,8 @@ export class ImageRejectedError extends EdgeError {}
  * A model bundle the agent refuses to serve (a good running model keeps serving).
  * Codes: BUNDLE_MISSING_FILE, MANIFEST_INVALID, SIGNATURE_MISSING, SIGNATURE_INVALID, UNKNOWN_KEY,
  * MODEL_SIZE_MISMATCH, MODEL_HASH_MISMATCH, MODEL_TOO_OLD, MODEL_LOAD_FAILED, MODEL_SHAPE_MISMATCH,
- * MODEL_PROBE_NOT_FINITE, SELF_TEST_FAILED.
+ * MODEL_PROBE_NOT_FINITE, SELF_TEST_FAILED; MODEL_RETIRED (a run on a replaced model that was
+ * already closed: read the model manager's current() again).
  */
 export class ModelIntegrityError extends EdgeError {}
 
