@@ -380,12 +380,17 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
 
   return {
     async start() {
-      await reload();
+      // watch first, so that a bundle landing during the first load is loaded right after it
       if (dir !== null && config.watch !== false && !closed) {
-        stopWatching = await watchDir(dir, () => {
-          if (!closed) void reload().catch((err: unknown) => log.error({ err }, 'model reload failed'));
-        });
+        try {
+          stopWatching = await watchDir(dir, () => {
+            if (!closed) void reload().catch((err: unknown) => log.error({ err }, 'model reload failed'));
+          });
+        } catch (err) {
+          log.warn({ err, dir }, 'cannot watch the model folder: a new bundle needs reload() or a restart');
+        }
       }
+      await reload();
     },
 
     current() {
