@@ -172,6 +172,26 @@ describe('createAgent', () => {
     await w.agent.stop('done');
   });
 
+  it('an image whose run hit a model retired by a swap runs again on the new model', async () => {
+    const w = world();
+    await w.agent.start();
+    const old = fakeDetector('1.0.0');
+    w.models.serve({
+      ...old,
+      run: async () => {
+        w.models.serve(fakeDetector('2.0.0'));
+        throw new Error('model tag-scratch 1.0.0 was replaced and closed; read current() again');
+      },
+    });
+    w.cam.add('ok-1.jpg');
+    await until(() => w.cam.done.length === 1, 'file done');
+    expect(w.archive.moves).toEqual(['done/ok/ok-1.jpg']);
+    expect(w.messages('inspections').map((e) => (json(e.payload).model as { version: string }).version)).toEqual([
+      '2.0.0',
+    ]);
+    await w.agent.stop('done');
+  });
+
   it('on stop finishes the images in flight and pulls no more', async () => {
     const w = world();
     await w.agent.start();
