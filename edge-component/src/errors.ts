@@ -31,5 +31,19 @@ export class ModelIntegrityError extends EdgeError {}
 /** A configuration that does not validate; the message names the key path and the value. */
 export class AgentConfigError extends EdgeError {}
 
-/** The durable outbox cannot store or read a message (disk full, corrupt entry...). */
+/**
+ * The durable outbox cannot store or read a message (disk full, corrupt entry...).
+ * Codes: OUTBOX_OPEN_FAILED (folder unusable), OUTBOX_WRITE_FAILED (append not durable; nothing
+ * acknowledged), OUTBOX_FULL (pause-intake hard limit reached; try again later), OUTBOX_BAD_ENTRY
+ * (empty topic, payload not bytes, entry larger than maxBytes), OUTBOX_CLOSED.
+ */
 export class OutboxError extends EdgeError {}
+
+/**
+ * An image could not be moved to done/ or quarantine/ (the agent reports it and keeps the file).
+ * Codes: ARCHIVE_SOURCE_MISSING (the file vanished before the move), ARCHIVE_MOVE_FAILED.
+ */
+export class ArchiveError extends EdgeError {}
+
+/** The seen index cannot be read or written. Codes: SEEN_INDEX_OPEN_FAILED, SEEN_INDEX_WRITE_FAILED, SEEN_INDEX_CLOSED. */
+export class SeenIndexError extends EdgeError {}
