@@ -15,10 +15,16 @@
  *   retrained, cache edited, key missing) it is packaged again with a new key. So a bundle served by
  *   the demo is always the checked-out model, and the agent's ordinary verification (hash, size,
  *   signature, self-tests) runs on it as on any other bundle.
- * The bundle carries self-test images from the model's samples/ (two with scratches, two without).
+ *
+ * Self-test images: the samples for which the model folder holds a reference output recorded (in Python,
+ * scripts/demo_model/) from this very model file (reference/<sample>.json, matching modelSha256), with
+ * the verdict those recorded scores give under the manifest's thresholds. Samples whose best score lies
+ * within 0.1 of a threshold are left out (a sub-pixel difference in resizing could flip them). So the
+ * self-test checks that the edge pipeline reproduces what the model's maker recorded; a model without
+ * references for it (e.g. the FP32 export) gets no self-test images, and the other checks still apply.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -27,6 +33,8 @@ import {
   type Precision,
   parseManifestBytes,
   SIGNATURE_FILE,
+  ThresholdsSchema,
+  type Verdict,
 } from '@edgeqc/model-component/manifest';
 import {
   decodeSignature,
@@ -35,6 +43,7 @@ import {
   trustedKey,
   verifyManifestSignature,
 } from '@edgeqc/model-component/signature';
+import { z } from 'zod';
 import { EdgeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
@@ -48,7 +57,14 @@ export const DEMO_MODEL_NAME = 'tag-scratch';
 /** Version of the demo bundle: a pre-release, so that any released model is newer. */
 export const DEMO_MODEL_VERSION = '0.0.0-demo';
 export const DEMO_PUBLIC_KEY_FILE = 'demo-public-key.pem';
-const SELF_TEST_COUNT = 4;
+const SELF_TEST_MAX = 4;
+const THRESHOLD_MARGIN = 0.1;
+
+const ReferenceSchema = z.looseObject({
+  image: z.string().min(1),
+  modelSha256: z.string(),
+  detections: z.array(z.looseObject({ score: z.number() })),
+});
 
 export interface DemoBundleOptions {
   /** Default int8 (the model the devices run). */
@@ -124,12 +140,52 @@ function bundleDirOf(outDir: string): string {
   return join(outDir, 'artifacts', `com.edgeqc.Model.${DEMO_MODEL_NAME}`, DEMO_MODEL_VERSION);
 }
 
-async function build(outDir: string, modelDir: string, modelPath: string, log?: Logger): Promise<DemoBundle> {
+/** The JSON in `path`, or undefined when it cannot be read or parsed (a reference we cannot use). */
+async function readJson(path: string): Promise<unknown> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Self-test images with the verdicts the model's recorded reference outputs give (see the file comment). */
+export async function referenceSelfTests(
+  modelDir: string,
+  modelSha256: string,
+): Promise<Array<{ path: string; expectedVerdict: Verdict }>> {
+  const thresholds = ThresholdsSchema.parse({});
+  const refDir = join(modelDir, 'reference');
+  const names = (await readdir(refDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
+  const picked: Array<{ path: string; expectedVerdict: Verdict }> = [];
+  for (const name of names) {
+    const parsed = ReferenceSchema.safeParse(await readJson(join(refDir, name)));
+    if (!parsed.success || parsed.data.modelSha256 !== modelSha256) continue;
+    const best = Math.max(0, ...parsed.data.detections.map((d) => d.score));
+    const near = [thresholds.review, thresholds.defect].some((t) => Math.abs(best - t) < THRESHOLD_MARGIN);
+    const path = resolve(modelDir, parsed.data.image);
+    if (near || !path.startsWith(modelDir) || !/\.(jpe?g|png)$/i.test(path)) continue;
+    const expectedVerdict: Verdict =
+      best >= thresholds.defect ? 'defect' : best >= thresholds.review ? 'unclear' : 'ok';
+    picked.push({ path, expectedVerdict });
+  }
+  // One of each verdict first (a mix tests more), then the rest in name order.
+  const firsts = picked.filter((p, i) => picked.findIndex((q) => q.expectedVerdict === p.expectedVerdict) === i);
+  return [...firsts, ...picked.filter((p) => !firsts.includes(p))].slice(0, SELF_TEST_MAX);
+}
+
+async function build(
+  outDir: string,
+  modelDir: string,
+  source: { path: string; sha256: string },
+  selfTest: ReadonlyArray<{ path: string; expectedVerdict: Verdict }>,
+  log?: Logger,
+): Promise<DemoBundle> {
+  const modelPath = source.path;
   // Loaded only when packaging: the model validator loads onnxruntime and the signers module the AWS SDK.
-  const [{ packageModel }, { createPemSigner, generateDevKeyPair }, { selfTestsFromSamples }] = await Promise.all([
+  const [{ packageModel }, { createPemSigner, generateDevKeyPair }] = await Promise.all([
     import('@edgeqc/model-component/package'),
     import('@edgeqc/model-component/signers'),
-    import('@edgeqc/model-component/self-tests'),
   ]);
   const keys = generateDevKeyPair('ed25519');
   const tmp = join(dirname(outDir), `.tmp-${randomUUID()}`);
@@ -145,7 +201,7 @@ async function build(outDir: string, modelDir: string, modelPath: string, log?: 
           .split(/\r?\n/)
           .map((l) => l.trim())
           .filter((l) => l.length > 0),
-        selfTest: await selfTestsFromSamples(join(modelDir, 'samples'), SELF_TEST_COUNT),
+        selfTest,
         outDir: tmp,
       },
     );
@@ -184,8 +240,11 @@ export async function demoBundle(options: DemoBundleOptions = {}): Promise<DemoB
   const precision = options.precision ?? 'int8';
   const modelDir = options.modelDir ?? DEMO_MODEL_DIR;
   const source = await readSourceModel(modelDir, precision);
-  const outDir = join(options.cacheDir ?? defaultCacheDir(), `${precision}-${source.sha256.slice(0, 16)}`);
-  const bundle = (await cached(outDir, source.sha256)) ?? (await build(outDir, modelDir, source.path, options.log));
+  const selfTests = await referenceSelfTests(modelDir, source.sha256);
+  const key = sha256(new TextEncoder().encode(JSON.stringify([source.sha256, selfTests]))).slice(0, 16);
+  const outDir = join(options.cacheDir ?? defaultCacheDir(), `${precision}-${key}`);
+  const bundle =
+    (await cached(outDir, source.sha256)) ?? (await build(outDir, modelDir, source, selfTests, options.log));
   options.log?.warn(
     { keyId: bundle.keyId, bundle: bundle.dir, precision },
     'trusting the demo key for the bundled demo model (development only; pass --model and --trusted-key for a real bundle)',

@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { MANIFEST_FILE, parseManifestBytes, SIGNATURE_FILE } from '@edgeqc/model-component/manifest';
 import {
   decodeSignature,
@@ -9,7 +9,7 @@ import {
   verifyManifestSignature,
 } from '@edgeqc/model-component/signature';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_MODEL_DIR, DEMO_PUBLIC_KEY_FILE, demoBundle } from '../../src/demo/demo-bundle.ts';
+import { DEMO_MODEL_DIR, DEMO_PUBLIC_KEY_FILE, demoBundle, referenceSelfTests } from '../../src/demo/demo-bundle.ts';
 
 describe('demo bundle (the checked-out demo model, signed by a throw-away demo key)', () => {
   let cacheDir: string;
@@ -31,7 +31,10 @@ describe('demo bundle (the checked-out demo model, signed by a throw-away demo k
     expect(manifest.precision).toBe('int8');
     const source = await readFile(join(DEMO_MODEL_DIR, 'model.int8.onnx'));
     expect(manifest.model.sizeBytes).toBe(source.length);
-    expect(manifest.selfTest.map((t) => t.expectedVerdict).sort()).toEqual(['defect', 'defect', 'ok', 'ok']);
+    const expected = await referenceSelfTests(DEMO_MODEL_DIR, manifest.model.sha256);
+    expect(manifest.selfTest.map((t) => [t.file.replace(/^selftest-\d+-/, ''), t.expectedVerdict])).toEqual(
+      expected.map((t) => [basename(t.path), t.expectedVerdict]),
+    );
     // No private key is written next to the bundle: only the public one.
     const pem = await readFile(join(b.dir, '..', '..', '..', DEMO_PUBLIC_KEY_FILE), 'utf8');
     expect(pem).toContain('BEGIN PUBLIC KEY');
@@ -56,5 +59,38 @@ describe('demo bundle (the checked-out demo model, signed by a throw-away demo k
       code: 'DEMO_MODEL_MISSING',
       message: expect.stringContaining('--trusted-key'),
     });
+  });
+});
+
+describe('demo self-test images: from the reference outputs recorded for this very model', () => {
+  it('takes matching references away from the thresholds, with the verdict their scores give', async () => {
+    const modelDir = await mkdtemp(join(tmpdir(), 'edgeqc-refs-'));
+    try {
+      await mkdir(join(modelDir, 'reference'));
+      const sha = 'a'.repeat(64);
+      const ref = (image: string, scores: number[], modelSha256 = sha) =>
+        JSON.stringify({ image, modelSha256, detections: scores.map((score) => ({ score })) });
+      const files: Record<string, string> = {
+        'a-clean.json': ref('samples/a-clean.jpg', [0.01, 0.02]),
+        'b-scratch.json': ref('samples/b-scratch.jpg', [0.91, 0.3]),
+        'c-borderline.json': ref('samples/c-borderline.jpg', [0.47]),
+        'd-other-model.json': ref('samples/d.jpg', [0.95], 'b'.repeat(64)),
+        'e-outside.json': ref('../outside.jpg', [0.95]),
+        'f-unclear.json': ref('samples/f.png', [0.37]),
+        'g-none.json': ref('samples/g.jpg', []),
+        'h-broken.json': '{ not json',
+      };
+      for (const [name, text] of Object.entries(files)) await writeFile(join(modelDir, 'reference', name), text);
+      const picked = await referenceSelfTests(modelDir, sha);
+      expect(picked.map((p) => [basename(p.path), p.expectedVerdict])).toEqual([
+        ['a-clean.jpg', 'ok'],
+        ['b-scratch.jpg', 'defect'],
+        ['f.png', 'unclear'],
+        ['g.jpg', 'ok'],
+      ]);
+      expect(await referenceSelfTests(modelDir, 'c'.repeat(64))).toEqual([]);
+    } finally {
+      await rm(modelDir, { recursive: true, force: true });
+    }
   });
 });
