@@ -205,7 +205,9 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
         return true;
       } catch (err) {
         noteError(`outbox append to ${entry.topic} failed (attempt ${attempt + 1})`, err);
-        if (stopping) return false;
+        const code = (err as { code?: string } | null)?.code;
+        // A full outbox frees up as the broker takes messages; a bad entry or a closed outbox never will.
+        if (stopping || code === 'OUTBOX_BAD_ENTRY' || code === 'OUTBOX_CLOSED') return false;
         await nap(Math.min(5000, 200 * 2 ** attempt));
       }
     }
@@ -224,7 +226,8 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
       await archive.quarantine(file.path, { code, message, sha256 });
       camera.markDone(file.path);
     } catch (err) {
-      noteError(`${file.path} could not be moved to quarantine`, err);
+      if ((err as { code?: string } | null)?.code === 'ARCHIVE_SOURCE_MISSING') camera.markDone(file.path);
+      else noteError(`${file.path} could not be moved to quarantine`, err);
     }
   };
 
@@ -330,7 +333,11 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
         verdict: inspection.verdict,
         archived: false,
       });
-      await archive.done(image, inspection);
+      await archive.done(image, inspection).catch((err: unknown) => {
+        // The file vanished after it was read: its inspection stands; nothing is left to move.
+        if ((err as { code?: string } | null)?.code !== 'ARCHIVE_SOURCE_MISSING') throw err;
+        log.warn({ file: file.path }, 'the inspected file vanished before it could be moved');
+      });
       await seen.markArchived(image.sha256);
       camera.markDone(file.path);
     } catch (err) {
