@@ -35,7 +35,8 @@ export class AgentConfigError extends EdgeError {}
  * The durable outbox cannot store or read a message (disk full, corrupt entry...).
  * Codes: OUTBOX_OPEN_FAILED (folder unusable), OUTBOX_WRITE_FAILED (append not durable; nothing
  * acknowledged), OUTBOX_FULL (pause-intake hard limit reached; try again later), OUTBOX_BAD_ENTRY
- * (empty topic, payload not bytes, entry larger than maxBytes), OUTBOX_CLOSED.
+ * (empty topic, payload not bytes, entry larger than maxBytes), OUTBOX_READ_FAILED (a stored entry no
+ * longer checks out: set aside, not delivered), OUTBOX_CLOSED.
  */
 export class OutboxError extends EdgeError {}
 
