@@ -22,14 +22,14 @@ export function overlaySvg(inspection: Inspection, width: number, height: number
     const textY = y >= fontPx + stroke ? y - stroke : y + h + fontPx;
     return (
       `<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="${colour}" stroke-width="${stroke}"/>` +
-      `<text x="${x}" y="${textY}" font-family="sans-serif" font-size="${fontPx}" fill="${colour}">${label}</text>`
+      `<text x="${x}" y="${textY}" font-family="sans-serif" font-size="${fontPx}" fill="${colour}" stroke="#000" stroke-width="${stroke / 2}" paint-order="stroke">${label}</text>`
     );
   });
   const banner = escapeXml(inspection.verdict.toUpperCase());
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
     `<rect x="0" y="0" width="${width}" height="${stroke * 2}" fill="${COLOURS[inspection.verdict]}"/>` +
-    `<text x="${stroke * 2}" y="${stroke * 2 + fontPx}" font-family="sans-serif" font-size="${fontPx}" fill="${COLOURS[inspection.verdict]}">${banner}</text>` +
+    `<text x="${stroke * 2}" y="${stroke * 3 + fontPx}" font-family="sans-serif" font-size="${fontPx}" fill="${COLOURS[inspection.verdict]}" stroke="#000" stroke-width="${stroke / 2}" paint-order="stroke">${banner}</text>` +
     `${shapes.join('')}</svg>`
   );
 }

@@ -179,6 +179,71 @@ describe('disk outbox', () => {
     expect(outbox.stats().pending).toBe(2000);
   });
 
+  it('close() waits for an in-flight publish; one that never ends is left for next time', async () => {
+    const dir = await tempDir(cleanups);
+    const outbox = await open(dir, { closeTimeoutMs: 300 });
+    const sent: string[] = [];
+    let release: (() => void) | undefined;
+    outbox.start({
+      ...recordingPublisher().publisher,
+      publish: (r) =>
+        new Promise<void>((resolve) => {
+          sent.push(text(r.payload));
+          release = resolve;
+        }),
+    });
+    await outbox.append({ topic: 't/i', payload: bytes('slow') });
+    await until(() => release !== undefined, 'the publish to start');
+    setTimeout(() => release?.(), 50);
+    await outbox.close(); // the PUBACK arrives while closing: delivered, removed
+    const second = await open(dir, { closeTimeoutMs: 300 });
+    expect(second.stats().pending).toBe(0);
+
+    release = undefined;
+    second.start({ ...recordingPublisher().publisher, publish: () => new Promise<void>(() => undefined) });
+    await second.append({ topic: 't/i', payload: bytes('stuck') });
+    await new Promise((r) => setTimeout(r, 50));
+    await second.close(); // returns after closeTimeoutMs
+    const third = await open(dir);
+    expect(third.stats().pending).toBe(1);
+    const rec = recordingPublisher();
+    third.start(rec.publisher);
+    expect(await third.flush(10_000)).toBe(true);
+    expect(rec.texts()).toEqual(['stuck']);
+    expect(sent).toEqual(['slow']);
+  });
+
+  it('drop-oldest drops the entry being sent without delivering it twice or losing the rest', async () => {
+    const dir = await tempDir(cleanups);
+    const outbox = await open(dir, { capacity: 2, policy: 'drop-oldest', segmentMaxBytes: 64 });
+    const sent: string[] = [];
+    let release: (() => void) | undefined;
+    outbox.start({
+      ...recordingPublisher().publisher,
+      publish: (r) =>
+        new Promise<void>((resolve) => {
+          sent.push(text(r.payload));
+          release = resolve;
+        }),
+    });
+    await outbox.append({ topic: 't/i', payload: bytes('m0') });
+    await until(() => release !== undefined, 'the first publish');
+    for (let i = 1; i < 5; i += 1) await outbox.append({ topic: 't/i', payload: bytes(`m${i}`) });
+    expect(outbox.stats()).toEqual({ pending: 2, capacity: 2, dropped: 3 });
+    const releaseFirst = release!;
+    release = undefined;
+    releaseFirst(); // m0 acknowledged after it was dropped: nothing else changes
+    await until(() => release !== undefined, 'the next publish');
+    release!();
+    await until(() => sent.length === 3, 'm4');
+    release!();
+    expect(await outbox.flush(10_000)).toBe(true);
+    expect(sent).toEqual(['m0', 'm3', 'm4']);
+    expect(outbox.stats()).toEqual({ pending: 0, capacity: 2, dropped: 3 });
+    await outbox.close();
+    expect((await segmentFiles(dir)).length).toBe(1); // every delivered or dropped segment deleted
+  });
+
   it('rejects bad entries naming what was expected, and an unusable folder', async () => {
     const dir = await tempDir(cleanups);
     const outbox = await open(dir);
