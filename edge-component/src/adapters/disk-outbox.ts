@@ -151,6 +151,9 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
     dropOldest(excess);
   };
 
+  // A smaller capacity than last time (configuration change): drop-oldest applies at once.
+  enforceDropOldest(0);
+
   const runPump = async () => {
     while (writing.length > 0) {
       const batch = writing.slice(0, 256);
@@ -270,8 +273,12 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
           waitForWork: (signal) =>
             new Promise<void>((resolve) => {
               if (signal.aborted || head()) return resolve();
-              wake = resolve;
-              signal.addEventListener('abort', () => resolve(), { once: true });
+              const done = () => {
+                signal.removeEventListener('abort', done);
+                resolve();
+              };
+              wake = done;
+              signal.addEventListener('abort', done, { once: true });
             }),
         },
       }).catch((err: unknown) => log.error({ err }, 'outbox delivery loop failed'));

@@ -128,6 +128,19 @@ describe('disk outbox', () => {
     });
   });
 
+  it('drop-oldest applies at open when the capacity shrank since last time', async () => {
+    const dir = await tempDir(cleanups);
+    const first = await open(dir, { capacity: 10, policy: 'drop-oldest' });
+    for (let i = 0; i < 6; i += 1) await first.append({ topic: 't/i', payload: bytes(`m${i}`) });
+    await first.close();
+    const smaller = await open(dir, { capacity: 4, policy: 'drop-oldest' });
+    expect(smaller.stats()).toEqual({ pending: 4, capacity: 4, dropped: 2 });
+    const rec = recordingPublisher();
+    smaller.start(rec.publisher);
+    expect(await smaller.flush(10_000)).toBe(true);
+    expect(rec.texts()).toEqual(['m2', 'm3', 'm4', 'm5']);
+  });
+
   it('sets a torn last record and a damaged record aside with a log line, delivering only intact ones', async () => {
     const dir = await tempDir(cleanups);
     const first = await open(dir);
