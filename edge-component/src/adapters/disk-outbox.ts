@@ -156,7 +156,12 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
 
   const runPump = async () => {
     while (writing.length > 0) {
-      const batch = writing.slice(0, 256);
+      // One write + one fdatasync for whatever queued up meanwhile (bounded: 256 entries or ~4 MiB).
+      let take = 0;
+      for (let size = 0; take < writing.length && take < 256 && (take === 0 || size < 4 * 1024 * 1024); take += 1) {
+        size += writing[take]!.bytes;
+      }
+      const batch = writing.slice(0, take);
       try {
         const stored = await segments.append(batch.map((w) => ({ meta: w.meta, payload: w.payload })));
         writing.splice(0, batch.length);
