@@ -1,0 +1,170 @@
+/**
+ * Test support for the agent's integration tests: a real signed bundle of the demo model, small distinct
+ * camera images, an embedded broker (Aedes) that records every message a client published (it can be
+ * stopped and restarted on the same port), and the agent as a child process of the real binary.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aedes } from 'aedes';
+import sharp from 'sharp';
+import { type DemoBundle, demoBundle } from '../../src/demo/demo-bundle.ts';
+
+export const EDGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const PROJECT_ROOT = join(EDGE_ROOT, '..');
+export const SAMPLES = join(PROJECT_ROOT, 'model-component', 'models', 'tag-scratch', 'samples');
+export const MAIN_TS = join(EDGE_ROOT, 'src', 'main.ts');
+export const NODE = join(PROJECT_ROOT, 'node_modules', '.bin', 'node');
+
+/** A real bundle of the INT8 demo model (packageModel, self-tests from the samples, a dev Ed25519 key). */
+export async function testBundle(): Promise<DemoBundle> {
+  return demoBundle({ cacheDir: join(tmpdir(), 'edgeqc-agent-tests-bundle') });
+}
+
+/** Small JPEG bases cut from the sample images (`width` px wide), one per sample. */
+export async function smallBases(width = 160): Promise<Uint8Array[]> {
+  const files = (await readdir(SAMPLES)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  return Promise.all(
+    files.map(async (f) => new Uint8Array(await sharp(join(SAMPLES, f)).resize({ width }).jpeg().toBuffer())),
+  );
+}
+
+/** The JPEG with a comment segment: other bytes, same pixels, so a distinct image file. */
+export function stamped(jpeg: Uint8Array, label: string): Uint8Array {
+  const text = Buffer.from(`edgeqc-test:${label}`, 'latin1');
+  const segment = Buffer.alloc(4);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(text.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, text, jpeg.subarray(2)]);
+}
+
+/** Drops a file the way a camera that writes a hidden temporary name and renames it does. */
+export async function drop(dir: string, name: string, bytes: Uint8Array): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${name}.part`);
+  await writeFile(tmp, bytes);
+  await rename(tmp, join(dir, name));
+}
+
+export interface SeenMessage {
+  readonly topic: string;
+  readonly json: Record<string, unknown>;
+  readonly retain: boolean;
+}
+
+/** An embedded Aedes broker that records what clients publish; stop/start keep the port. */
+export interface RecordingBroker {
+  readonly url: string;
+  readonly port: number;
+  readonly messages: SeenMessage[];
+  on(topicSuffix: string): SeenMessage[];
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRecordingBroker(): Promise<RecordingBroker> {
+  const messages: SeenMessage[] = [];
+  let aedes: Aedes | undefined;
+  let server: Server | undefined;
+  let port = 0;
+  const sockets = new Set<Socket>();
+  const start = async () => {
+    const a = await Aedes.createBroker();
+    a.on('publish', (packet, client) => {
+      if (!client) return;
+      let json: Record<string, unknown>;
+      try {
+        json = JSON.parse(Buffer.from(packet.payload).toString('utf8')) as Record<string, unknown>;
+      } catch {
+        json = { unparsable: true };
+      }
+      messages.push({ topic: packet.topic, json, retain: packet.retain });
+    });
+    const s = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      a.handle(socket);
+    });
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject);
+      s.listen(port, '127.0.0.1', () => resolve());
+    });
+    const address = s.address();
+    if (typeof address === 'object' && address) port = address.port;
+    aedes = a;
+    server = s;
+  };
+  const stop = async () => {
+    const a = aedes;
+    const s = server;
+    aedes = undefined;
+    server = undefined;
+    for (const socket of sockets) socket.destroy();
+    if (a) await new Promise<void>((resolve) => a.close(() => resolve()));
+    if (s) await new Promise<void>((resolve) => s.close(() => resolve()));
+  };
+  await start();
+  return {
+    get url() {
+      return `mqtt://127.0.0.1:${port}`;
+    },
+    get port() {
+      return port;
+    },
+    messages,
+    on: (suffix) => messages.filter((m) => m.topic.endsWith(suffix)),
+    stop,
+    start,
+    close: stop,
+  };
+}
+
+/** The agent binary (src/main.ts on Node 24) as a child process. */
+export interface AgentProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** What it wrote on stderr (its logs). */
+  stderr(): string;
+}
+
+export function spawnAgent(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+  cwd: string = EDGE_ROOT,
+): AgentProcess {
+  const child = spawn(NODE, [MAIN_TS, 'agent', ...args], {
+    cwd,
+    env: { ...process.env, EDGEQC_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString('utf8');
+    if (err.length > 2_000_000) err = err.slice(-1_000_000);
+  });
+  child.stdout?.resume();
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, exited, stderr: () => err };
+}
+
+export async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export async function filesIn(dir: string): Promise<string[]> {
+  return (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isFile()).map((e) => e.name);
+}
+
+export async function readJson(path: string): Promise<Record<string, unknown>> {
+  return JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+}
