@@ -129,25 +129,30 @@ export async function createSeenIndex(options: SeenIndexOptions): Promise<SeenIn
 
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
+  let afterFailure = false;
 
   const write = (record: SeenRecord): Promise<void> => {
     if (closed) return Promise.reject(new SeenIndexError('SEEN_INDEX_CLOSED', `the seen index ${file} is closed`));
     const next = chain.then(async () => {
       try {
-        await handle.write(line(record));
+        // After a failed write, a partial line may end the file: start on a line of our own.
+        await handle.write(`${afterFailure ? '\n' : ''}${line(record)}`);
         await handle.datasync();
-        lines += 1;
-        records.set(record.sha256, record);
-        evict();
-        if (lines > 2 * capacity && lines > 16) {
-          await handle.close();
-          await compact();
-          handle = await open(file, 'a');
-        }
+        afterFailure = false;
       } catch (cause) {
+        afterFailure = true;
         throw new SeenIndexError('SEEN_INDEX_WRITE_FAILED', `cannot write ${record.sha256} to the seen index ${file}`, {
           cause,
         });
+      }
+      lines += 1;
+      records.set(record.sha256, record);
+      evict();
+      if (lines > 2 * capacity && lines > 16) {
+        // The record is durable already; a failed compaction is retried at the next write.
+        await handle.close();
+        await compact().catch((err: unknown) => log.warn({ err, file }, 'seen index compaction failed'));
+        handle = await open(file, 'a');
       }
     });
     chain = next.catch(() => undefined);
