@@ -62,7 +62,7 @@ interface Waiting {
 
 function positiveInt(name: string, value: number): number {
   if (!Number.isSafeInteger(value) || value < 1) {
-    throw new OutboxError('OUTBOX_BAD_ENTRY', `outbox ${name}: expected a positive integer, got ${value}`);
+    throw new OutboxError('OUTBOX_OPEN_FAILED', `outbox ${name}: expected a positive integer, got ${value}`);
   }
   return value;
 }
