@@ -3,7 +3,7 @@
  * preparer, onnxruntime with the INT8 demo model in a signed bundle, disk outbox, seen index, folder
  * archive) publishing to the embedded broker over MQTT 3.1.1.
  */
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

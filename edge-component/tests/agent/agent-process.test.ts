@@ -1,0 +1,168 @@
+/**
+ * The agent binary (src/main.ts on Node 24, as the packaged main.js runs) as a child process: help,
+ * --validate-config, an orderly SIGTERM, and zero loss through broker restarts and a SIGKILL.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DemoBundle } from '../../src/demo/demo-bundle.ts';
+import {
+  type AgentProcess,
+  filesIn,
+  MAIN_TS,
+  NODE,
+  type RecordingBroker,
+  smallBases,
+  spawnAgent,
+  stamped,
+  startRecordingBroker,
+  testBundle,
+  until,
+} from './harness.ts';
+
+let bundle: DemoBundle;
+let broker: RecordingBroker;
+let bases: Uint8Array[];
+let root: string;
+let keyFile: string;
+
+beforeAll(async () => {
+  [bundle, broker, bases] = await Promise.all([testBundle(), startRecordingBroker(), smallBases(96)]);
+  root = await mkdtemp(join(tmpdir(), 'edgeqc-agent-process-'));
+  keyFile = join(root, 'trusted.pem');
+  await writeFile(keyFile, bundle.publicKeyPem);
+}, 120_000);
+afterAll(async () => {
+  await broker?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+function agentArgs(name: string, extra: string[] = []): string[] {
+  return [
+    '--thing-name',
+    name,
+    '--camera-dir',
+    join(root, name, 'camera'),
+    '--work-dir',
+    join(root, name, 'work'),
+    '--model',
+    bundle.dir,
+    '--trusted-key',
+    keyFile,
+    '--mqtt-url',
+    broker.url,
+    '--mqtt-version',
+    '3.1.1',
+    '--inference-intra-op-threads',
+    '1',
+    '--status-interval-sec',
+    '1',
+    ...extra,
+  ];
+}
+
+async function runToEnd(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(NODE, [MAIN_TS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => {
+    out += d;
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    err += d;
+  });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, out, err };
+}
+
+const statusesOf = (name: string) => broker.on(`edgeqc/${name}/status`).map((m) => m.json);
+
+describe('agent binary', () => {
+  it('--help prints the usage; --validate-config exits 0 on a good configuration and 1 naming the key and value', async () => {
+    const help = await runToEnd(['agent', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/usage: edgeqc agent/);
+    expect(help.out).toContain('--greengrass');
+    const good = await runToEnd(['agent', ...agentArgs('validate'), '--validate-config']);
+    expect(good.code, good.err).toBe(0);
+    expect(good.out).toMatch(/configuration valid/);
+    const bad = await runToEnd(['agent', ...agentArgs('validate'), '--outbox-capacity', 'lots', '--validate-config']);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/outbox\.capacity/);
+    expect(bad.err).toContain('lots');
+  });
+
+  it('SIGTERM: finishes, publishes the retained offline status and exits 0', async () => {
+    const name = 'sigterm';
+    const agent = spawnAgent(agentArgs(name));
+    try {
+      await until(() => statusesOf(name).some((s) => s.state === 'online'), 'online', 60_000);
+      await mkdir(join(root, name, 'camera'), { recursive: true });
+      await writeFile(join(root, name, 'camera', 'one.jpg'), stamped(bases[0] as Uint8Array, 'sigterm'));
+      await until(() => broker.on(`edgeqc/${name}/inspections`).length === 1, 'one inspection', 60_000);
+      agent.child.kill('SIGTERM');
+      const exit = await agent.exited;
+      expect(exit, agent.stderr().slice(-2000)).toEqual({ code: 0, signal: null });
+      const last = statusesOf(name).at(-1);
+      expect(last).toMatchObject({ state: 'offline', reason: 'SIGTERM' });
+    } finally {
+      agent.child.kill('SIGKILL');
+    }
+  });
+
+  it('zero loss: every image yields exactly one messageId through two broker restarts and a SIGKILL', async () => {
+    const name = 'zero-loss';
+    const total = Number(process.env.EDGEQC_ZERO_LOSS_IMAGES ?? 1000);
+    const camera = join(root, name, 'camera');
+    await mkdir(camera, { recursive: true });
+    const shas = new Set<string>();
+    for (let i = 0; i < total; i += 1) {
+      const bytes = stamped(bases[i % bases.length] as Uint8Array, `zl-${i}`);
+      shas.add(createHash('sha256').update(bytes).digest('hex'));
+      await writeFile(join(camera, `img-${String(i).padStart(5, '0')}.jpg`), bytes);
+    }
+    const inspections = () => broker.on(`edgeqc/${name}/inspections`).map((m) => m.json);
+    const inspectedShas = () => new Set(inspections().map((i) => (i.image as { sha256: string }).sha256));
+    const started = Date.now();
+    let agent: AgentProcess = spawnAgent(agentArgs(name));
+    try {
+      const at = (n: number) => until(() => inspectedShas().size >= n, `${n} images inspected`, 120_000);
+      await at(Math.floor(total * 0.2));
+      await broker.stop();
+      await new Promise((r) => setTimeout(r, 1500));
+      await broker.start();
+      await at(Math.floor(total * 0.45));
+      agent.child.kill('SIGKILL');
+      await agent.exited;
+      agent = spawnAgent(agentArgs(name));
+      await at(Math.floor(total * 0.7));
+      await broker.stop();
+      await new Promise((r) => setTimeout(r, 1500));
+      await broker.start();
+      await at(total);
+      const byImage = new Map<string, Set<string>>();
+      for (const i of inspections()) {
+        const sha = (i.image as { sha256: string }).sha256;
+        const ids = byImage.get(sha) ?? new Set<string>();
+        ids.add(i.messageId as string);
+        byImage.set(sha, ids);
+      }
+      expect([...byImage.keys()].sort()).toEqual([...shas].sort());
+      expect([...byImage.values()].filter((ids) => ids.size !== 1)).toEqual([]);
+      const duplicates = inspections().length - byImage.size;
+      await until(async () => (await filesIn(camera)).length === 0, 'camera folder emptied', 30_000);
+      const done = join(root, name, 'work', 'done');
+      const archived = (await Promise.all((await readdir(done)).map((v) => filesIn(join(done, v))))).flat();
+      expect(archived.length).toBe(total);
+      console.log(
+        `zero loss: ${total} images, ${duplicates} duplicate deliveries (by messageId), ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+    }
+  }, 240_000);
+});
