@@ -1,0 +1,98 @@
+/**
+ * `edgeqc bench`: the benchmark (demo/bench/run-bench.ts), run by hand. Prints raw onnxruntime
+ * throughput, end-to-end agent throughput and their ratio, latency p50/p95 at a steady rate, and the
+ * agent's RSS over the run, INT8 and FP32 side by side. Not a test: it asserts nothing.
+ */
+import { parseArgs } from 'node:util';
+import type { Precision } from '@edgeqc/model-component/manifest';
+import type { Command, CommandIo } from './command.ts';
+
+const HELP = `usage: edgeqc bench [--images 5000] [--rate 5] [--steady-images 150] [--raw-runs 300]
+                    [--precision int8,fp32] [--json]
+
+Benchmarks the agent on the demo model's sample images (each drop made unique, so none is a duplicate),
+per precision: raw onnxruntime session.run throughput on the prepared samples; the agent in its own
+process with the embedded broker: latency (file renamed into the camera folder -> message through the
+broker) at a steady rate, then end-to-end throughput and RSS while --images files land at once.
+Targets on the 2-core reference machine: end-to-end >= 0.9 x raw, p95 <= 150 ms at 5 images/s,
+RSS <= 256 MiB with no growth. Takes minutes (5000 images per precision); run it on an idle machine.
+
+options:
+  --images <n>         images for the throughput and memory run, per precision (default 5000)
+  --rate <n>           images per second in the latency run (default 5)
+  --steady-images <n>  images in the latency run (default 150)
+  --raw-runs <n>       session.run calls for the raw figure (default 300)
+  --precision <list>   int8, fp32 or int8,fp32 (default int8,fp32)
+  --json               print the report as JSON (progress still on stderr)
+`;
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} ${JSON.stringify(value)}: expected a whole number >= 1`);
+  return n;
+}
+
+async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  let options: {
+    images: number;
+    steadyRate: number;
+    steadyImages: number;
+    rawRuns: number;
+    precisions: Precision[];
+    json: boolean;
+  };
+  try {
+    const { values } = parseArgs({
+      args: [...argv],
+      options: {
+        images: { type: 'string' },
+        rate: { type: 'string' },
+        'steady-images': { type: 'string' },
+        'raw-runs': { type: 'string' },
+        precision: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+    if (values.help) {
+      io.stdout.write(HELP);
+      return 0;
+    }
+    const precisions = (values.precision ?? 'int8,fp32').split(',').map((p) => p.trim());
+    for (const p of precisions) {
+      if (p !== 'int8' && p !== 'fp32') throw new Error(`--precision ${JSON.stringify(p)}: expected int8 or fp32`);
+    }
+    options = {
+      images: positiveInt('images', values.images, 5000),
+      steadyRate: positiveInt('rate', values.rate, 5),
+      steadyImages: positiveInt('steady-images', values['steady-images'], 150),
+      rawRuns: positiveInt('raw-runs', values['raw-runs'], 300),
+      precisions: precisions as Precision[],
+      json: values.json === true,
+    };
+  } catch (err) {
+    io.stderr.write(`edgeqc bench: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    return 2;
+  }
+  const { formatBenchReport, runBench } = await import('../demo/bench/run-bench.ts');
+  const say = (line: string) => io.stderr.write(`${line}\n`);
+  try {
+    const report = await runBench({ ...options, say, signal: io.signal });
+    io.stdout.write(
+      options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatBenchReport(report).join('\n')}\n`,
+    );
+    return 0;
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    io.stderr.write(`edgeqc bench: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}\n`);
+    return 1;
+  }
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'benchmark raw onnxruntime vs the agent end to end, latency and memory (INT8 and FP32)',
+  run,
+};

@@ -1,0 +1,185 @@
+/**
+ * `edgeqc inspect <files|dir>`: one-shot inspection for offline evaluation and scripting. Prints, per
+ * image, the same `edgeqc.inspection.v1` message the agent publishes (JSON lines with --json, a readable
+ * line otherwise); a file that cannot be inspected gives the `edgeqc.error.v1` message the agent would
+ * put on /errors, the other files are still inspected, and the exit code is 1 at the end. Files are only
+ * read, never moved. Without --model it uses the demo bundle (see demo/demo-bundle.ts for its trust).
+ */
+import { readdir, stat } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isIgnoredCameraName } from '../adapters/camera-names.ts';
+import type { InspectOutcome } from '../demo/inspect-files.ts';
+import type { OpenedModel } from '../demo/open-model.ts';
+import type { Command, CommandIo } from './command.ts';
+
+const HELP = `usage: edgeqc inspect <file|dir>... [--model <bundle dir> --trusted-key <pem file>] [--json]
+                      [--thing-name <name>] [--precision int8|fp32]
+
+Inspects each image once and prints the inspection message the agent would publish (one JSON object
+per line with --json, else one readable line per image). A folder means the .jpg, .jpeg and .png
+files directly in it (hidden and temporary names skipped), in name order; a file named explicitly is
+always inspected. A file that cannot be inspected prints the error
+message the agent would publish on /errors; the others are still inspected and the exit code is 1.
+Nothing is moved or written.
+
+options:
+  --model <dir>         signed model bundle (model.onnx, manifest.json, manifest.sig); default: the
+                        bundled demo model, signed on first use by a demo key that is trusted for it
+  --trusted-key <file>  PEM public key the bundle's signature must verify against (repeatable;
+                        required with --model)
+  --precision <p>       demo model precision, int8 (default) or fp32 (without --model only)
+  --thing-name <name>   thingName in the messages (default $EDGEQC_THING_NAME or the host name)
+  --json                JSON lines on stdout (inspections and error messages)
+`;
+
+const IMAGE_NAME = /\.(jpe?g|png)$/i;
+
+/** The files to inspect: explicit files as given, folders expanded to the images directly in them. */
+export async function expandInputs(inputs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const input of inputs) {
+    const info = await stat(input).catch(() => undefined);
+    if (!info?.isDirectory()) {
+      out.push(input); // a missing file is reported as that file's error
+      continue;
+    }
+    const entries = await readdir(input, { withFileTypes: true });
+    const images = entries.filter((e) => e.isFile() && IMAGE_NAME.test(e.name) && !isIgnoredCameraName(e.name));
+    for (const e of images.map((e) => e.name).sort()) {
+      out.push(join(input, e));
+    }
+  }
+  return out;
+}
+
+/** One readable line: verdict, file, best score, boxes, time. */
+export function formatOutcome(o: InspectOutcome): string {
+  if (o.kind === 'error') return `ERROR    ${o.error.file ?? '?'}  ${o.error.code}  ${o.error.message}`;
+  const m = o.inspection;
+  const best = m.detections.reduce((b, d) => Math.max(b, d.confidence), 0);
+  const boxes = m.detections
+    .slice(0, 5)
+    .map(
+      (d) =>
+        `${d.label} ${d.confidence.toFixed(2)} @${Math.round(d.box.x)},${Math.round(d.box.y)} ${Math.round(d.box.width)}x${Math.round(d.box.height)}`,
+    );
+  const more = m.detections.length > 5 ? ` (+${m.detections.length - 5} more)` : '';
+  return [
+    m.verdict.toUpperCase().padEnd(7),
+    m.image.file,
+    `best ${best.toFixed(2)}`,
+    boxes.length > 0 ? `[${boxes.join('; ')}${more}]` : '[no detections]',
+    `${Math.round(m.timingsMs.total)} ms`,
+  ].join('  ');
+}
+
+function defaultThingName(env: CommandIo['env']): string {
+  const name = env.EDGEQC_THING_NAME ?? hostname().replace(/[^a-zA-Z0-9:_-]/g, '-');
+  return name.slice(0, 128) || 'local';
+}
+
+async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    io.stderr.write(`edgeqc inspect: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout.write(HELP);
+    return 0;
+  }
+  if (positionals.length === 0) {
+    io.stderr.write(`edgeqc inspect: expected at least one image file or folder\n\n${HELP}`);
+    return 2;
+  }
+  if (values.precision !== undefined && values.precision !== 'int8' && values.precision !== 'fp32') {
+    io.stderr.write(`edgeqc inspect: --precision ${JSON.stringify(values.precision)}: expected int8 or fp32\n`);
+    return 2;
+  }
+  if (values.precision !== undefined && values.model !== undefined) {
+    io.stderr.write('edgeqc inspect: --precision selects the demo model; a --model bundle has its own\n');
+    return 2;
+  }
+  const thingName = values['thing-name'] ?? defaultThingName(io.env);
+  if (!/^[a-zA-Z0-9:_-]{1,128}$/.test(thingName)) {
+    io.stderr.write(
+      `edgeqc inspect: --thing-name ${JSON.stringify(thingName)}: expected letters, digits, ":", "_" or "-", at most 128\n`,
+    );
+    return 2;
+  }
+  const files = await expandInputs(positionals);
+  if (files.length === 0) {
+    io.stderr.write(`edgeqc inspect: no images in ${positionals.join(', ')}\n`);
+    return 1;
+  }
+
+  // Loaded only now: onnxruntime and sharp are not needed for --help and usage errors.
+  const [{ openModel }, { inspectFile }] = await Promise.all([
+    import('../demo/open-model.ts'),
+    import('../demo/inspect-files.ts'),
+  ]);
+  let model: OpenedModel;
+  try {
+    model = await openModel({
+      ...(values.model !== undefined ? { model: values.model } : {}),
+      trustedKeyFiles: values['trusted-key'] ?? [],
+      ...(values.precision !== undefined ? { precision: values.precision } : {}),
+    });
+  } catch (err) {
+    const e = err as { code?: string; message?: string; cause?: unknown };
+    const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
+    io.stderr.write(`edgeqc inspect: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}${cause}\n`);
+    return 1;
+  }
+  const m = model.bundle.manifest;
+  io.stderr.write(
+    `model ${m.name}@${m.version} ${m.precision} sha ${model.bundle.modelSha256.slice(0, 12)}, self-test passed (${model.selfTest.cases} images)` +
+      `${model.demo ? `; demo bundle trusted by its demo key ${model.demo.keyId.slice(0, 19)}… (development only)` : ''}\n`,
+  );
+
+  const counts = { ok: 0, defect: 0, unclear: 0, error: 0 };
+  try {
+    for (const file of files) {
+      if (io.signal.aborted) break;
+      const outcome = await inspectFile(model, file, thingName);
+      counts[outcome.kind === 'error' ? 'error' : outcome.inspection.verdict] += 1;
+      io.stdout.write(
+        values.json
+          ? `${JSON.stringify(outcome.kind === 'error' ? outcome.error : outcome.inspection)}\n`
+          : `${formatOutcome(outcome)}\n`,
+      );
+    }
+  } finally {
+    await model.close();
+  }
+  io.stderr.write(
+    `${files.length} file(s): ok ${counts.ok}, defect ${counts.defect}, unclear ${counts.unclear}, not inspected ${counts.error}\n`,
+  );
+  return counts.error > 0 || io.signal.aborted ? 1 : 0;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      'trusted-key': { type: 'string', multiple: true },
+      precision: { type: 'string' },
+      'thing-name': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+export const inspectCommand: Command = {
+  name: 'inspect',
+  summary: 'inspect image files once and print the inspection messages (demo model by default)',
+  run,
+};
