@@ -119,7 +119,7 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
       return {
         state: 'degraded',
         reason: refusal
-          ? `no model serves: ${refusal.message}`
+          ? `no model serves: ${refusal.code}: ${refusal.message}`
           : 'no model serves yet: waiting for a model bundle that verifies (camera folder left untouched)',
       };
     }
