@@ -49,6 +49,14 @@ export interface PrecisionResult {
   readonly steady: LatencySummary & { readonly rate: number };
   /** Drop -> message latency during the flood (queueing included). */
   readonly floodLatency: LatencySummary;
+  /** Mean of the agent's own stage timings (timingsMs of the inspections) during the flood. */
+  readonly stageMeansMs: {
+    readonly decode: number;
+    readonly preprocess: number;
+    readonly inference: number;
+    readonly postprocess: number;
+    readonly total: number;
+  };
   readonly rssBytes: { readonly start?: number; readonly half?: number; readonly end?: number; readonly max?: number };
   readonly images: number;
   readonly errors: number;
@@ -135,6 +143,7 @@ async function benchPrecision(
 
     const run = async (count: number, intervalMs: number, firstSequence: number) => {
       const latencies: number[] = [];
+      const stages = { decode: 0, preprocess: 0, inference: 0, postprocess: 0, total: 0 };
       let errors = 0;
       let first = Number.NaN;
       let last = Number.NaN;
@@ -159,6 +168,9 @@ async function benchPrecision(
             Promise.race([
               watcher.inspection(d.file).then((a) => {
                 latencies.push(a.atMs - d.droppedAtMs);
+                for (const k of Object.keys(stages) as Array<keyof typeof stages>) {
+                  stages[k] += a.inspection.timingsMs[k];
+                }
                 last = Number.isNaN(last) ? a.atMs : Math.max(last, a.atMs);
               }),
               watcher.errorFor(d.file).then(() => {
@@ -184,6 +196,13 @@ async function benchPrecision(
         missing: settled === 'all' ? 0 : count - latencies.length - errors,
         elapsedMs: last - first,
         rss: { half, end, max: Number.isFinite(max) ? max : undefined },
+        stageMeansMs: {
+          decode: stages.decode / latencies.length,
+          preprocess: stages.preprocess / latencies.length,
+          inference: stages.inference / latencies.length,
+          postprocess: stages.postprocess / latencies.length,
+          total: stages.total / latencies.length,
+        },
       };
     };
 
@@ -209,6 +228,7 @@ async function benchPrecision(
       ratio: e2e / raw.imagesPerSecond,
       steady: { ...steadySummary, rate: o.steadyRate },
       floodLatency: summarizeLatencies(flood.latencies),
+      stageMeansMs: flood.stageMeansMs,
       rssBytes: { start: rssStart, half: flood.rss.half, end: flood.rss.end, max: flood.rss.max },
       images: o.images,
       errors: flood.errors + steady.errors,
@@ -258,6 +278,8 @@ export function formatBenchReport(r: BenchReport): string[] {
     `${'  (target p95 <= 150 ms at 5/s)'.padEnd(40)}`,
     `${'RSS start / half / end / max (MiB)'.padEnd(40)}${col((x) => [x.rssBytes.start, x.rssBytes.half, x.rssBytes.end, x.rssBytes.max].map((b) => n(b === undefined ? undefined : b / 1048576)).join(' / '))}`,
     `${'  (target <= 256 MiB, no growth)'.padEnd(40)}${col((x) => `over ${x.images} images`)}`,
+    `${'agent stages decode/prep/infer/post'.padEnd(40)}${col((x) => [x.stageMeansMs.decode, x.stageMeansMs.preprocess, x.stageMeansMs.inference, x.stageMeansMs.postprocess].map((v) => n(v)).join(' / '))}`,
+    `${'  (mean ms per image, flood run)'.padEnd(40)}`,
     `${'errors / missing'.padEnd(40)}${col((x) => `${x.errors} / ${x.missing}`)}`,
   ];
 }
