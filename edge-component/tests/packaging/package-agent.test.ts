@@ -19,12 +19,6 @@ const gdk = gdkRecipeValidator(
   JSON.parse(await readFile(join(ROOT, '..', 'shared', 'schemas', 'greengrass-recipe.schema.json'), 'utf8')) as object,
 );
 const AGENT_CONFIG = { cameraDir: '/var/lib/edgeqc/camera' };
-/**
- * The agent's entry (edge-component/src/main.ts) is not in the tree yet: until it is, the archive's
- * main.js is built from the native self-check, which loads the same native modules. Switch to the
- * default entry (drop `entry`) and assert `main.js --help` once main.ts lands.
- */
-const ENTRY = join(ROOT, 'edge-component', 'src', 'packaging', 'native-check.ts');
 
 let out: string;
 let clean: string;
@@ -39,7 +33,6 @@ beforeAll(async () => {
       platforms: [platform],
       outDir: out,
       projectRoot: ROOT,
-      entry: ENTRY,
       version: '0.0.1-test',
       agentConfig: AGENT_CONFIG,
       fetch: false,
@@ -84,8 +77,20 @@ describe(`package-agent (${platform})`, () => {
       onnxruntime: 'ok',
       awsCrt: 'ok',
     });
-    const main = await run(node, [join(clean, 'agent', 'main.js')], { cwd: clean, env });
-    expect(JSON.parse(main.stdout)).toMatchObject({ onnxruntime: 'ok', awsCrt: 'ok' });
+    const main = await run(node, [join(clean, 'agent', 'main.js'), 'agent', '--help'], { cwd: clean, env });
+    expect(main.stdout).toMatch(/usage: edgeqc agent/);
+    expect(main.stdout).toContain('--greengrass');
+    // The bundled agent loads its native modules and validates a configuration before running.
+    const invalid = await run(
+      node,
+      [join(clean, 'agent', 'main.js'), 'agent', '--validate-config', '--camera-dir', 'cam', '--thing-name', 't'],
+      { cwd: clean, env },
+    ).then(
+      (ok) => ({ code: 0, stderr: ok.stderr }),
+      (err: { code: number; stderr: string }) => err,
+    );
+    expect(invalid.code).toBe(1);
+    expect(invalid.stderr).toMatch(/trustedKeys/);
   });
 
   it('renders recipes whose digests equal the archives and which validate against both schemas', async () => {
@@ -109,7 +114,6 @@ describe(`package-agent (${platform})`, () => {
         platforms: [platform],
         outDir: out,
         projectRoot: ROOT,
-        entry: ENTRY,
         version: '0.0.1-test',
         agentConfig: AGENT_CONFIG,
         fetch: false,
