@@ -38,7 +38,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function runAgent(name: string, modelDir: string) {
+async function runAgent(name: string, modelDir: string, extra: Record<string, unknown> = {}) {
   const dir = join(root, name);
   const cameraDir = join(dir, 'camera');
   await mkdir(cameraDir, { recursive: true });
@@ -51,6 +51,7 @@ async function runAgent(name: string, modelDir: string) {
     mqtt: { url: broker.url, version: '3.1.1' },
     inference: { intraOpThreads: 1, inFlight: 2 },
     statusIntervalSec: 1,
+    ...extra,
   });
   const runtime: AgentRuntime = await createAgentRuntime(config, { log: silentLogger() });
   const topic = (kind: string) => broker.on(`edgeqc/${name}/${kind}`);
@@ -155,6 +156,33 @@ describe('agent on a real camera folder, model and broker', () => {
       await cp(bundle.dir, modelDir, { recursive: true });
       await until(() => a.inspections().some((i) => i.image.file === 'waiting.jpg'), 'inspected once a model serves');
       await until(() => a.statuses().at(-1)?.state === 'online', 'online');
+    } finally {
+      await a.runtime.stop('test over');
+    }
+  });
+
+  it('pauses intake while the outbox is full (broker down), degraded with the reason; delivers everything once it is back', async () => {
+    const a = await runAgent('line-full', bundle.dir, { outbox: { capacity: 3, policy: 'pause-intake' } });
+    try {
+      await until(() => a.statuses().some((s) => s.state === 'online'), 'online');
+      await broker.stop();
+      const names = ['p1.jpg', 'p2.jpg', 'p3.jpg', 'p4.jpg', 'p5.jpg', 'p6.jpg'];
+      for (const [i, n] of names.entries()) await drop(a.cameraDir, n, stamped(bases[i] as Uint8Array, `full-${n}`));
+      await until(() => a.runtime.agent.status().state === 'degraded', 'degraded while the outbox is full');
+      const held = a.runtime.agent.status();
+      expect(held.reason).toMatch(/outbox full/);
+      expect(held.outbox.pending).toBeGreaterThanOrEqual(3);
+      await new Promise((r) => setTimeout(r, 1000));
+      // Intake paused: files not yet taken wait in the camera folder.
+      expect((await filesIn(a.cameraDir)).length).toBeGreaterThan(0);
+      await broker.start();
+      await until(
+        () => new Set(a.inspections().map((i) => i.image.file)).size === names.length,
+        'all six delivered',
+        60_000,
+      );
+      await until(() => a.runtime.agent.status().state === 'online', 'online again');
+      expect(await filesIn(a.cameraDir)).toEqual([]);
     } finally {
       await a.runtime.stop('test over');
     }
