@@ -16,6 +16,7 @@ import { type AgentRuntime, createAgentRuntime } from '../../src/main.ts';
 import {
   drop,
   filesIn,
+  pngBomb,
   type RecordingBroker,
   smallBases,
   stamped,
@@ -99,6 +100,7 @@ describe('agent on a real camera folder, model and broker', () => {
       await drop(a.cameraDir, 'truncated.jpg', good.subarray(0, Math.floor(good.length / 2)));
       await drop(a.cameraDir, 'random.jpg', new Uint8Array(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 251)));
       await drop(a.cameraDir, 'notes.txt', new TextEncoder().encode('not an image\n'));
+      await drop(a.cameraDir, 'bomb.png', pngBomb(30_000));
       await drop(a.cameraDir, 'first.jpg', good);
       await until(() => a.inspections().some((i) => i.image.file === 'first.jpg'), 'first.jpg inspected');
       await drop(a.cameraDir, 'again.jpg', good);
@@ -109,7 +111,7 @@ describe('agent on a real camera folder, model and broker', () => {
       await writeFile(join(a.cameraDir, 'slow.jpg'), slow.subarray(0, 100));
       await new Promise((r) => setTimeout(r, 400));
       await writeFile(join(a.cameraDir, 'slow.jpg'), slow);
-      await until(() => a.errors().length >= 5, 'five error events');
+      await until(() => a.errors().length >= 6, 'six error events');
       await until(() => a.inspections().some((i) => i.image.file === 'slow.jpg'), 'slow.jpg inspected');
       await until(() => a.inspections().some((i) => i.image.file === 'prüfteil-ü.jpg'), 'non-ASCII name inspected');
       const byFile = Object.fromEntries(a.errors().map((e) => [e.file as string, e]));
@@ -120,6 +122,7 @@ describe('agent on a real camera folder, model and broker', () => {
       });
       expect(byFile['random.jpg']).toMatchObject({ kind: 'quarantine', code: 'IMAGE_UNSUPPORTED_FORMAT' });
       expect(byFile['notes.txt']).toMatchObject({ kind: 'quarantine', code: 'IMAGE_UNSUPPORTED_FORMAT' });
+      expect(byFile['bomb.png']).toMatchObject({ kind: 'quarantine', code: 'IMAGE_TOO_MANY_PIXELS' });
       expect(byFile['again.jpg']).toMatchObject({ kind: 'quarantine', code: 'IMAGE_DUPLICATE' });
       const firstId = a.inspections().find((i) => i.image.file === 'first.jpg')?.messageId as string;
       expect(String(byFile['again.jpg']?.message)).toContain(firstId);
@@ -128,7 +131,7 @@ describe('agent on a real camera folder, model and broker', () => {
         (await import('node:crypto')).createHash('sha256').update(slow).digest('hex'),
       );
       const quarantined = await a.quarantine();
-      for (const f of ['empty.jpg', 'truncated.jpg', 'random.jpg', 'notes.txt', 'again.jpg']) {
+      for (const f of ['empty.jpg', 'truncated.jpg', 'random.jpg', 'notes.txt', 'bomb.png', 'again.jpg']) {
         expect(quarantined).toContain(f);
         expect(quarantined.some((q) => q.startsWith(f) && q.endsWith('.reason.json'))).toBe(true);
       }

@@ -73,9 +73,15 @@ export function createFallbackPreparer(options: { maxFileBytes: number; maxPixel
       try {
         meta = await sharp(image.bytes, opts).metadata();
       } catch (cause) {
-        throw new ImageRejectedError('IMAGE_CORRUPT', `${image.path} cannot be decoded: ${(cause as Error).message}`, {
-          cause,
-        });
+        const text = (cause as Error).message;
+        if (/pixel limit/i.test(text)) {
+          throw new ImageRejectedError(
+            'IMAGE_TOO_MANY_PIXELS',
+            `${image.path} has more than ${options.maxPixels} pixels (${text})`,
+            { cause },
+          );
+        }
+        throw new ImageRejectedError('IMAGE_CORRUPT', `${image.path} cannot be decoded: ${text}`, { cause });
       }
       const rotated = (meta.orientation ?? 1) >= 5;
       const width = (rotated ? meta.height : meta.width) ?? 0;
