@@ -113,6 +113,47 @@ describe('agent binary', () => {
     }
   });
 
+  it('a config file edit: an invalid one is rejected (still running), a valid one is applied by restarting the agent', async () => {
+    const name = 'config-edit';
+    const file = join(root, `${name}.json`);
+    const base = {
+      thingName: name,
+      cameraDir: join(root, name, 'camera'),
+      model: { dir: bundle.dir },
+      trustedKeys: [bundle.publicKeyPem],
+      mqtt: { url: broker.url, version: '3.1.1' },
+      inference: { intraOpThreads: 1 },
+      statusIntervalSec: 1,
+    };
+    await writeFile(file, JSON.stringify(base));
+    const agent = spawnAgent(['--config', file]);
+    try {
+      await until(() => statusesOf(name).some((s) => s.state === 'online'), 'online', 60_000);
+      await writeFile(file, JSON.stringify({ ...base, outbox: { capacity: 'lots' } }));
+      await until(() => /configuration file edit rejected/.test(agent.stderr()), 'rejection logged', 30_000);
+      expect(agent.stderr()).toMatch(/outbox\.capacity/);
+      expect(statusesOf(name).some((s) => s.state === 'offline')).toBe(false);
+      await writeFile(file, JSON.stringify({ ...base, thresholds: { defect: 0.9 } }));
+      await until(() => statusesOf(name).some((s) => s.reason === 'configuration changed'), 'restart', 30_000);
+      const offlineAt = statusesOf(name).findIndex((s) => s.reason === 'configuration changed');
+      await until(
+        () =>
+          statusesOf(name)
+            .slice(offlineAt)
+            .some((s) => s.state === 'online'),
+        'online again',
+        60_000,
+      );
+      await mkdir(base.cameraDir, { recursive: true });
+      await writeFile(join(base.cameraDir, 'after.jpg'), stamped(bases[2] as Uint8Array, 'config-edit'));
+      await until(() => broker.on(`edgeqc/${name}/inspections`).length === 1, 'inspection with the new config', 60_000);
+      expect(broker.on(`edgeqc/${name}/inspections`)[0]?.json.thresholds).toMatchObject({ defect: 0.9 });
+    } finally {
+      agent.child.kill('SIGTERM');
+      await agent.exited;
+    }
+  });
+
   it('zero loss: every image yields exactly one messageId through two broker restarts and a SIGKILL', async () => {
     const name = 'zero-loss';
     const total = Number(process.env.EDGEQC_ZERO_LOSS_IMAGES ?? 1000);

@@ -86,6 +86,11 @@ describe('agent on a real camera folder, model and broker', () => {
       const status = a.statuses().at(-1);
       expect(status).toMatchObject({ state: 'online', model: { version: bundle.manifest.version } });
       expect(status?.selfTest?.passed).toBe(true);
+      expect(status?.rates.imagesPerSecond).toBeGreaterThan(0);
+      expect(status?.latencyMs?.p95).toBeGreaterThanOrEqual(status?.latencyMs?.p50 ?? Number.POSITIVE_INFINITY);
+      expect(status?.counters).toMatchObject({ inspected: 6, quarantined: 0, duplicates: 0 });
+      await until(() => (a.statuses().at(-1)?.counters.published ?? 0) === names.length, 'published counted');
+      expect(a.statuses().at(-1)?.outbox).toMatchObject({ pending: 0, dropped: 0 });
     } finally {
       await a.runtime.stop('test over');
     }
