@@ -2,8 +2,10 @@
  * The long-running agent: pulls complete files from the camera folder, inspects each once with the
  * model that serves, and makes every outcome durable before the file leaves the folder.
  *
- *   intake (bounded by `inFlight`)      admit + hash + prepare, several at once (decoding overlaps inference)
- *   serial stage (in intake order)      inspect -> outbox.append (fsync) -> seen.put -> archive -> markArchived
+ *   1 intake (bounded by `inFlight`)   admit + hash + prepare, several at once (decoding overlaps inference)
+ *   2 decide (in intake order)         duplicate? crash leftover? else inspect with the serving model
+ *   3 commit (in intake order)         outbox.append (fsync) -> seen.put -> archive -> seen.markArchived,
+ *                                      while stage 2 already runs the next image's inference
  *
  * - No model serving: the camera folder is not touched (no file is pulled), status `degraded` with the
  *   reason; intake starts as soon as a model serves. Greengrass hears RUNNING once a model serves and
@@ -21,7 +23,7 @@ import type { Manifest } from '@edgeqc/model-component/manifest';
 import type { Inspection } from '../contracts/inspection.ts';
 import type { AgentState, Status } from '../contracts/status.ts';
 import { topicsFor } from '../contracts/topics.ts';
-import type { CameraFile, Detector, Publisher } from '../ports.ts';
+import type { AdmittedImage, CameraFile, Detector, Publisher } from '../ports.ts';
 import type { AgentDeps, AgentSettings, ModelRefusal } from './agent-deps.ts';
 import {
   type AgentCounters,
@@ -58,6 +60,15 @@ interface Job {
 }
 
 const TICK_MS = 250;
+/** Decided images waiting for their commit while the next one is inspected. */
+const COMMIT_AHEAD = 1;
+
+/** What stage 2 decided for an image; stage 3 carries it out. */
+type Decision =
+  | Exclude<IntakeResult, { kind: 'admitted' }>
+  | { readonly kind: 'known'; readonly image: AdmittedImage }
+  | { readonly kind: 'inspected'; readonly image: AdmittedImage; readonly inspection: Inspection }
+  | { readonly kind: 'leave' };
 
 export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
   const { log, camera, preparer, models, outbox, archive, seen } = deps;
@@ -67,7 +78,12 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
   const counters: AgentCounters = zeroCounters();
   const rates = createRateWindow({ startedAtMs: Date.now() });
   const abort = new AbortController();
+  /** Pulled from the camera, not yet decided (stage 1 runs on them concurrently). */
   const queue: Job[] = [];
+  /** Decided, waiting for (or in) their commit. */
+  const commits: { job: Job; decision: Decision }[] = [];
+  /** sha256 of images inspected but not yet in the seen index: an identical image is not inspected again. */
+  const committing = new Set<string>();
   let stopping = false;
   let started = false;
   let lastError: string | null = null;
@@ -147,7 +163,7 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
       selfTest: m.selfTest,
       imagesPerSecond: rates.imagesPerSecond(t.getTime()),
       latencyMs: rates.latency(t.getTime()),
-      queueDepth: queue.length + (camera.stats?.().pending ?? 0),
+      queueDepth: queue.length + commits.length + (camera.stats?.().pending ?? 0),
       outbox: outbox.stats(),
       counters: { ...counters },
       lastError,
@@ -196,7 +212,11 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
 
   // ---- the pipeline --------------------------------------------------------------------------------
 
-  const canPull = () => !stopping && models.current() !== null && !outbox.isFull() && queue.length < inFlight;
+  const canPull = () =>
+    !stopping &&
+    models.current() !== null &&
+    !outbox.isFull() &&
+    queue.length + commits.length < inFlight + COMMIT_AHEAD;
 
   const appendDurably = async (entry: { topic: string; payload: Uint8Array; messageId?: string }) => {
     for (let attempt = 0; ; attempt += 1) {
@@ -266,66 +286,89 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     }
   };
 
-  const finish = async (job: Job, result: IntakeResult) => {
-    const { file } = job;
-    if (result.kind === 'gone') {
-      log.info({ file: file.path }, result.message);
-      camera.markDone(file.path);
-      return;
-    }
-    if (result.kind === 'rejected') {
-      counters.quarantined += 1;
-      await quarantine(file, result.code, result.message, result.sha256);
-      return;
-    }
+  /**
+   * Stage 2 (one image at a time, in intake order): what to do with the image. Inspects it unless it
+   * is known (in the seen index, or inspected and waiting to be committed): those are settled by the
+   * commit stage without inspecting.
+   */
+  const decide = async (result: IntakeResult): Promise<Decision> => {
+    if (result.kind !== 'admitted') return result;
     const { image } = result;
-    const known = seen.get(image.sha256);
-    if (known?.archived) {
-      counters.duplicates += 1;
-      await quarantine(
-        file,
-        'IMAGE_DUPLICATE',
-        `${file.path} has the same bytes as ${known.file}, already inspected (messageId ${known.messageId}); not inspected again`,
-        image.sha256,
-      );
-      return;
-    }
-    if (known) {
-      // Inspected and in the outbox before a crash, but never moved: finish the move only.
-      log.info({ file: file.path, messageId: known.messageId }, 'finishing the archive move of an inspected image');
-      try {
-        await archive.done(image, recoveredInspection(known, image, models.current()));
-        await seen.markArchived(image.sha256);
-        camera.markDone(file.path);
-      } catch (err) {
-        noteError(`${file.path} could not be archived`, err);
-      }
-      return;
-    }
+    if (seen.get(image.sha256) || committing.has(image.sha256)) return { kind: 'known', image };
     let detector = await servingDetector();
-    if (!detector) return;
+    if (!detector) return { kind: 'leave' };
     let outcome = await inspectOnce(result, detector);
     if ('code' in outcome && outcome.code === 'INSPECTION_FAILED' && models.current() !== detector) {
       // The model was swapped while this image ran on the old one: run it on the new one.
       detector = await servingDetector();
-      if (!detector) return;
+      if (!detector) return { kind: 'leave' };
       outcome = await inspectOnce(result, detector);
     }
     if ('code' in outcome) {
-      counters.quarantined += 1;
-      await quarantine(file, outcome.code, outcome.message, image.sha256);
+      return {
+        kind: 'rejected',
+        file: result.file,
+        code: outcome.code,
+        message: outcome.message,
+        sha256: image.sha256,
+      };
+    }
+    committing.add(image.sha256);
+    return { kind: 'inspected', image, inspection: outcome.inspection };
+  };
+
+  /**
+   * Stage 3 (one image at a time, in intake order, overlapping the next image's inference): make the
+   * outcome durable, then move the file: outbox.append -> seen.put -> archive -> seen.markArchived.
+   */
+  const commit = async (job: Job, decision: Decision) => {
+    const { file } = job;
+    if (decision.kind === 'leave') return; // stopping: the file stays and is handled after the restart
+    if (decision.kind === 'gone') {
+      log.info({ file: file.path }, decision.message);
+      camera.markDone(file.path);
       return;
     }
-    const { inspection } = outcome;
-    const appended = await appendDurably({
-      topic: topics.inspections,
-      payload: jsonBytes(inspection),
-      messageId: inspection.messageId,
-    });
-    if (!appended) return; // stopping: the file stays in the folder and is inspected after the restart
-    counters.inspected += 1;
-    counters[inspection.verdict] += 1;
+    if (decision.kind === 'rejected') {
+      counters.quarantined += 1;
+      await quarantine(file, decision.code, decision.message, decision.sha256);
+      return;
+    }
+    const { image } = decision;
+    if (decision.kind === 'known') {
+      const known = seen.get(image.sha256);
+      if (known?.archived) {
+        counters.duplicates += 1;
+        await quarantine(
+          file,
+          'IMAGE_DUPLICATE',
+          `${file.path} has the same bytes as ${known.file}, already inspected (messageId ${known.messageId}); not inspected again`,
+          image.sha256,
+        );
+      } else if (known) {
+        // Inspected and in the outbox before a crash, but never moved: finish the move only.
+        log.info({ file: file.path, messageId: known.messageId }, 'finishing the archive move of an inspected image');
+        try {
+          await archive.done(image, recoveredInspection(known, image, models.current()));
+          await seen.markArchived(image.sha256);
+          camera.markDone(file.path);
+        } catch (err) {
+          noteError(`${file.path} could not be archived`, err);
+        }
+      }
+      // Not known any more: the identical image before it was not committed (stopping); both stay.
+      return;
+    }
+    const { inspection } = decision;
     try {
+      const appended = await appendDurably({
+        topic: topics.inspections,
+        payload: jsonBytes(inspection),
+        messageId: inspection.messageId,
+      });
+      if (!appended) return; // stopping: the file stays in the folder and is inspected after the restart
+      counters.inspected += 1;
+      counters[inspection.verdict] += 1;
       await seen.put({
         sha256: image.sha256,
         messageId: inspection.messageId,
@@ -342,6 +385,8 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
       camera.markDone(file.path);
     } catch (err) {
       noteError(`${file.path} was inspected (messageId ${inspection.messageId}) but could not be archived`, err);
+    } finally {
+      committing.delete(image.sha256);
     }
     const t = Date.now();
     rates.record(t, t - job.pulledAt);
@@ -381,20 +426,43 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     }
   };
 
-  const serialLoop = async (intakeDone: () => boolean) => {
+  /** Stage 2: decides (inspects) the images in intake order; at most COMMIT_AHEAD wait for their commit. */
+  const inspectLoop = async (intakeDone: () => boolean) => {
     for (;;) {
       const job = queue[0];
-      if (!job) {
-        if (intakeDone()) return;
+      if (!job || commits.length >= COMMIT_AHEAD) {
+        if (!job && intakeDone()) return;
+        await nap(TICK_MS);
+        continue;
+      }
+      let decision: Decision;
+      try {
+        decision = await decide(await job.intake);
+      } catch (err) {
+        noteError(`unexpected failure while inspecting ${job.file.path}`, err);
+        decision = { kind: 'leave' };
+      }
+      queue.shift();
+      commits.push({ job, decision });
+      poke();
+    }
+  };
+
+  /** Stage 3: commits the decisions in the same order. */
+  const commitLoop = async (inspectDone: () => boolean) => {
+    for (;;) {
+      const next = commits[0];
+      if (!next) {
+        if (inspectDone()) return;
         await nap(TICK_MS);
         continue;
       }
       try {
-        await finish(job, await job.intake);
+        await commit(next.job, next.decision);
       } catch (err) {
-        noteError(`unexpected failure while handling ${job.file.path}`, err);
+        noteError(`unexpected failure while handling ${next.job.file.path}`, err);
       }
-      queue.shift();
+      commits.shift();
       poke();
     }
   };
@@ -421,11 +489,16 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
       ticker = setInterval(() => evaluate(), TICK_MS);
       heartbeat = setInterval(() => evaluate(true), Math.max(1, settings.statusIntervalSec) * 1000);
       let intakeFinished = false;
+      let inspectFinished = false;
       const intake = intakeLoop().finally(() => {
         intakeFinished = true;
         poke();
       });
-      loops = Promise.all([intake, serialLoop(() => intakeFinished)]).then(() => undefined);
+      const inspecting = inspectLoop(() => intakeFinished).finally(() => {
+        inspectFinished = true;
+        poke();
+      });
+      loops = Promise.all([intake, inspecting, commitLoop(() => inspectFinished)]).then(() => undefined);
       log.info({ thingName: settings.thingName, topics, inFlight }, 'agent started');
     },
 
