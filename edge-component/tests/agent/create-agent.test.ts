@@ -130,6 +130,22 @@ describe('createAgent', () => {
     await w.agent.stop('done');
   });
 
+  it('an identical image right behind its twin (twin still committing) is a duplicate, not inspected again', async () => {
+    const w = world({ contents: { 'ok-1.jpg': 'twin', 'ok-2.jpg': 'twin' } });
+    const append = w.outbox.append.bind(w.outbox);
+    w.outbox.append = async (entry) => {
+      await new Promise((r) => setTimeout(r, 150));
+      return append(entry);
+    };
+    await w.agent.start();
+    w.cam.add('ok-1.jpg', 'ok-2.jpg');
+    await until(() => w.cam.done.length === 2, 'both done');
+    expect(w.messages('inspections')).toHaveLength(1);
+    expect(w.archive.moves).toEqual(['done/ok/ok-1.jpg', 'quarantine/ok-2.jpg:IMAGE_DUPLICATE']);
+    expect(w.agent.status().counters).toMatchObject({ inspected: 1, duplicates: 1 });
+    await w.agent.stop('done');
+  });
+
   it('finishes the archive move of an image inspected before a crash, without inspecting it again', async () => {
     const record = { sha256: sha('ok-1.jpg'), messageId: 'a'.repeat(64), file: 'ok-1.jpg', verdict: 'defect' as const };
     const w = world({ seen: [{ ...record, archived: false }] });
