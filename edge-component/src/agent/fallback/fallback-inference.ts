@@ -119,14 +119,17 @@ export function createFallbackPreparer(options: { maxFileBytes: number; maxPixel
       }
       const plane = inW * inH;
       const tensor = new Float32Array(3 * plane);
-      const order = input.colorOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+      // One lookup table per output channel: value = (pixel - mean) / std.
       const { mean, std } = input.normalization;
-      for (let c = 0; c < 3; c += 1) {
-        const src = order[c] as number;
-        const m = mean[c] as number;
-        const s = std[c] as number;
-        const base = c * plane;
-        for (let i = 0; i < plane; i += 1) tensor[base + i] = ((raw[i * 3 + src] as number) - m) / s;
+      const lut = [0, 1, 2].map((c) =>
+        Float32Array.from({ length: 256 }, (_, v) => (v - (mean[c] as number)) / (std[c] as number)),
+      );
+      const [l0, l1, l2] = lut as [Float32Array, Float32Array, Float32Array];
+      const [s0, s1, s2] = input.colorOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+      for (let i = 0, j = 0; i < plane; i += 1, j += 3) {
+        tensor[i] = l0[raw[j + s0] as number] as number;
+        tensor[plane + i] = l1[raw[j + s1] as number] as number;
+        tensor[2 * plane + i] = l2[raw[j + s2] as number] as number;
       }
       return {
         image,
