@@ -56,7 +56,7 @@ describe('agent under Greengrass (IPC)', () => {
       const inspections = () => nucleus.published.map(decode).filter((m) => m.topic === 'edgeqc/gg-good/inspections');
       await until(() => inspections().length === 1, 'an inspection published over IPC', 60_000);
       expect(inspections()[0]?.json).toMatchObject({ thingName: 'gg-good', image: { file: 'one.jpg' } });
-      expect(await filesIn(join(work, 'camera'))).toEqual([]);
+      await until(async () => (await filesIn(join(work, 'camera'))).length === 0, 'one.jpg moved out', 30_000);
       const status = nucleus.published.map(decode).filter((m) => m.topic === 'edgeqc/gg-good/status');
       expect(status.at(-1)?.json).toMatchObject({ state: 'online', model: { sha256: bundle.manifest.model.sha256 } });
       await nucleus.waitForSubscribers('SubscribeToValidateConfigurationUpdates');
