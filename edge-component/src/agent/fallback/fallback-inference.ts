@@ -196,7 +196,7 @@ function iou(a: number[], b: number[]): number {
   return inter / Math.max(1e-9, area(a) + area(b) - inter);
 }
 
-function decode(
+export function decodeYoloOutput(
   data: Float32Array,
   dims: readonly number[],
   m: Manifest,
@@ -272,7 +272,7 @@ export async function fallbackInspectImage(
   const t0 = performance.now();
   const raw = await detector.run(prepared.tensor);
   const t1 = performance.now();
-  const detections = decode(raw.data, raw.dims, m, t, prepared.geometry);
+  const detections = decodeYoloOutput(raw.data, raw.dims, m, t, prepared.geometry);
   const t2 = performance.now();
   const timings = { ...prepared.timingsMs, inference: t1 - t0, postprocess: t2 - t1 };
   return InspectionSchema.parse({
