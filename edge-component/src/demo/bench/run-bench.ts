@@ -266,7 +266,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
 
 /** The report as a table (one column per precision). */
 export function formatBenchReport(r: BenchReport): string[] {
-  const col = (f: (x: PrecisionResult) => string) => r.results.map((x) => f(x).padEnd(22)).join('');
+  const col = (f: (x: PrecisionResult) => string) => r.results.map((x) => f(x).padEnd(26)).join('');
   const n = (v: number | undefined, d = 0) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
   return [
     `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.samples} sample images cycled; onnxruntime threads intra ${r.threads.intraOp} (0 = automatic) inter ${r.threads.interOp}, ${r.threads.inFlight} images in flight`,
