@@ -15,7 +15,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { EffectiveDeployment, InstalledComponent } from '@aws-sdk/client-greengrassv2';
