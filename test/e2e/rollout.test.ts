@@ -99,6 +99,8 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
     expect(failure).toMatch(/canary-1/);
     expect(failure).toMatch(/3\.0\.0/);
     expect(failure).toMatch(/rolled back/);
+    // The agent's own refusal: the swapped model file does not match the signed manifest's hash.
+    expect(failure).toMatch(/MODEL_HASH_MISMATCH/);
     const canary = report.devices.find((d) => d.thingName === 'canary-1');
     expect(canary?.servingVersion).toBe('2.0.0');
   });

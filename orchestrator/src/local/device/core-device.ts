@@ -529,7 +529,13 @@ export class CoreDevice {
     });
     const failed = async (r: Running) => {
       // The component's own account of why, when its health says so (e.g. the agent's status reason).
-      const verdict = await this.#options.health?.(probeInput(r)).catch(() => undefined);
+      // Its status may still be on the way (UpdateState ERRORED comes first): wait briefly for it.
+      let verdict = await this.#options.health?.(probeInput(r)).catch(() => undefined);
+      const until = Date.now() + Math.min(2000, this.#timing.healthTimeoutMs);
+      while (verdict?.state === 'pending' && Date.now() < until) {
+        await new Promise((res) => setTimeout(res, 50));
+        verdict = await this.#options.health?.(probeInput(r)).catch(() => undefined);
+      }
       const why = verdict?.state === 'unhealthy' ? `; ${verdict.reason}` : '';
       return {
         code: 'COMPONENT_ERRORED',
