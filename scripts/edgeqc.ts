@@ -30,10 +30,11 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(
       'usage: edgeqc <command> [options]   (edgeqc <command> --help for its options)\n\ncommands:\n',
     );
+    const width = Math.max(...workspaces.flatMap((ws) => ws.names.map((n) => n.length))) + 2;
     for (const ws of workspaces) {
       try {
         const { commands } = await ws.load();
-        for (const c of commands) process.stdout.write(`  ${c.name.padEnd(15)} ${c.summary}\n`);
+        for (const c of commands) process.stdout.write(`  ${c.name.padEnd(width)}${c.summary}\n`);
       } catch {
         process.stdout.write(`  ${ws.names.join(', ')}  (not available in this build)\n`);
       }
