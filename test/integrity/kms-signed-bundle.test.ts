@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { verifyModelBundle } from '@edgeqc/edge-component/integrity';
 import { packageModel } from '@edgeqc/model-component/package';
+import { decodeSignature } from '@edgeqc/model-component/signature';
 import { createKmsSigner } from '@edgeqc/model-component/signers';
-import { type MotoServer, startMotoServer } from '@edgeqc/model-component/test-support/moto-server';
+import { type MotoServer, motoClientConfig, startMotoServer } from '@edgeqc/model-component/test-support/moto-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MODEL = new URL('../../model-component/models/tag-scratch/model.int8.onnx', import.meta.url).pathname;
@@ -24,11 +25,7 @@ let kmsPem: string;
 
 beforeAll(async () => {
   moto = await startMotoServer();
-  client = new KMSClient({
-    endpoint: moto.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-  });
+  client = new KMSClient(motoClientConfig(moto));
   work = await mkdtemp(join(tmpdir(), 'edgeqc-kms-agent-'));
   const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }));
   const signer = createKmsSigner({ keyId: key.KeyMetadata?.Arn ?? '', client });
@@ -48,6 +45,8 @@ afterAll(async () => {
 
 describe('a KMS-signed model bundle on the agent', () => {
   it('verifies with the KMS public key as the trusted key', async () => {
+    const sig = decodeSignature(await readFile(join(bundleDir, 'manifest.sig')));
+    expect(sig.algorithm).toBe('ECDSA_SHA_256');
     const v = await verifyModelBundle(bundleDir, { trustedKeys: [kmsPem] });
     expect(v.manifest.name).toBe('tag-scratch');
     expect(v.manifest.version).toBe('4.1.0');

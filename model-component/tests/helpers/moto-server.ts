@@ -57,3 +57,8 @@ export async function startMotoServer(): Promise<MotoServer> {
       }),
   };
 }
+
+/** Client settings for any AWS SDK v3 client talking to this moto server (fake credentials). */
+export function motoClientConfig(moto: MotoServer, region = 'eu-west-1') {
+  return { endpoint: moto.endpoint, region, credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' } };
+}

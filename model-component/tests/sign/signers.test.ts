@@ -2,7 +2,7 @@ import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSignature, encodeSignature, trustedKey, verifyManifestSignature } from '../../src/sign/index.ts';
 import { createKmsSigner, createPemSigner, generateDevKeyPair } from '../../src/sign/signers.ts';
-import { type MotoServer, startMotoServer } from '../helpers/moto-server.ts';
+import { type MotoServer, motoClientConfig, startMotoServer } from '../helpers/moto-server.ts';
 
 const message = new TextEncoder().encode('{\n  "name": "tag-scratch"\n}\n');
 
@@ -32,11 +32,7 @@ describe('AWS KMS signer (against moto_server)', () => {
   let client: KMSClient;
   beforeAll(async () => {
     moto = await startMotoServer();
-    client = new KMSClient({
-      endpoint: moto.endpoint,
-      region: 'eu-west-1',
-      credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
-    });
+    client = new KMSClient(motoClientConfig(moto));
   });
   afterAll(async () => {
     client?.destroy();
