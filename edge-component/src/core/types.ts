@@ -64,3 +64,6 @@ export interface SelfTestResult {
   readonly cases: number;
   readonly failures: readonly string[];
 }
+
+/** The model input as the manifest describes it (shape, colour order, normalisation, letterbox pad). */
+export type ManifestInputSpec = Manifest['input'];
