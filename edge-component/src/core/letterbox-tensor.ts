@@ -2,7 +2,8 @@
  * The model input tensor from decoded pixels (pure): letterbox with bilinear resampling exactly as
  * OpenCV's cv2.resize INTER_LINEAR does it (half-pixel centres, edge pixels repeated, no
  * antialiasing), which is how the model was trained (scripts/demo_model/letterbox.py, Ultralytics);
- * grey padding; NCHW float32 with value = (pixel - mean) / std per channel in the manifest's colour order.
+ * each value rounded to a grey level as cv2 does (uint8); grey padding; NCHW float32 with
+ * value = (level - mean) / std per channel in the manifest's colour order.
  *
  * Why not sharp's resize: its kernels (even `linear`) widen with the downscale factor (antialiasing),
  * so they differ from what the model saw in training (measured on the samples: mean 0.2-3.5 grey
@@ -59,14 +60,22 @@ export function letterboxTensor(pixels: PixelBuffer, g: LetterboxGeometry, input
   const plane = inW * g.inputHeight;
   const tensor = new Float32Array(3 * plane);
   const { mean, std } = input.normalization;
-  // Tensor plane p takes source channel src[p]; value = pixel * k[p] + b[p].
-  const src = input.colorOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
-  const k = [1 / std[0], 1 / std[1], 1 / std[2]];
-  const b = [-mean[0] / std[0], -mean[1] / std[1], -mean[2] / std[2]];
+  // Tensor plane p holds source channel order[p] (RGB: R first; BGR: B first); value = (level - mean[p]) / std[p].
+  const order = input.colorOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+  const lutOfPlane = [0, 1, 2].map((p) =>
+    Float32Array.from({ length: 256 }, (_, level) => (level - (mean[p] as number)) / (std[p] as number)),
+  );
   for (let p = 0; p < 3; p += 1) {
-    const pad = input.resize.padValue * (k[p] as number) + (b[p] as number);
-    tensor.fill(pad, p * plane, (p + 1) * plane);
+    tensor.fill((lutOfPlane[p] as Float32Array)[input.resize.padValue] as number, p * plane, (p + 1) * plane);
   }
+  // Per source channel: its plane's offset in the tensor and its lookup table.
+  const planeOf = [order.indexOf(0), order.indexOf(1), order.indexOf(2)] as [number, number, number];
+  const q0 = planeOf[0] * plane;
+  const q1 = planeOf[1] * plane;
+  const q2 = planeOf[2] * plane;
+  const lut0 = lutOfPlane[planeOf[0]] as Float32Array;
+  const lut1 = lutOfPlane[planeOf[1]] as Float32Array;
+  const lut2 = lutOfPlane[planeOf[2]] as Float32Array;
   const xs = linearTaps(W, g.resizedWidth);
   const ys = linearTaps(H, g.resizedHeight);
   // Source byte offsets of the two horizontal taps of each output column.
@@ -76,16 +85,6 @@ export function letterboxTensor(pixels: PixelBuffer, g: LetterboxGeometry, input
     xa[x] = (xs.first[x] as number) * channels;
     xb[x] = (xs.second[x] as number) * channels;
   }
-  // Source channel c goes to tensor plane at offset q_c (RGB: R first; BGR: B first).
-  const q0 = (src.indexOf(0) as number) * plane;
-  const q1 = (src.indexOf(1) as number) * plane;
-  const q2 = (src.indexOf(2) as number) * plane;
-  const k0 = k[src.indexOf(0)] as number;
-  const k1 = k[src.indexOf(1)] as number;
-  const k2 = k[src.indexOf(2)] as number;
-  const b0 = b[src.indexOf(0)] as number;
-  const b1 = b[src.indexOf(1)] as number;
-  const b2 = b[src.indexOf(2)] as number;
   const rowBytes = W * channels;
   for (let y = 0; y < g.resizedHeight; y += 1) {
     const r0 = (ys.first[y] as number) * rowBytes;
@@ -105,27 +104,31 @@ export function letterboxTensor(pixels: PixelBuffer, g: LetterboxGeometry, input
       const c = r0 + (xb[x] as number);
       const d = r1 + (xa[x] as number);
       const e = r1 + (xb[x] as number);
-      tensor[q0 + o] =
+      // Rounded to a grey level, as cv2 writes its uint8 result (+ 0.5 | 0: round half up, values >= 0).
+      const v0 =
         ((data[a] as number) * w00 +
           (data[c] as number) * w01 +
           (data[d] as number) * w10 +
-          (data[e] as number) * w11) *
-          k0 +
-        b0;
-      tensor[q1 + o] =
+          (data[e] as number) * w11 +
+          0.5) |
+        0;
+      const v1 =
         ((data[a + 1] as number) * w00 +
           (data[c + 1] as number) * w01 +
           (data[d + 1] as number) * w10 +
-          (data[e + 1] as number) * w11) *
-          k1 +
-        b1;
-      tensor[q2 + o] =
+          (data[e + 1] as number) * w11 +
+          0.5) |
+        0;
+      const v2 =
         ((data[a + 2] as number) * w00 +
           (data[c + 2] as number) * w01 +
           (data[d + 2] as number) * w10 +
-          (data[e + 2] as number) * w11) *
-          k2 +
-        b2;
+          (data[e + 2] as number) * w11 +
+          0.5) |
+        0;
+      tensor[q0 + o] = lut0[v0] as number;
+      tensor[q1 + o] = lut1[v1] as number;
+      tensor[q2 + o] = lut2[v2] as number;
     }
   }
   return tensor;
