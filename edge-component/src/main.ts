@@ -24,23 +24,20 @@ import { createGreengrassIpcSession, type GreengrassIpcSession } from './adapter
 import { parseBrokerUrl } from './adapters/mqtt-url.ts';
 import { createMqtt5Publisher } from './adapters/mqtt5-publisher.ts';
 import { createMqtt311Publisher } from './adapters/mqtt311-publisher.ts';
+import { loadDetector } from './adapters/onnx-detector.ts';
 import { createSeenIndex } from './adapters/seen-index.ts';
+import { createSharpImagePreparer } from './adapters/sharp-image-preparer.ts';
 import { type AgentArgs, agentHelp, parseAgentArgs } from './agent/agent-args.ts';
 import { jsonBytes, willStatus } from './agent/agent-messages.ts';
 import { AGENT_VERSION } from './agent/agent-version.ts';
 import { type Agent, createAgent, type ModelEvent } from './agent/create-agent.ts';
-// Stand-ins until adapters/sharp-image-preparer.ts, adapters/onnx-detector.ts and inference/ land.
-import {
-  createFallbackPreparer as createSharpImagePreparer,
-  fallbackInspectImage as inspectImage,
-  loadFallbackDetector as loadDetector,
-  fallbackRunSelfTests as runSelfTests,
-} from './agent/fallback/fallback-inference.ts';
 import type { CommandIo } from './cli/command.ts';
 import { configOverrides, createLocalConfigSource } from './config/load-config.ts';
 import { type AgentConfig, parseAgentConfig, topicPrefixOf, workFolders } from './config/schema.ts';
 import { topicsFor } from './contracts/topics.ts';
 import { AgentConfigError, EdgeError } from './errors.ts';
+import { inspectImage } from './inference/inspect-image.ts';
+import { runSelfTests } from './inference/self-test.ts';
 import { createLogger, type Logger } from './log.ts';
 import { createModelManager } from './model/model-manager.ts';
 import type { ConfigSource, Publisher, PublishRequest } from './ports.ts';

@@ -6,10 +6,9 @@
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { errorEvent } from '../agent/agent-messages.ts';
-// Stand-in (HD's) until inference/inspect-image.ts lands.
-import { fallbackInspectImage as inspectImage } from '../agent/fallback/fallback-inference.ts';
 import { rejectionOf } from '../agent/pipeline.ts';
 import type { ErrorEvent, Inspection } from '../contracts/index.ts';
+import { inspectImage } from '../inference/inspect-image.ts';
 import type { OpenedModel } from './open-model.ts';
 
 export type InspectOutcome =

@@ -6,15 +6,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Precision } from '@edgeqc/model-component/manifest';
-// Stand-ins (HD's) until adapters/sharp-image-preparer.ts, adapters/onnx-detector.ts and inference/ land.
-import {
-  createFallbackPreparer as createSharpImagePreparer,
-  loadFallbackDetector as loadDetector,
-  fallbackRunSelfTests as runSelfTests,
-} from '../agent/fallback/fallback-inference.ts';
+import { loadDetector } from '../adapters/onnx-detector.ts';
+import { createSharpImagePreparer } from '../adapters/sharp-image-preparer.ts';
 import { InferenceConfigSchema, LimitsConfigSchema } from '../config/schema.ts';
 import type { SelfTestResult, VerifiedBundle } from '../core/types.ts';
 import { AgentConfigError, ModelIntegrityError } from '../errors.ts';
+import { runSelfTests } from '../inference/self-test.ts';
 import { verifyModelBundle } from '../integrity/verify-bundle.ts';
 import type { Detector, ImagePreparer } from '../ports.ts';
 import { type DemoBundle, demoBundle } from './demo-bundle.ts';
