@@ -1,7 +1,7 @@
 """Evaluate the FP32 and INT8 ONNX models on the held-out generated test split -> metrics.json.
 
 - mAP50 and mAP50-95 for `scratch` (COCO style: detections at confidence >= 0.001 after per-class NMS
-  at IoU 0.7, max 300 per image, greedy matching by score to the unmatched ground truth of highest IoU,
+  at IoU 0.7 over the best 1000 candidates, max 300 per image, greedy matching by score to the unmatched ground truth of highest IoU,
   101-point interpolated precision envelope, IoU thresholds 0.50:0.05:0.95);
 - at confidence 0.5: precision and recall (IoU >= 0.5), and the false-alarm rate on clean tags: the
   share of tags without scratches that have any detection whose centre lies on the tag;
@@ -87,7 +87,7 @@ def run_model(model: Path, test: Path, metas: list[dict], conf_report: float) ->
         rgb = read_image_rgb(test / "images" / m["file"])
         x, lb = letterbox_tensor(rgb, 640)
         y = sess.run(None, {"images": x})[0]
-        dets = decode(y, 0.001, 0.7, 300)
+        dets = decode(y, 0.001, 0.7, 300, max_candidates=1000)
         boxes = np.array([(b - [lb.left, lb.top, lb.left, lb.top]) / lb.r for _, _, b in dets]).reshape(-1, 4)
         scores = np.array([s for _, s, _ in dets])
         gts = np.array(m["boxes"], np.float64).reshape(-1, 4)

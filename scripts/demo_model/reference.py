@@ -40,8 +40,11 @@ def iou_one_to_many(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return inter / np.maximum(a + b - inter, 1e-12)
 
 
-def decode(output: np.ndarray, confidence: float, iou: float, max_det: int) -> list[tuple[int, float, np.ndarray]]:
-    """Output [1, 4+nc, N] -> [(classId, score, xyxy in input px)] after per-class NMS, best first."""
+def decode(output: np.ndarray, confidence: float, iou: float, max_det: int,
+           max_candidates: int | None = None) -> list[tuple[int, float, np.ndarray]]:
+    """Output [1, 4+nc, N] -> [(classId, score, xyxy in input px)] after per-class NMS, best first.
+    ``max_candidates`` keeps only the best candidates per class before NMS (evaluation at very low
+    confidence; the references use all)."""
     pred = output[0].astype(np.float64)
     nc = pred.shape[0] - 4
     cx, cy, w, h = pred[:4]
@@ -50,7 +53,7 @@ def decode(output: np.ndarray, confidence: float, iou: float, max_det: int) -> l
     for c in range(nc):
         scores = pred[4 + c]
         idx = np.nonzero(scores > confidence)[0]
-        order = idx[np.lexsort((idx, -scores[idx]))]
+        order = idx[np.lexsort((idx, -scores[idx]))][:max_candidates]
         boxes = xyxy[order]
         alive = np.ones(len(order), bool)
         for i in range(len(order)):

@@ -190,7 +190,7 @@ def train(args: argparse.Namespace) -> None:
             last_refresh = time.time()
         x, gt, mask = sampler.batch(args.batch)
         box, cls = model(x)
-        loss, parts = detection_loss(box, cls, points, strides, gt, mask, cfg.reg_max)
+        loss, parts = detection_loss(box, cls, points, strides, gt, mask, cfg.reg_max, args.assigner)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
@@ -231,6 +231,7 @@ def main() -> None:
     ap.add_argument("--save-every", type=float, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--assigner", choices=["centre", "tal"], default="centre", help="label assignment (loss.py)")
     train(ap.parse_args())
 
 
