@@ -4,27 +4,42 @@
  *
  * - Start-up: the watcher starts first, then the folder is scanned; the backlog is yielded oldest
  *   first (by mtime), then new files as they land (everything pending is yielded oldest first).
- * - Complete files only: a path is yielded after two stats `stabilityMs` apart saw the same size and
- *   mtime, and a last stat just before yielding agrees. This covers a camera writing in place and the
- *   backlog (which chokidar's awaitWriteFinish would not cover); a temp-name-then-rename is seen as a
- *   new name that is already stable. Hidden and temporary names are ignored (camera-names.ts).
+ * - Complete files only (never a half-written one), by one of two rules, and a last stat just before
+ *   yielding must agree with the one the rule used:
+ *   - provably complete: two stats at least `settleMs` apart saw the same size and mtime, AND the
+ *     bytes are a JPEG/PNG whose own structure ends exactly at the end of the file (image-complete.ts:
+ *     JPEG segments walked up to EOI, PNG chunks up to IEND). A file renamed in complete is admitted
+ *     after about `settleMs`; one being written in place has no end yet (or grows) and waits.
+ *   - stable: two stats `stabilityMs` apart saw the same size and mtime (any other file, e.g. a
+ *     truncated image, which the preparer then quarantines, or trailing bytes after the image's end).
+ *   This covers a camera writing in place and the backlog (which chokidar's awaitWriteFinish would not
+ *   cover). Hidden and temporary names are ignored (camera-names.ts).
  * - Bounded memory: at most `maxPending` paths wait for their stability check. When more land, their
  *   events are dropped and an `overflow` flag is set; once the pending set drains to half, the folder
  *   is rescanned for the oldest files not yet yielded (the scan keeps only as many as fit).
  * - A path is yielded at most once while it stays in the folder: it is remembered until `markDone` or
  *   chokidar's unlink event; this set holds only files the consumer has not yet moved out.
  */
-import { opendir, stat } from 'node:fs/promises';
+import { open, opendir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
 import type { CameraFile, CameraSource } from '../ports.ts';
 import { isIgnoredCameraName } from './camera-names.ts';
+import { hasImageTrailer, isCompleteImage } from './image-complete.ts';
 
 export interface CameraFolderSourceOptions {
   /** The camera folder. */
   readonly dir: string;
-  /** How long size and mtime must stay the same before a file counts as complete. Default 1000 ms. */
+  /**
+   * How long size and mtime must stay the same before a file that is not provably a complete image
+   * counts as complete. Default 1000 ms.
+   */
   readonly stabilityMs?: number;
+  /**
+   * How long size and mtime must stay the same before a provably complete JPEG/PNG is admitted (and
+   * the poll interval while files wait). Default 30 ms; at most `stabilityMs`.
+   */
+  readonly settleMs?: number;
   /** Most paths waiting for their stability check at once. Default 1000. */
   readonly maxPending?: number;
   /**
@@ -39,6 +54,8 @@ interface Pending {
   mtimeMs: number;
   /** When size/mtime were last seen to change (ms since epoch). */
   changedAt: number;
+  /** Whether the bytes at this size/mtime are a provably complete image (undefined: not looked yet). */
+  complete?: boolean;
 }
 
 /** Counters for tests and the status heartbeat. */
@@ -56,6 +73,7 @@ export interface CameraFolderSource extends CameraSource {
 export function createCameraFolderSource(options: CameraFolderSourceOptions): CameraFolderSource {
   const dir = resolve(options.dir);
   const stabilityMs = options.stabilityMs ?? 1000;
+  const settleMs = Math.min(stabilityMs, options.settleMs ?? 30);
   const maxPending = options.maxPending ?? 1000;
   const rescanIntervalMs = options.rescanIntervalMs ?? 60_000;
   if (!(maxPending >= 1)) throw new RangeError(`maxPending must be >= 1, got ${maxPending}`);
@@ -124,7 +142,7 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     for (const f of oldest) pending.set(f.path, { sizeBytes: f.sizeBytes, mtimeMs: f.mtimeMs, changedAt: now });
   };
 
-  /** Re-stats every pending path; returns the ones stable for `stabilityMs`, oldest first. */
+  /** Re-stats every pending path; returns the complete ones (see the file comment), oldest first. */
   const checkPending = async (): Promise<CameraFile[]> => {
     const now = Date.now();
     const ready: CameraFile[] = [];
@@ -138,8 +156,12 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
         p.sizeBytes = s.size;
         p.mtimeMs = s.mtimeMs;
         p.changedAt = now;
+        p.complete = undefined;
       } else if (now - p.changedAt >= stabilityMs) {
         ready.push({ path, sizeBytes: s.size, mtimeMs: s.mtimeMs });
+      } else if (now - p.changedAt >= settleMs) {
+        p.complete ??= await provablyComplete(path, s.size);
+        if (p.complete) ready.push({ path, sizeBytes: s.size, mtimeMs: s.mtimeMs });
       }
     }
     return ready.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : 1));
@@ -168,7 +190,7 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     try {
       await new Promise<void>((ready, fail) => watcher.once('ready', ready).once('error', fail));
       await scan();
-      const pollMs = Math.max(10, Math.floor(stabilityMs / 2));
+      const pollMs = Math.max(10, Math.min(settleMs, Math.floor(stabilityMs / 2)));
       while (!signal.aborted) {
         if (overflow && pending.size <= maxPending / 2) await scan();
         else if (rescanIntervalMs > 0 && Date.now() - lastScanAt >= rescanIntervalMs) await scan();
@@ -206,4 +228,33 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     },
     stats: () => ({ pending: pending.size, yieldedNotDone: yielded.size, overflowed: overflow, rescans }),
   };
+}
+
+/**
+ * Whether the file's `sizeBytes` bytes are a complete JPEG/PNG (image-complete.ts). The last bytes are
+ * looked at first, so a file without an image's end is not read. False when the file cannot be read or
+ * has another size now.
+ */
+async function provablyComplete(path: string, sizeBytes: number): Promise<boolean> {
+  if (sizeBytes < 16) return false;
+  const handle = await open(path, 'r').catch(() => undefined);
+  if (!handle) return false;
+  try {
+    const tail = new Uint8Array(12);
+    const { bytesRead } = await handle.read(tail, 0, 12, sizeBytes - 12);
+    if (bytesRead !== 12 || !hasImageTrailer(tail)) return false;
+    const bytes = new Uint8Array(sizeBytes + 1); // one more: a file that grew meanwhile is not complete
+    let filled = 0;
+    for (;;) {
+      const r = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (r.bytesRead === 0) break;
+      filled += r.bytesRead;
+      if (filled === bytes.length) return false;
+    }
+    return filled === sizeBytes && isCompleteImage(bytes.subarray(0, sizeBytes));
+  } catch {
+    return false;
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }
