@@ -4,6 +4,7 @@
  * recognise a re-sent identical file. Rejections are ImageRejectedError with the documented codes.
  */
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import { ImageRejectedError } from '../errors.ts';
 import type { AdmittedImage } from '../ports.ts';
 
@@ -14,10 +15,6 @@ export function sniffImageFormat(bytes: Uint8Array): 'jpeg' | 'png' | undefined 
   if (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
   if (bytes.length >= PNG_SIGNATURE.length && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'png';
   return undefined;
-}
-
-export function fileNameOf(path: string): string {
-  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }
 
 export function admitBytes(path: string, bytes: Uint8Array, mtimeMs: number, maxFileBytes: number): AdmittedImage {
@@ -31,7 +28,7 @@ export function admitBytes(path: string, bytes: Uint8Array, mtimeMs: number, max
   }
   return {
     path,
-    file: fileNameOf(path),
+    file: basename(path),
     bytes,
     sha256: createHash('sha256').update(bytes).digest('hex'),
     format,
