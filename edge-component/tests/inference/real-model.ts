@@ -38,10 +38,25 @@ export async function demoBundle(
   selfTest: { file: string; expectedVerdict: 'ok' | 'defect' | 'unclear' }[] = [],
 ): Promise<VerifiedBundle> {
   const modelPath = join(MODEL_DIR, `model.${precision}.onnx`);
-  const modelBytes = new Uint8Array(await readFile(modelPath));
+  const labels = (await readFile(join(MODEL_DIR, 'labels.txt'), 'utf8')).split('\n').filter((l) => l.trim());
+  return bundleOf(new Uint8Array(await readFile(modelPath)), { modelPath, precision, labels, edit, selfTest });
+}
+
+/** Any model's bytes as a verified bundle in MODEL_DIR, its manifest describing the model as it is. */
+export async function bundleOf(
+  modelBytes: Uint8Array,
+  options: {
+    modelPath?: string;
+    precision?: 'int8' | 'fp32';
+    labels?: string[];
+    edit?: (m: ManifestInput) => ManifestInput;
+    selfTest?: { file: string; expectedVerdict: 'ok' | 'defect' | 'unclear' }[];
+  } = {},
+): Promise<VerifiedBundle> {
+  const { precision = 'fp32', labels = ['scratch'], edit = (m) => m, selfTest = [] } = options;
+  const modelPath = options.modelPath ?? join(MODEL_DIR, 'test-model.onnx');
   const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
   const { input, output } = await signatureOf(modelBytes);
-  const labels = (await readFile(join(MODEL_DIR, 'labels.txt'), 'utf8')).split('\n').filter((l) => l.trim());
   const tests = await Promise.all(
     selfTest.map(async (t) => {
       const bytes = await readFile(join(MODEL_DIR, t.file));
