@@ -8,14 +8,19 @@ import type { Precision } from '@edgeqc/model-component/manifest';
 import type { Command, CommandIo } from './command.ts';
 
 const HELP = `usage: edgeqc bench [--images 5000] [--rate 5] [--steady-images 150] [--raw-runs 300]
-                    [--precision int8,fp32] [--json]
+                    [--precision int8,fp32] [--intra-op-threads n] [--inter-op-threads n]
+                    [--in-flight n] [--json]
 
 Benchmarks the agent on the demo model's sample images (each drop made unique, so none is a duplicate),
 per precision: raw onnxruntime session.run throughput on the prepared samples; the agent in its own
 process with the embedded broker: latency (file renamed into the camera folder -> message through the
 broker) at a steady rate, then end-to-end throughput and RSS while --images files land at once.
 Targets on the 2-core reference machine: end-to-end >= 0.9 x raw, p95 <= 150 ms at 5 images/s,
-RSS <= 256 MiB with no growth. Takes minutes (5000 images per precision); run it on an idle machine.
+RSS <= 256 MiB with no growth. Also prints where the agent's memory is (JS heap, buffers, native) and
+its CPU time per image beside a raw session.run's and a preparation's: on few cores that bounds the
+end-to-end throughput. Takes minutes (5000 images per precision); run it on an idle machine.
+MALLOC_ARENA_MAX, UV_THREADPOOL_SIZE, VIPS_CONCURRENCY and OMP_NUM_THREADS set for the benchmark are
+passed on to the agent (and apply to the raw baseline, which runs in this process).
 
 options:
   --images <n>         images for the throughput and memory run, per precision (default 5000)
@@ -23,15 +28,22 @@ options:
   --steady-images <n>  images in the latency run (default 150)
   --raw-runs <n>       session.run calls for the raw figure (default 300)
   --precision <list>   int8, fp32 or int8,fp32 (default int8,fp32)
+  --intra-op-threads <n>, --inter-op-threads <n>, --in-flight <n>
+                       the agent's inference settings (config inference.*), also used by the raw
+                       baseline (default: the config's defaults)
   --json               print the report as JSON (progress still on stderr)
 `;
 
-function positiveInt(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
+function wholeNumber(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1)
-    throw new Error(`--${name} ${JSON.stringify(value)}: expected a whole number >= 1`);
+  if (!Number.isInteger(n) || n < min)
+    throw new Error(`--${name} ${JSON.stringify(value)}: expected a whole number >= ${min}`);
   return n;
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  return wholeNumber(name, value, 1) ?? fallback;
 }
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -41,6 +53,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     steadyImages: number;
     rawRuns: number;
     precisions: Precision[];
+    inference: { intraOpThreads?: number; interOpThreads?: number; inFlight?: number };
     json: boolean;
   };
   try {
@@ -52,6 +65,9 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
         'steady-images': { type: 'string' },
         'raw-runs': { type: 'string' },
         precision: { type: 'string' },
+        'intra-op-threads': { type: 'string' },
+        'inter-op-threads': { type: 'string' },
+        'in-flight': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -70,6 +86,13 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       steadyImages: positiveInt('steady-images', values['steady-images'], 150),
       rawRuns: positiveInt('raw-runs', values['raw-runs'], 300),
       precisions: precisions as Precision[],
+      inference: Object.fromEntries(
+        Object.entries({
+          intraOpThreads: wholeNumber('intra-op-threads', values['intra-op-threads'], 0),
+          interOpThreads: wholeNumber('inter-op-threads', values['inter-op-threads'], 0),
+          inFlight: wholeNumber('in-flight', values['in-flight'], 1),
+        }).filter(([, v]) => v !== undefined),
+      ),
       json: values.json === true,
     };
   } catch (err) {

@@ -19,10 +19,22 @@ export interface AgentProcess {
   stop(): Promise<number | null>;
 }
 
-export function startAgentProcess(args: readonly string[], entry = AGENT_ENTRY): AgentProcess {
+export interface AgentProcessOptions {
+  readonly entry?: string;
+  /** Node options before the entry (e.g. `--import <probe>`). */
+  readonly nodeArgs?: readonly string[];
+  /** Added to the environment (e.g. MALLOC_ARENA_MAX, UV_THREADPOOL_SIZE, the memory probe's file). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+export function startAgentProcess(args: readonly string[], options: AgentProcessOptions = {}): AgentProcess {
+  const entry = options.entry ?? AGENT_ENTRY;
   // The agent reads EDGEQC_* from its environment: give it none, the flags say everything.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EDGEQC_')));
-  const child: ChildProcess = spawn(process.execPath, [entry, 'agent', ...args], {
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('EDGEQC_'))),
+    ...options.env,
+  };
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), entry, 'agent', ...args], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -6,7 +6,11 @@
  *        message arrives through the broker (the agent publishes at QoS 1);
  *      - end-to-end throughput: `images` files dropped as fast as the disk takes them, from the first
  *        drop to the last message; its ratio to (1);
- *      - RSS of the agent process before the first image, half-way and after the last one.
+ *      - RSS of the agent process before the first image, half-way and after the last one, and where
+ *        it is (JS heap, buffers outside it, the rest native) from a probe loaded into the agent;
+ *      - CPU time of the agent process per image, beside the CPU time of one raw session.run and of
+ *        one preparation (measured here on the same samples): on a machine with few cores, this says
+ *        how far end-to-end throughput can go at all (cores x 1000 / agent CPU ms per image).
  * A script to run by hand, never a timed test: it prints figures, it asserts nothing.
  */
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -14,13 +18,15 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Precision } from '@edgeqc/model-component/manifest';
 import { startEmbeddedBroker } from '../../adapters/embedded-broker.ts';
-// Stand-in (HD's) until adapters/sharp-image-preparer.ts lands.
-import { createFallbackPreparer as createSharpImagePreparer } from '../../agent/fallback/fallback-inference.ts';
+import { sessionOptionsFor } from '../../adapters/onnx-detector.ts';
+import { createSharpImagePreparer } from '../../adapters/sharp-image-preparer.ts';
 import { InferenceConfigSchema, LimitsConfigSchema } from '../../config/schema.ts';
 import { runCameraSimulator } from '../camera-simulator.ts';
-import { DEMO_SAMPLES_DIR, demoBundle } from '../demo-bundle.ts';
+import { DEMO_SAMPLES_DIR, demoBundle, PROJECT_ROOT } from '../demo-bundle.ts';
 import { startAgentProcess } from './agent-process.ts';
 import { watchDevice } from './arrivals.ts';
+import { type MemorySample, readMemorySamples } from './memory-samples.ts';
+import { processCpuMs } from './process-cpu.ts';
 import { processRssBytes } from './process-rss.ts';
 import { rawSessionThroughput } from './raw-session.ts';
 import { type LatencySummary, perSecond, summarizeLatencies } from './stats.ts';
@@ -35,8 +41,25 @@ export interface BenchOptions {
   /** session.run calls for the raw figure. Default 300. */
   readonly rawRuns: number;
   readonly precisions: readonly Precision[];
+  /** onnxruntime and pipeline settings for the agent AND the raw baseline. Default: the config's defaults. */
+  readonly inference?: Partial<InferenceSettings>;
   readonly say: (line: string) => void;
   readonly signal?: AbortSignal;
+}
+
+export interface InferenceSettings {
+  readonly intraOpThreads: number;
+  readonly interOpThreads: number;
+  readonly inFlight: number;
+}
+
+/** Where the agent's memory is, from the probe (bytes). */
+export interface MemoryBreakdown {
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly heapTotal: number;
+  readonly external: number;
+  readonly arrayBuffers: number;
 }
 
 export interface PrecisionResult {
@@ -58,6 +81,10 @@ export interface PrecisionResult {
     readonly total: number;
   };
   readonly rssBytes: { readonly start?: number; readonly half?: number; readonly end?: number; readonly max?: number };
+  /** The agent's memory before the flood and after it (probe samples). */
+  readonly memory: { readonly start?: MemoryBreakdown; readonly end?: MemoryBreakdown };
+  /** CPU milliseconds per image: one raw session.run, one preparation (admit + decode + letterbox), the agent. */
+  readonly cpuMs: { readonly rawRun: number; readonly prepare: number; readonly agentPerImage?: number };
   readonly images: number;
   readonly errors: number;
   readonly missing: number;
@@ -67,6 +94,8 @@ export interface BenchReport {
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly node: string };
   readonly samples: number;
   readonly threads: { readonly intraOp: number; readonly interOp: number; readonly inFlight: number };
+  /** Environment the agent ran with that changes its performance (as set for the benchmark). */
+  readonly env: Readonly<Record<string, string>>;
   readonly results: readonly PrecisionResult[];
 }
 
@@ -77,60 +106,111 @@ async function sampleFiles(): Promise<string[]> {
     .map((f) => join(DEMO_SAMPLES_DIR, f));
 }
 
+/** Variables of the benchmark's environment that change the agent's performance, passed on to it. */
+const PERFORMANCE_ENV = ['MALLOC_ARENA_MAX', 'UV_THREADPOOL_SIZE', 'VIPS_CONCURRENCY', 'OMP_NUM_THREADS'];
+
+function performanceEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of PERFORMANCE_ENV) {
+    const v = process.env[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}
+
+function inferenceSettings(o: BenchOptions): InferenceSettings {
+  const d = InferenceConfigSchema.parse({});
+  return {
+    intraOpThreads: o.inference?.intraOpThreads ?? d.intraOpThreads,
+    interOpThreads: o.inference?.interOpThreads ?? d.interOpThreads,
+    inFlight: o.inference?.inFlight ?? d.inFlight,
+  };
+}
+
+const MEMORY_PROBE = join(PROJECT_ROOT, 'edge-component', 'src', 'demo', 'bench', 'memory-probe.ts');
+
+const breakdown = (m: MemorySample | undefined): MemoryBreakdown | undefined =>
+  m && {
+    rss: m.rss,
+    heapUsed: m.heapUsed,
+    heapTotal: m.heapTotal,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  };
+
 async function benchPrecision(
   precision: Precision,
   sources: readonly string[],
   brokerUrl: string,
   o: BenchOptions,
 ): Promise<PrecisionResult> {
-  const inference = InferenceConfigSchema.parse({});
+  const inference = inferenceSettings(o);
   const limits = LimitsConfigSchema.parse({});
   const bundle = await demoBundle({ precision });
   const m = bundle.manifest;
 
-  // 1. Raw session.run on the same images, prepared as the agent prepares them.
+  // 1. Raw session.run on the same images, prepared as the agent prepares them (and what preparing costs).
   const preparer = createSharpImagePreparer(limits);
   const tensors: Float32Array[] = [];
-  for (const path of sources) {
-    const info = await stat(path);
-    const image = await preparer.admit({ path, sizeBytes: info.size, mtimeMs: info.mtimeMs });
-    tensors.push((await preparer.prepare(image, m.input)).tensor);
+  const infos = await Promise.all(sources.map((path) => stat(path)));
+  const prepareRounds = 3;
+  const prepCpu = process.cpuUsage();
+  for (let round = 0; round < prepareRounds; round += 1) {
+    for (const [i, path] of sources.entries()) {
+      const info = infos[i] as Awaited<ReturnType<typeof stat>>;
+      const image = await preparer.admit({ path, sizeBytes: Number(info.size), mtimeMs: Number(info.mtimeMs) });
+      const prepared = await preparer.prepare(image, m.input);
+      if (round === 0) tensors.push(prepared.tensor);
+    }
   }
+  const prepUsed = process.cpuUsage(prepCpu);
+  const prepareCpuMs = (prepUsed.user + prepUsed.system) / 1000 / (prepareRounds * sources.length);
   o.say(`[${precision}] raw onnxruntime session.run x${o.rawRuns} on ${tensors.length} prepared samples…`);
   const raw = await rawSessionThroughput({
     modelBytes: await readFile(join(bundle.dir, m.model.file)),
+    sessionOptions: sessionOptionsFor(inference),
     tensors,
     dims: m.input.shape,
     inputName: m.input.name,
-    intraOpThreads: inference.intraOpThreads,
-    interOpThreads: inference.interOpThreads,
     runs: o.rawRuns,
   });
-  o.say(`[${precision}] raw: ${raw.imagesPerSecond.toFixed(1)} images/s (${raw.meanMs.toFixed(1)} ms per run)`);
+  o.say(
+    `[${precision}] raw: ${raw.imagesPerSecond.toFixed(1)} images/s (${raw.meanMs.toFixed(1)} ms per run, ${raw.cpuMsPerRun.toFixed(1)} CPU ms); preparation ${prepareCpuMs.toFixed(1)} CPU ms per image`,
+  );
 
   // 2. The agent in its own process.
   const root = await mkdtemp(join(tmpdir(), `edgeqc-bench-${precision}-`));
   const cameraDir = join(root, 'camera');
+  const memoryFile = join(root, 'agent-memory.jsonl');
   const thing = `bench-${precision}`;
   const watcher = await watchDevice(brokerUrl, `edgeqc/${thing}`);
-  const agent = startAgentProcess([
-    '--camera-dir',
-    cameraDir,
-    '--model',
-    bundle.dir,
-    '--trusted-key',
-    bundle.publicKeyFile,
-    '--mqtt-url',
-    brokerUrl,
-    '--mqtt-version',
-    '3.1.1',
-    '--thing-name',
-    thing,
-    '--status-interval-sec',
-    '5',
-    '--log-level',
-    'warn',
-  ]);
+  const agent = startAgentProcess(
+    [
+      '--camera-dir',
+      cameraDir,
+      '--model',
+      bundle.dir,
+      '--trusted-key',
+      bundle.publicKeyFile,
+      '--mqtt-url',
+      brokerUrl,
+      '--mqtt-version',
+      '3.1.1',
+      '--thing-name',
+      thing,
+      '--status-interval-sec',
+      '5',
+      '--inference-intra-op-threads',
+      String(inference.intraOpThreads),
+      '--inference-inter-op-threads',
+      String(inference.interOpThreads),
+      '--inference-in-flight',
+      String(inference.inFlight),
+      '--log-level',
+      'warn',
+    ],
+    { nodeArgs: ['--import', MEMORY_PROBE], env: { ...performanceEnv(), BENCH_AGENT_MEMORY_FILE: memoryFile } },
+  );
   try {
     const online = await Promise.race([
       watcher.status((s) => s.state === 'online' && s.model !== null),
@@ -154,6 +234,7 @@ async function benchPrecision(
         void processRssBytes(agent.pid).then((r) => rss.push(r));
       }, 1000);
       let half: number | undefined;
+      const cpuBefore = await processCpuMs(agent.pid);
       await runCameraSimulator({
         sources,
         cameraDir,
@@ -188,6 +269,7 @@ async function benchPrecision(
         new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 120_000 + count * 2000).unref()),
       ]);
       clearInterval(sampler);
+      const cpuAfter = await processCpuMs(agent.pid);
       const end = await processRssBytes(agent.pid);
       const max = Math.max(...[...rss, end].filter((r): r is number => r !== undefined));
       return {
@@ -196,6 +278,8 @@ async function benchPrecision(
         missing: settled === 'all' ? 0 : count - latencies.length - errors,
         elapsedMs: last - first,
         rss: { half, end, max: Number.isFinite(max) ? max : undefined },
+        cpuMsPerImage:
+          cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / Math.max(1, done),
         stageMeansMs: {
           decode: stages.decode / latencies.length,
           preprocess: stages.preprocess / latencies.length,
@@ -213,11 +297,15 @@ async function benchPrecision(
     o.say(
       `[${precision}] latency at ${o.steadyRate}/s: p50 ${steadySummary.p50.toFixed(0)} ms, p95 ${steadySummary.p95.toFixed(0)} ms`,
     );
+    const memoryStart = (await readMemorySamples(memoryFile)).at(-1);
     o.say(`[${precision}] throughput and memory run: ${o.images} images dropped at once…`);
     const flood = await run(o.images, 0, o.steadyImages + 1);
+    // One more probe sample after the last image.
+    await new Promise((r) => setTimeout(r, 1100));
+    const memoryEnd = (await readMemorySamples(memoryFile)).at(-1);
     const e2e = perSecond(flood.latencies.length, flood.elapsedMs);
     o.say(
-      `[${precision}] end-to-end ${e2e.toFixed(1)} images/s, ratio ${(e2e / raw.imagesPerSecond).toFixed(2)}, RSS after ${o.images}: ${mib(flood.rss.end)}`,
+      `[${precision}] end-to-end ${e2e.toFixed(1)} images/s, ratio ${(e2e / raw.imagesPerSecond).toFixed(2)}, RSS after ${o.images}: ${mib(flood.rss.end)}, agent ${flood.cpuMsPerImage?.toFixed(1) ?? 'n/a'} CPU ms per image`,
     );
     return {
       precision,
@@ -230,6 +318,8 @@ async function benchPrecision(
       floodLatency: summarizeLatencies(flood.latencies),
       stageMeansMs: flood.stageMeansMs,
       rssBytes: { start: rssStart, half: flood.rss.half, end: flood.rss.end, max: flood.rss.max },
+      memory: { start: breakdown(memoryStart), end: breakdown(memoryEnd) },
+      cpuMs: { rawRun: raw.cpuMsPerRun, prepare: prepareCpuMs, agentPerImage: flood.cpuMsPerImage },
       images: o.images,
       errors: flood.errors + steady.errors,
       missing: flood.missing + steady.missing,
@@ -245,7 +335,7 @@ const mib = (b: number | undefined) => (b === undefined ? 'n/a' : `${(b / 1024 /
 
 export async function runBench(o: BenchOptions): Promise<BenchReport> {
   const sources = await sampleFiles();
-  const inference = InferenceConfigSchema.parse({});
+  const inference = inferenceSettings(o);
   const broker = await startEmbeddedBroker();
   const results: PrecisionResult[] = [];
   try {
@@ -260,26 +350,54 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
     samples: sources.length,
     threads: { intraOp: inference.intraOpThreads, interOp: inference.interOpThreads, inFlight: inference.inFlight },
+    env: performanceEnv(),
     results,
   };
 }
 
-/** The report as a table (one column per precision). */
+/** The report as a table (one column per precision), then what the CPU figures say. */
 export function formatBenchReport(r: BenchReport): string[] {
-  const col = (f: (x: PrecisionResult) => string) => r.results.map((x) => f(x).padEnd(26)).join('');
+  const col = (f: (x: PrecisionResult) => string) => r.results.map((x) => f(x).padEnd(30)).join('');
   const n = (v: number | undefined, d = 0) => (v === undefined || !Number.isFinite(v) ? 'n/a' : v.toFixed(d));
-  return [
-    `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.samples} sample images cycled; onnxruntime threads intra ${r.threads.intraOp} (0 = automatic) inter ${r.threads.interOp}, ${r.threads.inFlight} images in flight`,
+  const mb = (b: number | undefined) => n(b === undefined ? undefined : b / 1048576);
+  const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`);
+  const lines = [
+    `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.samples} sample images cycled; onnxruntime threads intra ${r.threads.intraOp} (0 = automatic) inter ${r.threads.interOp}, ${r.threads.inFlight} images in flight${env.length > 0 ? `; agent env ${env.join(' ')}` : ''}`,
     `${''.padEnd(40)}${col((x) => x.precision.toUpperCase())}`,
     `${'raw session.run (images/s)'.padEnd(40)}${col((x) => n(x.rawImagesPerSecond, 1))}`,
     `${'end-to-end, file -> broker (images/s)'.padEnd(40)}${col((x) => n(x.endToEndImagesPerSecond, 1))}`,
     `${'ratio (target >= 0.9)'.padEnd(40)}${col((x) => n(x.ratio, 2))}`,
     `${'latency p50 / p95 at steady rate (ms)'.padEnd(40)}${col((x) => `${n(x.steady.p50)} / ${n(x.steady.p95)} @${x.steady.rate}/s`)}`,
     `${'  (target p95 <= 150 ms at 5/s)'.padEnd(40)}`,
-    `${'RSS start / half / end / max (MiB)'.padEnd(40)}${col((x) => [x.rssBytes.start, x.rssBytes.half, x.rssBytes.end, x.rssBytes.max].map((b) => n(b === undefined ? undefined : b / 1048576)).join(' / '))}`,
+    `${'RSS start / half / end / max (MiB)'.padEnd(40)}${col((x) => [x.rssBytes.start, x.rssBytes.half, x.rssBytes.end, x.rssBytes.max].map(mb).join(' / '))}`,
     `${'  (target <= 256 MiB, no growth)'.padEnd(40)}${col((x) => `over ${x.images} images`)}`,
+    `${'  JS heap used, flood start -> end'.padEnd(40)}${col((x) => `${mb(x.memory.start?.heapUsed)} -> ${mb(x.memory.end?.heapUsed)}`)}`,
+    `${'  external (buffers), start -> end'.padEnd(40)}${col((x) => `${mb(x.memory.start?.external)} -> ${mb(x.memory.end?.external)}`)}`,
+    `${'  native (RSS - heap total - external)'.padEnd(40)}${col((x) => `${mb(native(x.memory.start))} -> ${mb(native(x.memory.end))}`)}`,
     `${'agent stages decode/prep/infer/post'.padEnd(40)}${col((x) => [x.stageMeansMs.decode, x.stageMeansMs.preprocess, x.stageMeansMs.inference, x.stageMeansMs.postprocess].map((v) => n(v)).join(' / '))}`,
-    `${'  (mean ms per image, flood run)'.padEnd(40)}`,
+    `${'  (mean wall ms per image, flood run)'.padEnd(40)}`,
+    `${'CPU ms per image: raw run / prepare'.padEnd(40)}${col((x) => `${n(x.cpuMs.rawRun, 1)} / ${n(x.cpuMs.prepare, 1)}`)}`,
+    `${'CPU ms per image: agent (all stages)'.padEnd(40)}${col((x) => n(x.cpuMs.agentPerImage, 1))}`,
+    `${`CPU ceiling on ${r.machine.cpus} cores (images/s)`.padEnd(40)}${col((x) => `${n(ceiling(r, x), 1)} = ${n(ceiling(r, x) / x.rawImagesPerSecond, 2)} x raw`)}`,
     `${'errors / missing'.padEnd(40)}${col((x) => `${x.errors} / ${x.missing}`)}`,
   ];
+  for (const x of r.results) {
+    const c = ceiling(r, x);
+    if (Number.isFinite(c) && c / x.rawImagesPerSecond < 0.9) {
+      lines.push(
+        `${x.precision.toUpperCase()}: the ratio target is out of reach on ${r.machine.cpus} cores with these settings: one image costs the agent ${n(x.cpuMs.agentPerImage, 1)} CPU ms (a raw session.run alone ${n(x.cpuMs.rawRun, 1)}, preparing ${n(x.cpuMs.prepare, 1)}), so at most ${n(c, 1)} images/s fit on the CPUs, ${n(c / x.rawImagesPerSecond, 2)} x the raw ${n(x.rawImagesPerSecond, 1)}.`,
+      );
+    }
+  }
+  return lines;
+}
+
+/** Images/s the agent could reach if it kept every core busy: cores x 1000 / its CPU ms per image. */
+function ceiling(r: BenchReport, x: PrecisionResult): number {
+  const per = x.cpuMs.agentPerImage;
+  return per === undefined || per <= 0 ? Number.NaN : (r.machine.cpus * 1000) / per;
+}
+
+function native(m: MemoryBreakdown | undefined): number | undefined {
+  return m === undefined ? undefined : m.rss - m.heapTotal - m.external;
 }
