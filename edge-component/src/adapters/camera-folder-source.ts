@@ -96,6 +96,7 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     const known = pending.get(path);
     if (known) {
       known.changedAt = Date.now();
+      known.complete = undefined;
     } else if (pending.size < maxPending) {
       pending.set(path, { sizeBytes: -1, mtimeMs: -1, changedAt: Date.now() });
     } else {
@@ -142,11 +143,15 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     for (const f of oldest) pending.set(f.path, { sizeBytes: f.sizeBytes, mtimeMs: f.mtimeMs, changedAt: now });
   };
 
-  /** Re-stats every pending path; returns the complete ones (see the file comment), oldest first. */
+  /** Re-stats the pending paths that are due; returns the complete ones (see the file comment), oldest first. */
   const checkPending = async (): Promise<CameraFile[]> => {
     const now = Date.now();
     const ready: CameraFile[] = [];
     for (const [path, p] of pending) {
+      // Not due yet: seen (or told by the watcher) to change less than settleMs ago, or known not to be
+      // a complete image and not yet stable for stabilityMs. A watcher event makes it due again.
+      const since = now - p.changedAt;
+      if (p.sizeBytes !== -1 && (since < settleMs || (p.complete === false && since < stabilityMs))) continue;
       const s = await stat(path).catch(() => undefined);
       if (!s?.isFile()) {
         pending.delete(path);
