@@ -19,7 +19,8 @@ Targets on the 2-core reference machine: end-to-end >= 0.9 x raw, p95 <= 150 ms 
 RSS <= 256 MiB with no growth. Also prints where the agent's memory is (JS heap, buffers, native) and
 its CPU time per image beside a raw session.run's and a preparation's: on few cores that bounds the
 end-to-end throughput. Takes minutes (5000 images per precision); run it on an idle machine.
-MALLOC_ARENA_MAX, UV_THREADPOOL_SIZE, VIPS_CONCURRENCY and OMP_NUM_THREADS set for the benchmark are
+MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, UV_THREADPOOL_SIZE, VIPS_CONCURRENCY and
+OMP_NUM_THREADS set for the benchmark are
 passed on to the agent (and apply to the raw baseline, which runs in this process).
 
 options:

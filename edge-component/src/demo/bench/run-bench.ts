@@ -67,6 +67,12 @@ export interface PrecisionResult {
   readonly modelSha256: string;
   readonly rawImagesPerSecond: number;
   readonly rawMeanMs: number;
+  /**
+   * Raw session.run with onnxruntime's automatic thread count (intra-op 0: one per core), measured
+   * only when the benchmark runs other thread settings: the fastest the model goes on this machine,
+   * beside the baseline with the agent's own settings that the ratio uses.
+   */
+  readonly rawAutoThreadsImagesPerSecond?: number;
   readonly endToEndImagesPerSecond: number;
   readonly ratio: number;
   readonly steady: LatencySummary & { readonly rate: number };
@@ -82,7 +88,12 @@ export interface PrecisionResult {
   };
   readonly rssBytes: { readonly start?: number; readonly half?: number; readonly end?: number; readonly max?: number };
   /** The agent's memory before the flood and after it (probe samples). */
-  readonly memory: { readonly start?: MemoryBreakdown; readonly end?: MemoryBreakdown };
+  /** The agent's memory before the flood, at its RSS peak during it, and after it (probe samples). */
+  readonly memory: {
+    readonly start?: MemoryBreakdown;
+    readonly peak?: MemoryBreakdown;
+    readonly end?: MemoryBreakdown;
+  };
   /** CPU milliseconds per image: one raw session.run, one preparation (admit + decode + letterbox), the agent. */
   readonly cpuMs: { readonly rawRun: number; readonly prepare: number; readonly agentPerImage?: number };
   readonly images: number;
@@ -107,7 +118,14 @@ async function sampleFiles(): Promise<string[]> {
 }
 
 /** Variables of the benchmark's environment that change the agent's performance, passed on to it. */
-const PERFORMANCE_ENV = ['MALLOC_ARENA_MAX', 'UV_THREADPOOL_SIZE', 'VIPS_CONCURRENCY', 'OMP_NUM_THREADS'];
+const PERFORMANCE_ENV = [
+  'MALLOC_ARENA_MAX',
+  'MALLOC_MMAP_THRESHOLD_',
+  'MALLOC_TRIM_THRESHOLD_',
+  'UV_THREADPOOL_SIZE',
+  'VIPS_CONCURRENCY',
+  'OMP_NUM_THREADS',
+];
 
 function performanceEnv(): Record<string, string> {
   const out: Record<string, string> = {};
@@ -177,6 +195,22 @@ async function benchPrecision(
   o.say(
     `[${precision}] raw: ${raw.imagesPerSecond.toFixed(1)} images/s (${raw.meanMs.toFixed(1)} ms per run, ${raw.cpuMsPerRun.toFixed(1)} CPU ms); preparation ${prepareCpuMs.toFixed(1)} CPU ms per image`,
   );
+  const rawAuto =
+    inference.intraOpThreads === 0
+      ? undefined
+      : await rawSessionThroughput({
+          modelBytes: await readFile(join(bundle.dir, m.model.file)),
+          sessionOptions: sessionOptionsFor({ ...inference, intraOpThreads: 0 }),
+          tensors,
+          dims: m.input.shape,
+          inputName: m.input.name,
+          runs: o.rawRuns,
+        });
+  if (rawAuto) {
+    o.say(
+      `[${precision}] raw with intra-op threads 0 (automatic), for reference: ${rawAuto.imagesPerSecond.toFixed(1)} images/s`,
+    );
+  }
 
   // 2. The agent in its own process.
   const root = await mkdtemp(join(tmpdir(), `edgeqc-bench-${precision}-`));
@@ -297,12 +331,18 @@ async function benchPrecision(
     o.say(
       `[${precision}] latency at ${o.steadyRate}/s: p50 ${steadySummary.p50.toFixed(0)} ms, p95 ${steadySummary.p95.toFixed(0)} ms`,
     );
+    const beforeFlood = (await readMemorySamples(memoryFile)).length;
     const memoryStart = (await readMemorySamples(memoryFile)).at(-1);
     o.say(`[${precision}] throughput and memory run: ${o.images} images dropped at once…`);
     const flood = await run(o.images, 0, o.steadyImages + 1);
     // One more probe sample after the last image.
     await new Promise((r) => setTimeout(r, 1100));
-    const memoryEnd = (await readMemorySamples(memoryFile)).at(-1);
+    const floodSamples = (await readMemorySamples(memoryFile)).slice(beforeFlood);
+    const memoryEnd = floodSamples.at(-1);
+    const memoryPeak = floodSamples.reduce<MemorySample | undefined>(
+      (a, b) => (a && a.rss >= b.rss ? a : b),
+      undefined,
+    );
     const e2e = perSecond(flood.latencies.length, flood.elapsedMs);
     o.say(
       `[${precision}] end-to-end ${e2e.toFixed(1)} images/s, ratio ${(e2e / raw.imagesPerSecond).toFixed(2)}, RSS after ${o.images}: ${mib(flood.rss.end)}, agent ${flood.cpuMsPerImage?.toFixed(1) ?? 'n/a'} CPU ms per image`,
@@ -312,13 +352,14 @@ async function benchPrecision(
       modelSha256: m.model.sha256,
       rawImagesPerSecond: raw.imagesPerSecond,
       rawMeanMs: raw.meanMs,
+      rawAutoThreadsImagesPerSecond: rawAuto?.imagesPerSecond,
       endToEndImagesPerSecond: e2e,
       ratio: e2e / raw.imagesPerSecond,
       steady: { ...steadySummary, rate: o.steadyRate },
       floodLatency: summarizeLatencies(flood.latencies),
       stageMeansMs: flood.stageMeansMs,
       rssBytes: { start: rssStart, half: flood.rss.half, end: flood.rss.end, max: flood.rss.max },
-      memory: { start: breakdown(memoryStart), end: breakdown(memoryEnd) },
+      memory: { start: breakdown(memoryStart), peak: breakdown(memoryPeak), end: breakdown(memoryEnd) },
       cpuMs: { rawRun: raw.cpuMsPerRun, prepare: prepareCpuMs, agentPerImage: flood.cpuMsPerImage },
       images: o.images,
       errors: flood.errors + steady.errors,
@@ -365,15 +406,30 @@ export function formatBenchReport(r: BenchReport): string[] {
     `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.samples} sample images cycled; onnxruntime threads intra ${r.threads.intraOp} (0 = automatic) inter ${r.threads.interOp}, ${r.threads.inFlight} images in flight${env.length > 0 ? `; agent env ${env.join(' ')}` : ''}`,
     `${''.padEnd(40)}${col((x) => x.precision.toUpperCase())}`,
     `${'raw session.run (images/s)'.padEnd(40)}${col((x) => n(x.rawImagesPerSecond, 1))}`,
+    ...(r.threads.intraOp === 0
+      ? []
+      : [
+          `${'  raw with intra-op threads automatic'.padEnd(40)}${col((x) => n(x.rawAutoThreadsImagesPerSecond, 1))}`,
+          `${'  end-to-end / that'.padEnd(40)}${col((x) => n(x.endToEndImagesPerSecond / (x.rawAutoThreadsImagesPerSecond ?? Number.NaN), 2))}`,
+        ]),
     `${'end-to-end, file -> broker (images/s)'.padEnd(40)}${col((x) => n(x.endToEndImagesPerSecond, 1))}`,
     `${'ratio (target >= 0.9)'.padEnd(40)}${col((x) => n(x.ratio, 2))}`,
     `${'latency p50 / p95 at steady rate (ms)'.padEnd(40)}${col((x) => `${n(x.steady.p50)} / ${n(x.steady.p95)} @${x.steady.rate}/s`)}`,
     `${'  (target p95 <= 150 ms at 5/s)'.padEnd(40)}`,
     `${'RSS start / half / end / max (MiB)'.padEnd(40)}${col((x) => [x.rssBytes.start, x.rssBytes.half, x.rssBytes.end, x.rssBytes.max].map(mb).join(' / '))}`,
     `${'  (target <= 256 MiB, no growth)'.padEnd(40)}${col((x) => `over ${x.images} images`)}`,
-    `${'  JS heap used, flood start -> end'.padEnd(40)}${col((x) => `${mb(x.memory.start?.heapUsed)} -> ${mb(x.memory.end?.heapUsed)}`)}`,
-    `${'  external (buffers), start -> end'.padEnd(40)}${col((x) => `${mb(x.memory.start?.external)} -> ${mb(x.memory.end?.external)}`)}`,
-    `${'  native (RSS - heap total - external)'.padEnd(40)}${col((x) => `${mb(native(x.memory.start))} -> ${mb(native(x.memory.end))}`)}`,
+    `${'  at flood start / RSS peak / end:'.padEnd(40)}`,
+    ...(
+      [
+        ['  JS heap used', (m: MemoryBreakdown) => m.heapUsed],
+        ['  JS heap total (committed)', (m: MemoryBreakdown) => m.heapTotal],
+        ['  external (buffers, tensors)', (m: MemoryBreakdown) => m.external],
+        ['  native (RSS - heap total - external)', (m: MemoryBreakdown) => m.rss - m.heapTotal - m.external],
+      ] as const
+    ).map(
+      ([label, f]) =>
+        `${label.padEnd(40)}${col((x) => [x.memory.start, x.memory.peak, x.memory.end].map((m) => mb(m && f(m))).join(' / '))}`,
+    ),
     `${'agent stages decode/prep/infer/post'.padEnd(40)}${col((x) => [x.stageMeansMs.decode, x.stageMeansMs.preprocess, x.stageMeansMs.inference, x.stageMeansMs.postprocess].map((v) => n(v)).join(' / '))}`,
     `${'  (mean wall ms per image, flood run)'.padEnd(40)}`,
     `${'CPU ms per image: raw run / prepare'.padEnd(40)}${col((x) => `${n(x.cpuMs.rawRun, 1)} / ${n(x.cpuMs.prepare, 1)}`)}`,
@@ -396,8 +452,4 @@ export function formatBenchReport(r: BenchReport): string[] {
 function ceiling(r: BenchReport, x: PrecisionResult): number {
   const per = x.cpuMs.agentPerImage;
   return per === undefined || per <= 0 ? Number.NaN : (r.machine.cpus * 1000) / per;
-}
-
-function native(m: MemoryBreakdown | undefined): number | undefined {
-  return m === undefined ? undefined : m.rss - m.heapTotal - m.external;
 }
