@@ -21,6 +21,7 @@ interface Reference {
   model: string;
   modelSha256: string;
   thresholds: { confidence: number; iou: number; maxDetections: number };
+  inputSizePx: number;
   output: { file: string; shape: number[] };
   detections: { classId: number; score: number; x1: number; y1: number; x2: number; y2: number }[];
 }
@@ -61,10 +62,36 @@ describe('sharp preparer + onnx detector + decoder vs the Python reference pipel
       const raw = await detector.run(prepared.tensor);
       expect(raw.dims).toEqual(ref.output.shape);
 
-      // Raw output: all but a few values within 1% of the output's range.
-      const absMax = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      const off = want.filter((v, i) => Math.abs((raw.data[i] as number) - v) > 0.01 * absMax).length;
-      expect(off / want.length).toBeLessThan(0.005);
+      // Raw output. A PNG decodes to the same pixels in PIL and sharp, so the output must match to
+      // float rounding. A JPEG does not: libjpeg's IDCT and chroma upsampling differ by a grey level
+      // here and there, and INT8 rounding turns that into small score changes and, for anchors that
+      // see only background, into box values that mean nothing. So for JPEG: scores close everywhere,
+      // boxes close wherever the reference scores the anchor as a candidate.
+      const anchors = ref.output.shape[2] as number;
+      const rows = ref.output.shape[1] as number;
+      const value = (row: number, a: number) => raw.data[row * anchors + a] as number;
+      const wanted = (row: number, a: number) => want[row * anchors + a] as number;
+      if (ref.image.toLowerCase().endsWith('.png')) {
+        const worst = want.reduce((m, v, i) => Math.max(m, Math.abs((raw.data[i] as number) - v)), 0);
+        expect(worst).toBeLessThan(1e-3);
+      }
+      let scoresOff = 0;
+      let worstScore = 0;
+      let worstBox = 0;
+      for (let a = 0; a < anchors; a++) {
+        let best = 0;
+        for (let row = 4; row < rows; row++) {
+          const diff = Math.abs(value(row, a) - wanted(row, a));
+          worstScore = Math.max(worstScore, diff);
+          if (diff > 0.01) scoresOff++;
+          best = Math.max(best, wanted(row, a));
+        }
+        if (best < ref.thresholds.confidence) continue;
+        for (let row = 0; row < 4; row++) worstBox = Math.max(worstBox, Math.abs(value(row, a) - wanted(row, a)));
+      }
+      expect(scoresOff / (anchors * (rows - 4))).toBeLessThan(0.01);
+      expect(worstScore).toBeLessThan(0.15);
+      expect(worstBox, 'box of a candidate anchor, in input pixels').toBeLessThan(0.01 * ref.inputSizePx);
 
       const ours = decodeDetections(raw, {
         geometry: prepared.geometry,
