@@ -162,6 +162,8 @@ def train(args: argparse.Namespace) -> None:
     last_refresh = time.time()
     cfg = ModelConfig(width=args.width, depth=args.depth)
     model = YoloV8(cfg)
+    if args.init is not None:  # continue from a checkpoint's (EMA) weights, same width/depth
+        model.load_state_dict(torch.load(args.init, map_location="cpu", weights_only=False)["state_dict"])
     model.train()
     ema = Ema(model)
     decay, no_decay = [], []
@@ -231,6 +233,7 @@ def main() -> None:
     ap.add_argument("--save-every", type=float, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", type=Path, default=None, help="start from this checkpoint's weights")
     ap.add_argument("--assigner", choices=["centre", "tal"], default="centre", help="label assignment (loss.py)")
     train(ap.parse_args())
 

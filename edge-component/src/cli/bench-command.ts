@@ -20,7 +20,7 @@ RSS <= 256 MiB with no growth. Also prints where the agent's memory is (JS heap,
 its CPU time per image beside a raw session.run's and a preparation's: on few cores that bounds the
 end-to-end throughput. Takes minutes (5000 images per precision); run it on an idle machine.
 MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, UV_THREADPOOL_SIZE, VIPS_CONCURRENCY and
-OMP_NUM_THREADS set for the benchmark are
+OMP_NUM_THREADS and NODE_OPTIONS set for the benchmark are
 passed on to the agent (and apply to the raw baseline, which runs in this process).
 
 options:

@@ -125,6 +125,7 @@ const PERFORMANCE_ENV = [
   'UV_THREADPOOL_SIZE',
   'VIPS_CONCURRENCY',
   'OMP_NUM_THREADS',
+  'NODE_OPTIONS',
 ];
 
 function performanceEnv(): Record<string, string> {
