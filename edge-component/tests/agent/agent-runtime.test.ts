@@ -135,8 +135,14 @@ describe('agent on a real camera folder, model and broker', () => {
       expect(a.inspections().find((i) => i.image.file === 'slow.jpg')?.image.sha256).toBe(
         (await import('node:crypto')).createHash('sha256').update(slow).digest('hex'),
       );
+      // The /errors message is made durable (outbox) before the file is moved with its reason file.
+      const rejected = ['empty.jpg', 'truncated.jpg', 'random.jpg', 'notes.txt', 'bomb.png', 'again.jpg'];
+      await until(async () => {
+        const names = await a.quarantine();
+        return rejected.every((f) => names.includes(`${f}.reason.json`));
+      }, 'rejected files quarantined with their reasons');
       const quarantined = await a.quarantine();
-      for (const f of ['empty.jpg', 'truncated.jpg', 'random.jpg', 'notes.txt', 'bomb.png', 'again.jpg']) {
+      for (const f of rejected) {
         expect(quarantined).toContain(f);
         expect(quarantined.some((q) => q.startsWith(f) && q.endsWith('.reason.json'))).toBe(true);
       }
