@@ -71,20 +71,29 @@ describe('hot swap', () => {
     );
     const inspections = () => broker.on('edgeqc/swap-1/inspections').map((m) => InspectionSchema.parse(m.json));
     try {
-      const total = 40;
-      let swapped = false;
-      for (let i = 0; i < total; i += 1) {
-        const name = `s-${String(i).padStart(3, '0')}.jpg`;
-        await drop(cameraDir, name, stamped(bases[i % bases.length] as Uint8Array, name));
+      // Images keep arriving before, during and after the swap: 8 inspected with the old model, then the
+      // new version is deployed, and images go on landing until the new model has served some (on a
+      // loaded machine loading it may take longer than any fixed number of images).
+      let dropped = 0;
+      const dropOne = async () => {
+        const name = `s-${String(dropped).padStart(3, '0')}.jpg`;
+        await drop(cameraDir, name, stamped(bases[dropped % bases.length] as Uint8Array, name));
+        dropped += 1;
         await new Promise((r) => setTimeout(r, 40));
-        if (!swapped && inspections().length >= 8) {
-          swapped = true;
-          // As a deployment does: the new version's folder appears, then takes the old one's place.
-          await cp(bundles['2.0.0'] as string, `${modelDir}.new`, { recursive: true });
-          await rename(modelDir, `${modelDir}.old`);
-          await rename(`${modelDir}.new`, modelDir);
-        }
+      };
+      while (dropped < 12) await dropOne();
+      await until(() => inspections().length >= 8, '8 inspections with the first model', 30_000);
+      // As a deployment does: the new version's folder appears, then takes the old one's place.
+      await cp(bundles['2.0.0'] as string, `${modelDir}.new`, { recursive: true });
+      await rename(modelDir, `${modelDir}.old`);
+      await rename(`${modelDir}.new`, modelDir);
+      let after = 0;
+      while (after < 10) {
+        expect(dropped, 'the new model never served an image').toBeLessThan(400);
+        await dropOne();
+        if (inspections().some((i) => i.model.version === '2.0.0')) after += 1;
       }
+      const total = dropped;
       await until(() => inspections().length >= total, `${total} inspections`, 60_000);
       const list = inspections();
       expect(list).toHaveLength(total);
