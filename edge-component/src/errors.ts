@@ -28,6 +28,13 @@ export class ImageRejectedError extends EdgeError {}
  */
 export class ModelIntegrityError extends EdgeError {}
 
+/**
+ * The detector cannot run: its onnxruntime worker thread could not start or stopped (an uncaught error
+ * or exit in it). Every pending and later run of that detector is refused; load the model again.
+ * Codes: DETECTOR_WORKER_FAILED.
+ */
+export class DetectorError extends EdgeError {}
+
 /** A configuration that does not validate; the message names the key path and the value. */
 export class AgentConfigError extends EdgeError {}
 

@@ -1,5 +1,6 @@
 /**
- * Bundles the agent's entry (and a native self-check) with esbuild into ESM files for Node 24. The
+ * Bundles the agent's entry (and a native self-check, and the detector's worker thread, which main.js
+ * starts from the file beside it) with esbuild into ESM files for Node 24. The
  * packages in EXTERNAL_PACKAGES stay external (shipped in node_modules); everything else, aws-crt's
  * JavaScript included, is inlined. The banner gives bundled CommonJS code `require`, `__filename` and
  * `__dirname`, and points aws-crt at its shipped native binary.

@@ -13,6 +13,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DEFAULT_ARTIFACT_BUCKET, loadRecipeTemplate } from '@edgeqc/model-component/recipe';
+import { SESSION_WORKER_BUNDLE_NAME } from '../adapters/onnx-worker-protocol.ts';
 import { AWS_CRT_BINARY, bundleAgent } from './bundle-agent.ts';
 import {
   agentArchiveName,
@@ -149,7 +150,12 @@ export async function packageAgent(deps: PackageAgentDeps, options: PackageAgent
   });
 
   const bundled = await bundleAgent(
-    { main: entry, 'native-check': join(root, 'edge-component', 'src', 'packaging', 'native-check.ts') },
+    {
+      main: entry,
+      'native-check': join(root, 'edge-component', 'src', 'packaging', 'native-check.ts'),
+      // The detector's worker thread, found beside main.js (adapters/onnx-worker-detector.ts).
+      [SESSION_WORKER_BUNDLE_NAME]: join(root, 'edge-component', 'src', 'adapters', 'onnx-session-worker.ts'),
+    },
     root,
   );
   const artifacts: PackagedArtifact[] = [];

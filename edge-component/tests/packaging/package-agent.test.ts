@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PackageAgentResult, packageAgent } from '../../src/packaging/package-agent.ts';
 import { hostPlatform, type Platform } from '../../src/packaging/platform.ts';
 import { readZipEntries, unzipToDir } from '../../src/packaging/zip.ts';
+import { drop, smallBases, stamped, startRecordingBroker, testBundle, until } from '../agent/harness.ts';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -53,6 +54,7 @@ describe(`package-agent (${platform})`, () => {
     if (!zip) throw new Error('no agent archive');
     const names = readZipEntries(await readFile(zip.path)).map((e) => e.name);
     expect(names).toContain('main.js');
+    expect(names).toContain('onnx-session-worker.js');
     expect(names).toContain('native/aws-crt-nodejs.node');
     const natives = names.filter((n) => /\.(node|so[.\d]*)$/.test(n));
     expect(natives.length).toBeGreaterThanOrEqual(3);
@@ -92,6 +94,60 @@ describe(`package-agent (${platform})`, () => {
     expect(invalid.code).toBe(1);
     expect(invalid.stderr).toMatch(/trustedKeys/);
   });
+
+  it('inspects an image with its session in the worker thread beside main.js, and refuses the model without it', async () => {
+    // Runs after the clean-folder test above, which unpacked the archives into `clean`.
+    const node = join(clean, 'runtime', 'bin', 'node');
+    const [bundle, broker, bases] = await Promise.all([testBundle(), startRecordingBroker(), smallBases(96)]);
+    const keyFile = join(clean, 'trusted.pem');
+    await writeFile(keyFile, bundle.publicKeyPem);
+    const withoutWorker = join(clean, 'agent-without-worker');
+    await cp(join(clean, 'agent'), withoutWorker, { recursive: true });
+    await rm(join(withoutWorker, 'onnx-session-worker.js'));
+    const start = (agentDir: string, thing: string) => {
+      const child = spawn(
+        node,
+        [
+          join(agentDir, 'main.js'),
+          'agent',
+          ...['--thing-name', thing, '--camera-dir', join(clean, thing, 'camera')],
+          ...['--model', bundle.dir, '--trusted-key', keyFile, '--mqtt-url', broker.url, '--mqtt-version', '3.1.1'],
+          ...['--inference-intra-op-threads', '1', '--status-interval-sec', '1'],
+        ],
+        { cwd: clean, env: { HOME: clean }, stdio: ['ignore', 'ignore', 'pipe'] },
+      );
+      let stderr = '';
+      child.stderr?.on('data', (d: Buffer) => {
+        stderr = (stderr + d.toString('utf8')).slice(-20_000);
+      });
+      return { child, stderr: () => stderr };
+    };
+    const packaged = start(join(clean, 'agent'), 'packaged');
+    const broken = start(withoutWorker, 'no-worker');
+    try {
+      await mkdir(join(clean, 'packaged', 'camera'), { recursive: true });
+      await drop(join(clean, 'packaged', 'camera'), 'one.jpg', stamped(bases[0] as Uint8Array, 'packaged'));
+      await until(
+        () => broker.on('edgeqc/packaged/inspections').length === 1,
+        `an inspection from the packaged agent (its log: ${packaged.stderr().slice(-2000)})`,
+        90_000,
+      );
+      expect(broker.on('edgeqc/packaged/inspections')[0]?.json).toMatchObject({
+        image: { file: 'one.jpg' },
+        model: { name: 'tag-scratch' },
+      });
+      await until(
+        () => broker.on('edgeqc/no-worker/errors').some((m) => m.json.code === 'DETECTOR_WORKER_FAILED'),
+        `the model refused without the worker file (its log: ${broken.stderr().slice(-2000)})`,
+        90_000,
+      );
+      expect(broker.on('edgeqc/no-worker/inspections')).toEqual([]);
+    } finally {
+      packaged.child.kill('SIGTERM');
+      broken.child.kill('SIGTERM');
+      await broker.close();
+    }
+  }, 180_000);
 
   it('renders recipes whose digests equal the archives and which validate against both schemas', async () => {
     for (const [path, zip] of [

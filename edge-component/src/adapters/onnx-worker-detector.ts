@@ -1,0 +1,163 @@
+/**
+ * The Detector with its onnxruntime session in a worker thread (one per detector, so one per model):
+ * onnxruntime-node runs a session synchronously on the thread that calls session.run, which would stop
+ * the agent's main thread (preparing the next image, decoding, hashing, the outbox, MQTT) for the whole
+ * inference. The checks are the in-thread detector's (onnx-session.ts, run in the worker), and so are
+ * the refusals: the worker's errors come back as ModelIntegrityError with the same code.
+ *
+ * Data: the model bytes go to the worker as a copy (the bundle keeps its own); each input tensor as a
+ * copy (the agent may run the same tensor again on a new model after a swap); each output comes back
+ * transferred. The worker keeps the process alive only while a load, a run or close is under way.
+ * A worker that dies refuses every pending and later run with DetectorError DETECTOR_WORKER_FAILED;
+ * after close(), run() is refused with ModelIntegrityError MODEL_RETIRED.
+ */
+import { Worker } from 'node:worker_threads';
+import type { RawOutput, VerifiedBundle } from '../core/types.ts';
+import { DetectorError, ModelIntegrityError } from '../errors.ts';
+import type { Detector } from '../ports.ts';
+import { type OnnxSessionSettings, sessionOptionsFor } from './onnx-session.ts';
+import {
+  type FromSessionWorker,
+  fromWire,
+  SESSION_WORKER_BUNDLE_NAME,
+  type SessionWorkerInit,
+  type ToSessionWorker,
+} from './onnx-worker-protocol.ts';
+
+/** The worker script: the TypeScript source beside this file, or the bundled .js beside the bundle. */
+export function sessionWorkerUrl(): URL {
+  return import.meta.url.endsWith('.ts')
+    ? new URL('./onnx-session-worker.ts', import.meta.url)
+    : new URL(`./${SESSION_WORKER_BUNDLE_NAME}.js`, import.meta.url);
+}
+
+interface Pending {
+  resolve(out: RawOutput): void;
+  reject(err: Error): void;
+}
+
+export async function loadWorkerDetector(
+  bundle: VerifiedBundle,
+  settings: OnnxSessionSettings,
+  workerUrl: URL = sessionWorkerUrl(),
+): Promise<Detector> {
+  const m = bundle.manifest;
+  sessionOptionsFor(settings); // a RangeError for bad thread counts, before any thread starts
+  const label = `${m.name} ${m.version}`;
+  const modelBytes = bundle.modelBytes.slice();
+  const init: SessionWorkerInit = { manifest: m, modelPath: bundle.modelPath, modelBytes, settings };
+  const worker = new Worker(workerUrl, {
+    workerData: init,
+    transferList: [modelBytes.buffer],
+    // Not the parent's --import/--require hooks (the benchmark's memory probe would run twice).
+    execArgv: [],
+    name: `onnx ${label}`,
+  });
+
+  const pending = new Map<number, Pending>();
+  let nextId = 1;
+  let closing = false;
+  let death: Error | undefined;
+  let settleLoad: { resolve(): void; reject(err: Error): void } | undefined;
+  const loaded = new Promise<void>((resolve, reject) => {
+    settleLoad = { resolve, reject };
+  });
+  let closedSignal: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    closedSignal = resolve;
+  });
+  const retired = () => new ModelIntegrityError('MODEL_RETIRED', `${label} was closed; read the current model again`);
+  const keepAlive = () => {
+    if (closing || settleLoad || pending.size > 0) worker.ref();
+    else worker.unref();
+  };
+
+  const die = (what: string, cause?: unknown) => {
+    if (death) return;
+    death = closing
+      ? retired()
+      : new DetectorError(
+          'DETECTOR_WORKER_FAILED',
+          `the onnxruntime worker thread of ${label} (${bundle.modelPath}) ${what}; its runs are refused, load the model again`,
+          { cause },
+        );
+    settleLoad?.reject(death);
+    settleLoad = undefined;
+    for (const p of pending.values()) p.reject(death);
+    pending.clear();
+    closedSignal();
+  };
+  worker.on('error', (err) => die(`failed: ${err.message}`, err));
+  worker.on('messageerror', (err) => die(`sent a message that cannot be read: ${err.message}`, err));
+  worker.on('exit', (code) => die(`exited with code ${code}`));
+  worker.on('message', (message: FromSessionWorker) => {
+    switch (message.type) {
+      case 'ready':
+        settleLoad?.resolve();
+        settleLoad = undefined;
+        break;
+      case 'refused':
+        settleLoad?.reject(fromWire(message.error));
+        settleLoad = undefined;
+        break;
+      case 'result':
+        pending.get(message.id)?.resolve({ data: message.data, dims: message.dims });
+        pending.delete(message.id);
+        break;
+      case 'failed':
+        pending.get(message.id)?.reject(fromWire(message.error));
+        pending.delete(message.id);
+        break;
+      case 'closed':
+        closedSignal();
+        break;
+    }
+    keepAlive();
+  });
+
+  try {
+    await loaded;
+  } catch (err) {
+    closing = true;
+    await worker.terminate();
+    throw err;
+  }
+  keepAlive();
+
+  const inputSize = m.input.shape.reduce((a, b) => a * b, 1);
+  let closeDone: Promise<void> | undefined;
+  return {
+    manifest: m,
+    model: { name: m.name, version: m.version, sha256: bundle.modelSha256, precision: m.precision },
+    async run(tensor: Float32Array): Promise<RawOutput> {
+      if (closing) throw retired();
+      if (tensor.length !== inputSize) {
+        throw new RangeError(
+          `input tensor has ${tensor.length} values, ${m.name} expects ${inputSize} (${m.input.shape.join('x')})`,
+        );
+      }
+      if (death) throw death;
+      const copy = tensor.slice();
+      const id = nextId++;
+      return new Promise<RawOutput>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        keepAlive();
+        const message: ToSessionWorker = { type: 'run', id, tensor: copy };
+        worker.postMessage(message, [copy.buffer]);
+      });
+    },
+    close() {
+      closeDone ??= (async () => {
+        closing = true;
+        keepAlive();
+        if (!death) {
+          const message: ToSessionWorker = { type: 'close' };
+          worker.postMessage(message);
+          await closed;
+        }
+        await worker.terminate();
+      })();
+      return closeDone;
+    },
+  };
+}
