@@ -182,7 +182,12 @@ export async function createAgentRuntime(
     dir: config.model.dir,
     trustedKeys: config.trustedKeys,
     minModelVersion: config.model.minVersion,
-    detector: { intraOpThreads: config.inference.intraOpThreads, interOpThreads: config.inference.interOpThreads },
+    detector: {
+      intraOpThreads: config.inference.intraOpThreads,
+      interOpThreads: config.inference.interOpThreads,
+      worker: config.inference.detectorThread === 'worker',
+      allowSpinning: config.inference.allowSpinning,
+    },
     loadDetector,
     runSelfTests,
     preparer,

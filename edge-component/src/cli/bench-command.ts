@@ -9,7 +9,7 @@ import type { Command, CommandIo } from './command.ts';
 
 const HELP = `usage: edgeqc bench [--images 5000] [--rate 5] [--steady-images 150] [--raw-runs 300]
                     [--precision int8,fp32] [--intra-op-threads n] [--inter-op-threads n]
-                    [--in-flight n] [--json]
+                    [--in-flight n] [--detector-thread worker,main] [--[no-]allow-spinning] [--json]
 
 Benchmarks the agent on the demo model's sample images (each drop made unique, so none is a duplicate),
 per precision: raw onnxruntime session.run throughput on the prepared samples; the agent in its own
@@ -32,6 +32,13 @@ options:
   --intra-op-threads <n>, --inter-op-threads <n>, --in-flight <n>
                        the agent's inference settings (config inference.*), also used by the raw
                        baseline (default: the config's defaults)
+  --detector-thread <list>
+                       where the agent runs its onnxruntime session: worker, main or worker,main
+                       (one agent run each, side by side against the same raw figure; default: the
+                       config's inference.detectorThread)
+  --allow-spinning, --no-allow-spinning
+                       onnxruntime's thread pools spin while waiting for work, in the agent and the
+                       raw baseline alike (config inference.allowSpinning; default: the config's)
   --json               print the report as JSON (progress still on stderr)
 `;
 
@@ -54,12 +61,14 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     steadyImages: number;
     rawRuns: number;
     precisions: Precision[];
-    inference: { intraOpThreads?: number; interOpThreads?: number; inFlight?: number };
+    inference: { intraOpThreads?: number; interOpThreads?: number; inFlight?: number; allowSpinning?: boolean };
+    detectorThreads?: Array<'worker' | 'main'>;
     json: boolean;
   };
   try {
     const { values } = parseArgs({
       args: [...argv],
+      allowNegative: true,
       options: {
         images: { type: 'string' },
         rate: { type: 'string' },
@@ -69,6 +78,8 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
         'intra-op-threads': { type: 'string' },
         'inter-op-threads': { type: 'string' },
         'in-flight': { type: 'string' },
+        'detector-thread': { type: 'string' },
+        'allow-spinning': { type: 'boolean' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -81,6 +92,12 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     for (const p of precisions) {
       if (p !== 'int8' && p !== 'fp32') throw new Error(`--precision ${JSON.stringify(p)}: expected int8 or fp32`);
     }
+    const detectorThreads = values['detector-thread']?.split(',').map((t) => t.trim());
+    for (const t of detectorThreads ?? []) {
+      if (t !== 'worker' && t !== 'main') {
+        throw new Error(`--detector-thread ${JSON.stringify(t)}: expected worker, main or worker,main`);
+      }
+    }
     options = {
       images: positiveInt('images', values.images, 5000),
       steadyRate: positiveInt('rate', values.rate, 5),
@@ -92,8 +109,10 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
           intraOpThreads: wholeNumber('intra-op-threads', values['intra-op-threads'], 0),
           interOpThreads: wholeNumber('inter-op-threads', values['inter-op-threads'], 0),
           inFlight: wholeNumber('in-flight', values['in-flight'], 1),
+          allowSpinning: values['allow-spinning'],
         }).filter(([, v]) => v !== undefined),
       ),
+      ...(detectorThreads ? { detectorThreads: detectorThreads as Array<'worker' | 'main'> } : {}),
       json: values.json === true,
     };
   } catch (err) {

@@ -100,6 +100,20 @@ export const InferenceConfigSchema = z
     inFlight: posInt(16)
       .default(2)
       .describe('Images in flight at once, so that decoding the next image overlaps inference.'),
+    detectorThread: z
+      .enum(['worker', 'main'], { error: 'expected "worker" or "main"' })
+      .default('worker')
+      .describe(
+        'Where onnxruntime runs a model: worker (a thread of its own, so preparing, decoding and publishing ' +
+          "overlap inference) or main (the agent's main thread, blocked during each inference).",
+      ),
+    allowSpinning: z
+      .boolean({ error: 'expected true or false' })
+      .default(false)
+      .describe(
+        "Let onnxruntime's thread pools spin while waiting for work: a little quicker hand-over, but the " +
+          'spinning takes CPU the rest of the agent needs.',
+      ),
   })
   .describe('Inference session and pipeline concurrency.');
 
@@ -181,9 +195,13 @@ const AgentConfigObject = z.strictObject({
   mqtt: MqttConfigSchema.default({ version: '5', keepAliveSec: 30 }).describe(
     'Direct MQTT connection, used when not running under Greengrass.',
   ),
-  inference: InferenceConfigSchema.default({ intraOpThreads: 0, interOpThreads: 1, inFlight: 2 }).describe(
-    'Inference session and pipeline concurrency.',
-  ),
+  inference: InferenceConfigSchema.default({
+    intraOpThreads: 0,
+    interOpThreads: 1,
+    inFlight: 2,
+    detectorThread: 'worker',
+    allowSpinning: false,
+  }).describe('Inference session and pipeline concurrency.'),
   limits: LimitsConfigSchema.default({ maxFileBytes: 20 * 1024 * 1024, maxPixels: 4096 * 4096 }).describe(
     'Admission limits that keep memory bounded.',
   ),

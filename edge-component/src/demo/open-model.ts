@@ -83,6 +83,8 @@ export async function openModel(options: OpenModelOptions = {}): Promise<OpenedM
   const detector = await loadDetector(bundle, {
     intraOpThreads: options.intraOpThreads ?? inference.intraOpThreads,
     interOpThreads: options.interOpThreads ?? inference.interOpThreads,
+    worker: inference.detectorThread === 'worker',
+    allowSpinning: inference.allowSpinning,
   });
   const preparer = createSharpImagePreparer({
     maxFileBytes: options.maxFileBytes ?? limits.maxFileBytes,

@@ -81,14 +81,24 @@ export type LoadOutcome =
   | { readonly outcome: 'unchanged'; readonly model: ModelRef }
   | { readonly outcome: 'rejected'; readonly refusal: ModelRefusal };
 
+/** What loadDetector is given for every model (adapters/onnx-detector.ts OnnxDetectorOptions). */
+export interface DetectorSettings {
+  readonly intraOpThreads: number;
+  readonly interOpThreads: number;
+  /** The session in a worker thread of its own (default) or in the calling thread. */
+  readonly worker?: boolean;
+  /** onnxruntime's thread pools spin while waiting for work. Default false. */
+  readonly allowSpinning?: boolean;
+}
+
 export interface ModelManagerOptions {
   /** The bundle folder; none: degraded until one is configured. */
   readonly dir?: string;
   /** PEM public keys a manifest signature must verify against. */
   readonly trustedKeys: readonly string[];
   readonly minModelVersion?: string;
-  /** onnxruntime threads (inference.intraOpThreads / interOpThreads). */
-  readonly detector: { readonly intraOpThreads: number; readonly interOpThreads: number };
+  /** onnxruntime settings (inference.intraOpThreads / interOpThreads / detectorThread / allowSpinning). */
+  readonly detector: DetectorSettings;
   /** Watch the folder for a new bundle. Default true. */
   readonly watch?: boolean;
   /** After a swap, how long before the old session may close once idle. Default 2000 ms. */
@@ -99,10 +109,7 @@ export interface ModelManagerDeps {
   /** Default: integrity/verify-bundle.ts. */
   readonly verify?: typeof verifyModelBundle;
   /** adapters/onnx-detector.ts `loadDetector`. */
-  readonly loadDetector: (
-    bundle: VerifiedBundle,
-    options: { intraOpThreads: number; interOpThreads: number },
-  ) => Promise<Detector>;
+  readonly loadDetector: (bundle: VerifiedBundle, options: DetectorSettings) => Promise<Detector>;
   /** inference/self-test.ts `runSelfTests`. */
   readonly runSelfTests: (
     bundle: VerifiedBundle,
@@ -315,10 +322,7 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
       }
       let detector: Detector;
       try {
-        detector = await config.loadDetector(bundle, {
-          intraOpThreads: config.detector.intraOpThreads,
-          interOpThreads: config.detector.interOpThreads,
-        });
+        detector = await config.loadDetector(bundle, { ...config.detector });
       } catch (err) {
         return await refuse({ code: codeOf(err, 'MODEL_LOAD_FAILED'), message: messageOf(err), model: claimed });
       }

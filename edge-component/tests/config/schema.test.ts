@@ -30,7 +30,13 @@ describe('AgentConfigSchema', () => {
       maxBytes: 256 * 1024 * 1024,
       policy: 'pause-intake',
     });
-    expect(config.inference).toEqual({ intraOpThreads: 0, interOpThreads: 1, inFlight: 2 });
+    expect(config.inference).toEqual({
+      intraOpThreads: 0,
+      interOpThreads: 1,
+      inFlight: 2,
+      detectorThread: 'worker',
+      allowSpinning: false,
+    });
     expect(config.limits).toEqual({ maxFileBytes: 20 * 1024 * 1024, maxPixels: 4096 * 4096 });
     expect(config.mqtt).toEqual({ version: '5', keepAliveSec: 30 });
     expect(config.thresholds).toEqual({});
@@ -102,6 +108,11 @@ describe('AgentConfigSchema', () => {
   it.each([
     [{ inference: { inFlight: 0 } }, 'inference.inFlight: expected an integer from 1 to 16, got 0'],
     [{ inference: { intraOpThreads: 1.5 } }, 'inference.intraOpThreads: expected an integer from 0 to 64, got 1.5'],
+    [{ inference: { detectorThread: 'gpu' } }, 'inference.detectorThread: expected "worker" or "main", got "gpu"'],
+    [
+      { inference: { allowSpinning: 'yes please' } },
+      'inference.allowSpinning: expected true or false, got "yes please"',
+    ],
     [{ thresholds: { defect: 1.5 } }, 'thresholds.defect: expected a number from 0 to 1, got 1.5'],
     [
       { thresholds: { review: 0.8, defect: 0.5 } },

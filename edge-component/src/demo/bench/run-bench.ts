@@ -11,6 +11,8 @@
  *      - CPU time of the agent process per image, beside the CPU time of one raw session.run and of
  *        one preparation (measured here on the same samples): on a machine with few cores, this says
  *        how far end-to-end throughput can go at all (cores x 1000 / agent CPU ms per image).
+ * Step 2 runs once per detector thread asked for (the agent's session in a worker thread or in its main
+ * thread), against the same raw figure, so the two stand side by side in one report.
  * A script to run by hand, never a timed test: it prints figures, it asserts nothing.
  */
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -43,6 +45,8 @@ export interface BenchOptions {
   readonly precisions: readonly Precision[];
   /** onnxruntime and pipeline settings for the agent AND the raw baseline. Default: the config's defaults. */
   readonly inference?: Partial<InferenceSettings>;
+  /** Where the agent runs its session, one agent run each. Default: the config's default only. */
+  readonly detectorThreads?: readonly DetectorThread[];
   readonly say: (line: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -51,7 +55,10 @@ export interface InferenceSettings {
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
   readonly inFlight: number;
+  readonly allowSpinning: boolean;
 }
+
+export type DetectorThread = 'worker' | 'main';
 
 /** Where the agent's memory is, from the probe (bytes). */
 export interface MemoryBreakdown {
@@ -64,6 +71,8 @@ export interface MemoryBreakdown {
 
 export interface PrecisionResult {
   readonly precision: Precision;
+  /** Where the agent ran its session (the raw baseline always runs in the benchmark's own thread). */
+  readonly detectorThread: DetectorThread;
   readonly modelSha256: string;
   readonly rawImagesPerSecond: number;
   readonly rawMeanMs: number;
@@ -104,7 +113,12 @@ export interface PrecisionResult {
 export interface BenchReport {
   readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly node: string };
   readonly samples: number;
-  readonly threads: { readonly intraOp: number; readonly interOp: number; readonly inFlight: number };
+  readonly threads: {
+    readonly intraOp: number;
+    readonly interOp: number;
+    readonly inFlight: number;
+    readonly allowSpinning: boolean;
+  };
   /** Environment the agent ran with that changes its performance (as set for the benchmark). */
   readonly env: Readonly<Record<string, string>>;
   readonly results: readonly PrecisionResult[];
@@ -143,8 +157,12 @@ function inferenceSettings(o: BenchOptions): InferenceSettings {
     intraOpThreads: o.inference?.intraOpThreads ?? d.intraOpThreads,
     interOpThreads: o.inference?.interOpThreads ?? d.interOpThreads,
     inFlight: o.inference?.inFlight ?? d.inFlight,
+    allowSpinning: o.inference?.allowSpinning ?? d.allowSpinning,
   };
 }
+
+const detectorThreads = (o: BenchOptions): readonly DetectorThread[] =>
+  o.detectorThreads ?? [InferenceConfigSchema.parse({}).detectorThread];
 
 const MEMORY_PROBE = join(PROJECT_ROOT, 'edge-component', 'src', 'demo', 'bench', 'memory-probe.ts');
 
@@ -157,12 +175,15 @@ const breakdown = (m: MemorySample | undefined): MemoryBreakdown | undefined =>
     arrayBuffers: m.arrayBuffers,
   };
 
-async function benchPrecision(
-  precision: Precision,
-  sources: readonly string[],
-  brokerUrl: string,
-  o: BenchOptions,
-): Promise<PrecisionResult> {
+/** The raw baseline of one precision, and what preparing an image costs. */
+interface RawFigures {
+  readonly bundle: Awaited<ReturnType<typeof demoBundle>>;
+  readonly raw: Awaited<ReturnType<typeof rawSessionThroughput>>;
+  readonly rawAuto?: Awaited<ReturnType<typeof rawSessionThroughput>>;
+  readonly prepareCpuMs: number;
+}
+
+async function measureRaw(precision: Precision, sources: readonly string[], o: BenchOptions): Promise<RawFigures> {
   const inference = inferenceSettings(o);
   const limits = LimitsConfigSchema.parse({});
   const bundle = await demoBundle({ precision });
@@ -212,12 +233,27 @@ async function benchPrecision(
       `[${precision}] raw with intra-op threads 0 (automatic), for reference: ${rawAuto.imagesPerSecond.toFixed(1)} images/s`,
     );
   }
+  return { bundle, raw, rawAuto, prepareCpuMs };
+}
+
+async function benchAgent(
+  precision: Precision,
+  detectorThread: DetectorThread,
+  figures: RawFigures,
+  sources: readonly string[],
+  brokerUrl: string,
+  o: BenchOptions,
+): Promise<PrecisionResult> {
+  const inference = inferenceSettings(o);
+  const { bundle, raw, rawAuto, prepareCpuMs } = figures;
+  const m = bundle.manifest;
+  const say = (line: string) => o.say(`[${precision} ${detectorThread}] ${line}`);
 
   // 2. The agent in its own process.
-  const root = await mkdtemp(join(tmpdir(), `edgeqc-bench-${precision}-`));
+  const root = await mkdtemp(join(tmpdir(), `edgeqc-bench-${precision}-${detectorThread}-`));
   const cameraDir = join(root, 'camera');
   const memoryFile = join(root, 'agent-memory.jsonl');
-  const thing = `bench-${precision}`;
+  const thing = `bench-${precision}-${detectorThread}`;
   const watcher = await watchDevice(brokerUrl, `edgeqc/${thing}`);
   const agent = startAgentProcess(
     [
@@ -241,6 +277,9 @@ async function benchPrecision(
       String(inference.interOpThreads),
       '--inference-in-flight',
       String(inference.inFlight),
+      '--inference-detector-thread',
+      detectorThread,
+      inference.allowSpinning ? '--inference-allow-spinning' : '--no-inference-allow-spinning',
       '--log-level',
       'warn',
     ],
@@ -254,7 +293,7 @@ async function benchPrecision(
       }),
     ]);
     const rssStart = await processRssBytes(agent.pid);
-    o.say(`[${precision}] agent online (pid ${agent.pid}, model ${online.model?.version}), RSS ${mib(rssStart)}`);
+    say(`agent online (pid ${agent.pid}, model ${online.model?.version}), RSS ${mib(rssStart)}`);
 
     const run = async (count: number, intervalMs: number, firstSequence: number) => {
       const latencies: number[] = [];
@@ -326,15 +365,13 @@ async function benchPrecision(
     };
 
     const steadyInterval = 1000 / o.steadyRate;
-    o.say(`[${precision}] latency run: ${o.steadyImages} images at ${o.steadyRate}/s…`);
+    say(`latency run: ${o.steadyImages} images at ${o.steadyRate}/s…`);
     const steady = await run(o.steadyImages, steadyInterval, 1);
     const steadySummary = summarizeLatencies(steady.latencies);
-    o.say(
-      `[${precision}] latency at ${o.steadyRate}/s: p50 ${steadySummary.p50.toFixed(0)} ms, p95 ${steadySummary.p95.toFixed(0)} ms`,
-    );
+    say(`latency at ${o.steadyRate}/s: p50 ${steadySummary.p50.toFixed(0)} ms, p95 ${steadySummary.p95.toFixed(0)} ms`);
     const beforeFlood = (await readMemorySamples(memoryFile)).length;
     const memoryStart = (await readMemorySamples(memoryFile)).at(-1);
-    o.say(`[${precision}] throughput and memory run: ${o.images} images dropped at once…`);
+    say(`throughput and memory run: ${o.images} images dropped at once…`);
     const flood = await run(o.images, 0, o.steadyImages + 1);
     // One more probe sample after the last image.
     await new Promise((r) => setTimeout(r, 1100));
@@ -345,11 +382,12 @@ async function benchPrecision(
       undefined,
     );
     const e2e = perSecond(flood.latencies.length, flood.elapsedMs);
-    o.say(
-      `[${precision}] end-to-end ${e2e.toFixed(1)} images/s, ratio ${(e2e / raw.imagesPerSecond).toFixed(2)}, RSS after ${o.images}: ${mib(flood.rss.end)}, agent ${flood.cpuMsPerImage?.toFixed(1) ?? 'n/a'} CPU ms per image`,
+    say(
+      `end-to-end ${e2e.toFixed(1)} images/s, ratio ${(e2e / raw.imagesPerSecond).toFixed(2)}, RSS after ${o.images}: ${mib(flood.rss.end)}, agent ${flood.cpuMsPerImage?.toFixed(1) ?? 'n/a'} CPU ms per image`,
     );
     return {
       precision,
+      detectorThread,
       modelSha256: m.model.sha256,
       rawImagesPerSecond: raw.imagesPerSecond,
       rawMeanMs: raw.meanMs,
@@ -383,7 +421,11 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   try {
     for (const precision of o.precisions) {
       if (o.signal?.aborted) break;
-      results.push(await benchPrecision(precision, sources, broker.url, o));
+      const figures = await measureRaw(precision, sources, o);
+      for (const thread of detectorThreads(o)) {
+        if (o.signal?.aborted) break;
+        results.push(await benchAgent(precision, thread, figures, sources, broker.url, o));
+      }
     }
   } finally {
     await broker.close();
@@ -391,7 +433,12 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
   return {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version },
     samples: sources.length,
-    threads: { intraOp: inference.intraOpThreads, interOp: inference.interOpThreads, inFlight: inference.inFlight },
+    threads: {
+      intraOp: inference.intraOpThreads,
+      interOp: inference.interOpThreads,
+      inFlight: inference.inFlight,
+      allowSpinning: inference.allowSpinning,
+    },
     env: performanceEnv(),
     results,
   };
@@ -404,8 +451,8 @@ export function formatBenchReport(r: BenchReport): string[] {
   const mb = (b: number | undefined) => n(b === undefined ? undefined : b / 1048576);
   const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`);
   const lines = [
-    `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.samples} sample images cycled; onnxruntime threads intra ${r.threads.intraOp} (0 = automatic) inter ${r.threads.interOp}, ${r.threads.inFlight} images in flight${env.length > 0 ? `; agent env ${env.join(' ')}` : ''}`,
-    `${''.padEnd(40)}${col((x) => x.precision.toUpperCase())}`,
+    `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.samples} sample images cycled; onnxruntime threads intra ${r.threads.intraOp} (0 = automatic) inter ${r.threads.interOp}, spinning ${r.threads.allowSpinning ? 'on' : 'off'}, ${r.threads.inFlight} images in flight${env.length > 0 ? `; agent env ${env.join(' ')}` : ''}`,
+    `${''.padEnd(40)}${col((x) => `${x.precision.toUpperCase()}, session in ${x.detectorThread === 'worker' ? 'worker' : 'main thread'}`)}`,
     `${'raw session.run (images/s)'.padEnd(40)}${col((x) => n(x.rawImagesPerSecond, 1))}`,
     ...(r.threads.intraOp === 0
       ? []
@@ -442,7 +489,7 @@ export function formatBenchReport(r: BenchReport): string[] {
     const c = ceiling(r, x);
     if (Number.isFinite(c) && c / x.rawImagesPerSecond < 0.9) {
       lines.push(
-        `${x.precision.toUpperCase()}: the ratio target is out of reach on ${r.machine.cpus} cores with these settings: one image costs the agent ${n(x.cpuMs.agentPerImage, 1)} CPU ms (a raw session.run alone ${n(x.cpuMs.rawRun, 1)}, preparing ${n(x.cpuMs.prepare, 1)}), so at most ${n(c, 1)} images/s fit on the CPUs, ${n(c / x.rawImagesPerSecond, 2)} x the raw ${n(x.rawImagesPerSecond, 1)}.`,
+        `${x.precision.toUpperCase()} (${x.detectorThread}): the ratio target is out of reach on ${r.machine.cpus} cores with these settings: one image costs the agent ${n(x.cpuMs.agentPerImage, 1)} CPU ms (a raw session.run alone ${n(x.cpuMs.rawRun, 1)}, preparing ${n(x.cpuMs.prepare, 1)}), so at most ${n(c, 1)} images/s fit on the CPUs, ${n(c / x.rawImagesPerSecond, 2)} x the raw ${n(x.rawImagesPerSecond, 1)}.`,
       );
     }
   }
