@@ -37,9 +37,13 @@ if (session) {
           // onnxruntime-node gives each output its own ArrayBuffer; a view into a larger one is copied.
           const whole = out.data.byteOffset === 0 && out.data.byteLength === out.data.buffer.byteLength;
           const data = whole ? out.data : out.data.slice();
-          send({ type: 'result', id, data, dims: [...out.dims] }, [data.buffer as ArrayBuffer]);
+          send({ type: 'result', id, data, dims: [...out.dims], input: tensor }, [
+            data.buffer as ArrayBuffer,
+            tensor.buffer as ArrayBuffer,
+          ]);
         },
-        (err: unknown) => send({ type: 'failed', id, error: toWire(err) }),
+        (err: unknown) =>
+          send({ type: 'failed', id, error: toWire(err), input: tensor }, [tensor.buffer as ArrayBuffer]),
       );
       inFlight.add(done);
       void done.finally(() => inFlight.delete(done));

@@ -6,8 +6,9 @@
  * the refusals: the worker's errors come back as ModelIntegrityError with the same code.
  *
  * Data: the model bytes go to the worker as a copy (the bundle keeps its own); each input tensor as a
- * copy (the agent may run the same tensor again on a new model after a swap); each output comes back
- * transferred. The worker keeps the process alive only while a load, a run or close is under way.
+ * copy (the agent may run the same tensor again on a new model after a swap), in a buffer the worker
+ * hands back for the next run; each output comes back transferred. The worker keeps the process alive
+ * only while a load, a run or close is under way.
  * A worker that dies refuses every pending and later run with DetectorError DETECTOR_WORKER_FAILED;
  * after close(), run() is refused with ModelIntegrityError MODEL_RETIRED.
  */
@@ -30,6 +31,9 @@ export function sessionWorkerUrl(): URL {
     ? new URL('./onnx-session-worker.ts', import.meta.url)
     : new URL(`./${SESSION_WORKER_BUNDLE_NAME}.js`, import.meta.url);
 }
+
+/** Input buffers kept for reuse: enough for the runs the agent keeps in flight. */
+const MAX_SPARE_INPUTS = 4;
 
 interface Pending {
   resolve(out: RawOutput): void;
@@ -55,6 +59,12 @@ export async function loadWorkerDetector(
   });
 
   const pending = new Map<number, Pending>();
+  const inputSize = m.input.shape.reduce((a, b) => a * b, 1);
+  const spareInputs: ArrayBuffer[] = [];
+  const keepInput = (input: Float32Array) => {
+    if (input.length === inputSize && spareInputs.length < MAX_SPARE_INPUTS)
+      spareInputs.push(input.buffer as ArrayBuffer);
+  };
   let nextId = 1;
   let closing = false;
   let death: Error | undefined;
@@ -101,10 +111,12 @@ export async function loadWorkerDetector(
         settleLoad = undefined;
         break;
       case 'result':
+        keepInput(message.input);
         pending.get(message.id)?.resolve({ data: message.data, dims: message.dims });
         pending.delete(message.id);
         break;
       case 'failed':
+        keepInput(message.input);
         pending.get(message.id)?.reject(fromWire(message.error));
         pending.delete(message.id);
         break;
@@ -124,7 +136,6 @@ export async function loadWorkerDetector(
   }
   keepAlive();
 
-  const inputSize = m.input.shape.reduce((a, b) => a * b, 1);
   let closeDone: Promise<void> | undefined;
   return {
     manifest: m,
@@ -137,7 +148,8 @@ export async function loadWorkerDetector(
         );
       }
       if (death) throw death;
-      const copy = tensor.slice();
+      const copy = new Float32Array(spareInputs.pop() ?? new ArrayBuffer(inputSize * 4));
+      copy.set(tensor);
       const id = nextId++;
       return new Promise<RawOutput>((resolve, reject) => {
         pending.set(id, { resolve, reject });

@@ -1,8 +1,10 @@
 /**
  * The messages between the worker detector (onnx-worker-detector.ts, main thread) and its session
  * worker (onnx-session-worker.ts). Tensors travel in transfer lists: the input as a copy the main thread
- * makes (callers keep their tensor: the agent runs it again on a new model after a swap), the output as
- * the worker got it from onnxruntime. Errors travel as name, code and message, and come back as the
+ * makes (callers keep their tensor: the agent runs it again on a new model after a swap) into a buffer the
+ * worker hands back with the answer, for the next run (a fresh 4.9 MB buffer per run costs page faults,
+ * and with MALLOC_MMAP_THRESHOLD_ set an mmap/munmap); the output as the worker got it from onnxruntime.
+ * Errors travel as name, code and message, and come back as the
  * same class with the same code.
  */
 import type { Manifest } from '../core/types.ts';
@@ -28,8 +30,15 @@ export type ToSessionWorker =
 export type FromSessionWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'refused'; readonly error: WireError }
-  | { readonly type: 'result'; readonly id: number; readonly data: Float32Array; readonly dims: number[] }
-  | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly data: Float32Array;
+      readonly dims: number[];
+      /** The run's input buffer, handed back for the next run. */
+      readonly input: Float32Array;
+    }
+  | { readonly type: 'failed'; readonly id: number; readonly error: WireError; readonly input: Float32Array }
   | { readonly type: 'closed' };
 
 export interface WireError {
