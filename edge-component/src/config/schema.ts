@@ -102,10 +102,11 @@ export const InferenceConfigSchema = z
       .describe('Images in flight at once, so that decoding the next image overlaps inference.'),
     detectorThread: z
       .enum(['worker', 'main'], { error: 'expected "worker" or "main"' })
-      .default('worker')
+      .default('main')
       .describe(
-        'Where onnxruntime runs a model: worker (a thread of its own, so preparing, decoding and publishing ' +
-          "overlap inference) or main (the agent's main thread, blocked during each inference).",
+        "Where onnxruntime runs a model: main (the agent's main thread, blocked during each inference) or " +
+          'worker (a thread of its own, so preparing, decoding and publishing overlap inference; on 2 cores ' +
+          'measured no faster and about 40 MiB more RSS, see the README bench section).',
       ),
     allowSpinning: z
       .boolean({ error: 'expected true or false' })
@@ -199,7 +200,7 @@ const AgentConfigObject = z.strictObject({
     intraOpThreads: 0,
     interOpThreads: 1,
     inFlight: 2,
-    detectorThread: 'worker',
+    detectorThread: 'main',
     allowSpinning: false,
   }).describe('Inference session and pipeline concurrency.'),
   limits: LimitsConfigSchema.default({ maxFileBytes: 20 * 1024 * 1024, maxPixels: 4096 * 4096 }).describe(

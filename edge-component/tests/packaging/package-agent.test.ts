@@ -112,7 +112,8 @@ describe(`package-agent (${platform})`, () => {
           'agent',
           ...['--thing-name', thing, '--camera-dir', join(clean, thing, 'camera')],
           ...['--model', bundle.dir, '--trusted-key', keyFile, '--mqtt-url', broker.url, '--mqtt-version', '3.1.1'],
-          ...['--inference-intra-op-threads', '1', '--status-interval-sec', '1'],
+          ...['--inference-intra-op-threads', '1', '--inference-detector-thread', 'worker'],
+          ...['--status-interval-sec', '1'],
         ],
         { cwd: clean, env: { HOME: clean }, stdio: ['ignore', 'ignore', 'pipe'] },
       );
