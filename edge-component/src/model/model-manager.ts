@@ -117,7 +117,7 @@ export interface ModelManagerDeps {
     preparer: ImagePreparer,
   ) => Promise<SelfTestResult>;
   readonly preparer: ImagePreparer;
-  /** Default: chokidar on the folder (watch-bundle-dir.ts). */
+  /** Default: folder notifications on the bundle folder and its parent (watch-bundle-dir.ts). */
   readonly watchDir?: WatchBundleDir;
   readonly log?: Logger;
   readonly onEvent?: (event: ModelManagerEvent) => void;
