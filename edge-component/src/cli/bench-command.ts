@@ -22,6 +22,8 @@ end-to-end throughput. Takes minutes (5000 images per precision); run it on an i
 MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, UV_THREADPOOL_SIZE, VIPS_CONCURRENCY and
 OMP_NUM_THREADS and NODE_OPTIONS set for the benchmark are
 passed on to the agent (and apply to the raw baseline, which runs in this process).
+EDGEQC_BENCH_AGENT_NODE_ARGS adds Node flags to the agent process only, e.g.
+'--cpu-prof --cpu-prof-dir=/tmp/prof' for a CPU profile of the agent.
 
 options:
   --images <n>         images for the throughput and memory run, per precision (default 5000)

@@ -142,6 +142,11 @@ const PERFORMANCE_ENV = [
   'NODE_OPTIONS',
 ];
 
+/** Extra Node flags for the agent process (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+function agentNodeArgs(): string[] {
+  return (process.env.EDGEQC_BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 function performanceEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of PERFORMANCE_ENV) {
@@ -283,7 +288,10 @@ async function benchAgent(
       '--log-level',
       'warn',
     ],
-    { nodeArgs: ['--import', MEMORY_PROBE], env: { ...performanceEnv(), BENCH_AGENT_MEMORY_FILE: memoryFile } },
+    {
+      nodeArgs: ['--import', MEMORY_PROBE, ...agentNodeArgs()],
+      env: { ...performanceEnv(), BENCH_AGENT_MEMORY_FILE: memoryFile },
+    },
   );
   try {
     const online = await Promise.race([
