@@ -89,7 +89,10 @@ describe('hot swap', () => {
       await rename(`${modelDir}.new`, modelDir);
       let after = 0;
       while (after < 10) {
-        expect(dropped, `the new model never served an image: ${inspections().length} inspected, ${JSON.stringify(runtime.agent.status())}`).toBeLessThan(400);
+        expect(
+          dropped,
+          `the new model never served an image: ${inspections().length} inspected, ${JSON.stringify(runtime.agent.status())}`,
+        ).toBeLessThan(400);
         await dropOne();
         if (inspections().some((i) => i.model.version === '2.0.0')) after += 1;
       }
