@@ -28,7 +28,7 @@
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { open, opendir, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { CameraFile, CameraSource } from '../ports.ts';
 import { isIgnoredCameraName } from './camera-names.ts';
 import { hasImageTrailer, isCompleteImage } from './image-complete.ts';
@@ -90,6 +90,8 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
   let rescans = 0;
   let lastScanAt = 0;
   let rescanNeeded = false;
+  let watchLost = false;
+  const folderName = basename(dir);
   let wake: (() => void) | undefined;
 
   const notify = () => {
@@ -130,7 +132,12 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     }
     // Sorted ascending by mtime, never longer than `room`.
     const oldest: { path: string; mtimeMs: number; sizeBytes: number }[] = [];
-    const handle = await opendir(dir);
+    // A missing folder (removed, not yet recreated) is empty for now; the watch is retried every second.
+    const handle = await opendir(dir).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!handle) return;
     for await (const entry of handle) {
       if (!entry.isFile() || isIgnoredCameraName(entry.name)) continue;
       const path = join(dir, entry.name);
@@ -201,6 +208,12 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
       return;
     }
     const entry = String(name);
+    if (entry === folderName) {
+      // The folder itself was removed or renamed (or a file of the folder's name changed): the watch
+      // may be dead; watch the path again and rescan.
+      watchLost = true;
+      notify();
+    }
     if (isIgnoredCameraName(entry)) return;
     const path = join(dir, entry);
     if (!yielded.has(path)) {
@@ -235,6 +248,11 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
       await scan();
       const pollMs = Math.max(10, Math.min(settleMs, Math.floor(stabilityMs / 2)));
       while (!signal.aborted) {
+        if (watchLost) {
+          watchLost = false;
+          watcher?.close();
+          watcher = undefined;
+        }
         if (!watcher) {
           // The notifications stopped (the folder was replaced, or the watch failed): watch again, rescan.
           startWatching();

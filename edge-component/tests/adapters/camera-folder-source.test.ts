@@ -146,6 +146,23 @@ describe('camera folder source', () => {
     ]);
   });
 
+  it('keeps watching when the camera folder is removed and made again (no wait for the periodic rescan)', async () => {
+    const camera = join(dir, 'camera');
+    await mkdir(camera);
+    await writeFile(join(camera, 'first.jpg'), 'one');
+    const source = createCameraFolderSource({ dir: camera, stabilityMs: 50, rescanIntervalMs: 600_000 });
+    const started = Date.now();
+    const got = await take(source, 2, async (_f, i) => {
+      if (i !== 0) return;
+      await rm(camera, { recursive: true });
+      await delay(200);
+      await mkdir(camera);
+      await writeFile(join(camera, 'second.jpg'), 'two');
+    });
+    expect(got.map((f) => basename(f.path))).toEqual(['first.jpg', 'second.jpg']);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 20_000);
+
   it('keeps at most maxPending paths when 10,000 files land at once, and still yields each exactly once', async () => {
     const maxPending = 1000;
     const source = createCameraFolderSource({ dir, stabilityMs: 50, maxPending });
