@@ -21,6 +21,7 @@ import type {
   SeenIndex,
   SeenRecord,
 } from '../../src/ports.ts';
+import { yoloInput } from '../support/yolo-input.ts';
 
 export const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
@@ -110,15 +111,7 @@ export function fakePreparer(contents: Record<string, string> = {}): ImagePrepar
 export function fakeDetector(version: string, size = 32): Detector {
   const model: ModelRef = { name: 'tag-scratch', version, sha256: sha(`model-${version}`), precision: 'int8' };
   const manifest = {
-    input: {
-      name: 'images',
-      shape: [1, 3, size, size],
-      dtype: 'float32',
-      layout: 'NCHW',
-      colorOrder: 'RGB',
-      normalization: { mean: [0, 0, 0], std: [255, 255, 255] },
-      resize: { mode: 'letterbox', padValue: 114 },
-    },
+    input: yoloInput(size),
   } as unknown as Manifest;
   return {
     manifest,

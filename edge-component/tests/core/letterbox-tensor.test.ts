@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { letterboxGeometry } from '../../src/core/letterbox.ts';
 import { letterboxTensor, type PixelBuffer } from '../../src/core/letterbox-tensor.ts';
 import type { ManifestInputSpec } from '../../src/core/types.ts';
+import { yoloInput } from '../support/yolo-input.ts';
 
-const spec = (w: number, h: number, over: Partial<ManifestInputSpec> = {}): ManifestInputSpec => ({
-  name: 'images',
-  shape: [1, 3, h, w],
-  dtype: 'float32',
-  layout: 'NCHW',
-  colorOrder: 'RGB',
-  normalization: { mean: [0, 0, 0], std: [255, 255, 255] },
-  resize: { mode: 'letterbox', padValue: 114 },
-  ...over,
-});
+const spec = (w: number, h: number, over: Partial<ManifestInputSpec> = {}) => yoloInput(w, h, over);
 
 /** An RGB image whose pixel (x, y) is [r(x,y), g(x,y), b(x,y)]. */
 function image(width: number, height: number, f: (x: number, y: number) => [number, number, number], channels = 3) {

@@ -15,21 +15,14 @@ import { admitBytes } from '../../src/core/admit.ts';
 import { letterboxGeometry } from '../../src/core/letterbox.ts';
 import type { ManifestInputSpec } from '../../src/core/types.ts';
 import type { AdmittedImage } from '../../src/ports.ts';
+import { yoloInput } from '../support/yolo-input.ts';
 import { SAMPLES_DIR } from './real-model.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: { runs: { type: 'string', default: '40' }, images: { type: 'string', default: '2000' } },
 });
-const input: ManifestInputSpec = {
-  name: 'images',
-  shape: [1, 3, 640, 640],
-  dtype: 'float32',
-  layout: 'NCHW',
-  colorOrder: 'RGB',
-  normalization: { mean: [0, 0, 0], std: [255, 255, 255] },
-  resize: { mode: 'letterbox', padValue: 114 },
-};
+const input: ManifestInputSpec = yoloInput(640);
 
 /** The stand-in's prepare (before this preparer), kept here only for the comparison. */
 async function standInPrepare(image: AdmittedImage): Promise<Float32Array> {

@@ -7,6 +7,7 @@ import { messageIdOf } from '../../src/core/message-id.ts';
 import type { Manifest, RawOutput } from '../../src/core/types.ts';
 import { effectiveThresholds, inspectImage } from '../../src/inference/inspect-image.ts';
 import type { Detector, PreparedImage } from '../../src/ports.ts';
+import { yoloInput } from '../support/yolo-input.ts';
 
 const IMAGE_SHA = 'a'.repeat(64);
 const MODEL_SHA = 'b'.repeat(64);
@@ -119,15 +120,7 @@ describe('inspectImage', () => {
       .jpeg()
       .toBuffer();
     const image = admitBytes('/cam/grey.jpg', jpg, 0, 1e6);
-    const p = await createSharpImagePreparer({ maxFileBytes: 1e6, maxPixels: 1e6 }).prepare(image, {
-      name: 'images',
-      shape: [1, 3, 640, 640],
-      dtype: 'float32',
-      layout: 'NCHW',
-      colorOrder: 'RGB',
-      normalization: { mean: [0, 0, 0], std: [255, 255, 255] },
-      resize: { mode: 'letterbox', padValue: 114 },
-    });
+    const p = await createSharpImagePreparer({ maxFileBytes: 1e6, maxPixels: 1e6 }).prepare(image, yoloInput(640));
     const m = await inspectImage(p, fakeDetector([0.1]), { thingName: 't' });
     expect(m.image).toEqual({ file: 'grey.jpg', sha256: image.sha256, width: 300, height: 200 });
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { buildManifest, MANIFEST_SCHEMA_ID, type ManifestInput } from '@edgeqc/model-component/manifest';
 import * as ort from 'onnxruntime-node';
 import type { VerifiedBundle } from '../../src/core/types.ts';
+import { yoloInput } from '../support/yolo-input.ts';
 
 export const MODEL_DIR = join(import.meta.dirname, '..', '..', '..', 'model-component', 'models', 'tag-scratch');
 export const SAMPLES_DIR = join(MODEL_DIR, 'samples');
@@ -70,15 +71,7 @@ export async function bundleOf(
       version: '1.0.0',
       createdAt: '2026-11-23T00:00:00Z',
       model: { file: 'model.onnx', sizeBytes: modelBytes.length, sha256: sha256(modelBytes) },
-      input: {
-        name: input.name,
-        shape: input.shape as [1, 3, number, number],
-        dtype: 'float32',
-        layout: 'NCHW',
-        colorOrder: 'RGB',
-        normalization: { mean: [0, 0, 0], std: [255, 255, 255] },
-        resize: { mode: 'letterbox', padValue: 114 },
-      },
+      input: yoloInput(input.shape[3] as number, input.shape[2] as number, { name: input.name }),
       output: { name: output.name, shape: output.shape as [1, number, number], format: 'yolov8-detect' },
       classes: labels,
       thresholds: {},

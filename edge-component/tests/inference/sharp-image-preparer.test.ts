@@ -10,16 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSharpImagePreparer } from '../../src/adapters/sharp-image-preparer.ts';
 import { admitBytes } from '../../src/core/admit.ts';
 import type { ManifestInputSpec } from '../../src/core/types.ts';
+import { yoloInput } from '../support/yolo-input.ts';
 
-const input: ManifestInputSpec = {
-  name: 'images',
-  shape: [1, 3, 64, 64],
-  dtype: 'float32',
-  layout: 'NCHW',
-  colorOrder: 'RGB',
-  normalization: { mean: [0, 0, 0], std: [255, 255, 255] },
-  resize: { mode: 'letterbox', padValue: 114 },
-};
+const input: ManifestInputSpec = yoloInput(64);
 const preparer = createSharpImagePreparer({ maxFileBytes: 1_000_000, maxPixels: 200 * 200 });
 
 /** A width x height RGB image: red = x, green = y, blue = 50. */
