@@ -21,6 +21,7 @@ import { runAgentCommand } from '../main.ts';
 import { watchDevice } from './bench/arrivals.ts';
 import { perSecond, summarizeLatencies } from './bench/stats.ts';
 import { runCameraSimulator } from './camera-simulator.ts';
+import { demoAgentArgs } from './demo-agent-args.ts';
 import { DEMO_SAMPLES_DIR, demoBundle } from './demo-bundle.ts';
 
 export const DEMO_THING_NAME = 'demo-line-1';
@@ -132,24 +133,13 @@ export async function runEdgeDemo(options: EdgeDemoOptions = {}): Promise<EdgeDe
   };
   const started = performance.now();
   const agentExit = runAgentCommand(
-    [
-      '--camera-dir',
+    demoAgentArgs({
       cameraDir,
-      '--model',
-      bundle.dir,
-      '--trusted-key',
-      bundle.publicKeyFile,
-      '--mqtt-url',
-      broker.url,
-      '--mqtt-version',
-      '3.1.1',
-      '--thing-name',
-      DEMO_THING_NAME,
-      '--status-interval-sec',
-      '5',
-      '--log-level',
-      options.agentLogLevel ?? 'warn',
-    ],
+      bundle,
+      brokerUrl: broker.url,
+      thingName: DEMO_THING_NAME,
+      logLevel: options.agentLogLevel ?? 'warn',
+    }),
     { stdout: lineSink(agentSay), stderr: lineSink(agentSay), env: {}, signal: stopAgent.signal },
   );
   const folders = workFolders({ workDir: `${cameraDir}.edgeqc` });

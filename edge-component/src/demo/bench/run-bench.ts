@@ -24,6 +24,7 @@ import { sessionOptionsFor } from '../../adapters/onnx-detector.ts';
 import { createSharpImagePreparer } from '../../adapters/sharp-image-preparer.ts';
 import { InferenceConfigSchema, LimitsConfigSchema } from '../../config/schema.ts';
 import { runCameraSimulator } from '../camera-simulator.ts';
+import { demoAgentArgs } from '../demo-agent-args.ts';
 import { DEMO_SAMPLES_DIR, demoBundle, PROJECT_ROOT } from '../demo-bundle.ts';
 import { startAgentProcess } from './agent-process.ts';
 import { watchDevice } from './arrivals.ts';
@@ -261,21 +262,7 @@ async function benchAgent(
   const thing = `bench-${precision}-${detectorThread}`;
   const watcher = await watchDevice(brokerUrl, `edgeqc/${thing}`);
   const agent = startAgentProcess(
-    [
-      '--camera-dir',
-      cameraDir,
-      '--model',
-      bundle.dir,
-      '--trusted-key',
-      bundle.publicKeyFile,
-      '--mqtt-url',
-      brokerUrl,
-      '--mqtt-version',
-      '3.1.1',
-      '--thing-name',
-      thing,
-      '--status-interval-sec',
-      '5',
+    demoAgentArgs({ cameraDir, bundle, brokerUrl, thingName: thing, logLevel: 'warn' }, [
       '--inference-intra-op-threads',
       String(inference.intraOpThreads),
       '--inference-inter-op-threads',
@@ -285,9 +272,7 @@ async function benchAgent(
       '--inference-detector-thread',
       detectorThread,
       inference.allowSpinning ? '--inference-allow-spinning' : '--no-inference-allow-spinning',
-      '--log-level',
-      'warn',
-    ],
+    ]),
     {
       nodeArgs: ['--import', MEMORY_PROBE, ...agentNodeArgs()],
       env: { ...performanceEnv(), BENCH_AGENT_MEMORY_FILE: memoryFile },
