@@ -4,9 +4,10 @@
  * (onnx-session.ts: MODEL_LOAD_FAILED, MODEL_SHAPE_MISMATCH, MODEL_PROBE_NOT_FINITE). After close(),
  * run() is refused with MODEL_RETIRED.
  *
- * Where the session runs: by default in a worker thread of its own (onnx-worker-detector.ts), because
- * onnxruntime-node's session.run blocks the calling thread for the whole inference; `worker: false`
- * runs it in the calling thread (the benchmark compares both).
+ * Where the session runs: by default in the calling thread, where onnxruntime-node's session.run blocks
+ * it for the whole inference; `worker: true` runs it in a worker thread of its own
+ * (onnx-worker-detector.ts). The agent's config (inference.detectorThread) defaults to the calling
+ * thread too: on 2 cores the worker was no faster and took more memory (README bench section).
  */
 import type { RawOutput, VerifiedBundle } from '../core/types.ts';
 import { ModelIntegrityError } from '../errors.ts';
@@ -17,7 +18,7 @@ import { loadWorkerDetector } from './onnx-worker-detector.ts';
 export { sessionOptionsFor } from './onnx-session.ts';
 
 export interface OnnxDetectorOptions extends OnnxSessionSettings {
-  /** Run the session in a worker thread of its own. Default true; false: in the calling thread. */
+  /** Run the session in a worker thread of its own. Default false: in the calling thread. */
   readonly worker?: boolean;
 }
 
@@ -58,5 +59,5 @@ export async function loadDetector(bundle: VerifiedBundle, options: OnnxDetector
     interOpThreads: options.interOpThreads,
     allowSpinning: options.allowSpinning ?? false,
   };
-  return options.worker === false ? loadInThreadDetector(bundle, settings) : loadWorkerDetector(bundle, settings);
+  return options.worker === true ? loadWorkerDetector(bundle, settings) : loadInThreadDetector(bundle, settings);
 }

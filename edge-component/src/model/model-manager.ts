@@ -85,7 +85,7 @@ export type LoadOutcome =
 export interface DetectorSettings {
   readonly intraOpThreads: number;
   readonly interOpThreads: number;
-  /** The session in a worker thread of its own (default) or in the calling thread. */
+  /** The session in a worker thread of its own, or (default) in the calling thread. */
   readonly worker?: boolean;
   /** onnxruntime's thread pools spin while waiting for work. Default false. */
   readonly allowSpinning?: boolean;

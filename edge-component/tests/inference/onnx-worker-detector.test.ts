@@ -53,7 +53,7 @@ describe('loadDetector with the session in a worker thread', () => {
     // The samples differ, so a mixed-up output would show.
     expect(expected[0]).not.toEqual(expected[2]);
     const bytesBefore = bundle.modelBytes.byteLength;
-    const detector = await loadDetector(bundle, threads);
+    const detector = await loadDetector(bundle, { ...threads, worker: true });
     try {
       expect(bundle.modelBytes.byteLength).toBe(bytesBefore);
       for (const [i, tensor] of tensors.entries()) {
@@ -71,7 +71,7 @@ describe('loadDetector with the session in a worker thread', () => {
   });
 
   it('resolves several runs in flight at once each to its own output', async () => {
-    const detector = await loadDetector(bundle, threads);
+    const detector = await loadDetector(bundle, { ...threads, worker: true });
     try {
       const order = [0, 1, 2, 3, 3, 2, 1, 0, 2, 0];
       const outs = await Promise.all(order.map((i) => detector.run(tensors[i] as Float32Array)));
@@ -84,7 +84,7 @@ describe('loadDetector with the session in a worker thread', () => {
   });
 
   it('finishes the runs in flight at close, then refuses runs with MODEL_RETIRED; close twice is harmless', async () => {
-    const detector = await loadDetector(bundle, threads);
+    const detector = await loadDetector(bundle, { ...threads, worker: true });
     const inFlight = detector.run(tensors[1] as Float32Array);
     const closing = detector.close();
     expect((await refusal(detector.run(tensors[0] as Float32Array))).code).toBe('MODEL_RETIRED');
