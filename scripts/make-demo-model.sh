@@ -9,7 +9,8 @@
 #
 # Environment: PYTHON (default .venv/bin/python, needs torch, onnx, onnxruntime, numpy, opencv, pillow),
 # WORK (default .work/demo-model), TRAIN_COUNT (1488), TEST_COUNT (500), TRAIN_MINUTES (52), THREADS (2),
-# WIDTH (network width multiplier, 0.125; YOLOv8n is 0.25).
+# WIDTH (network width multiplier, 0.125; YOLOv8n is 0.25), INIT (a checkpoint to continue training from,
+# same width; default: from scratch).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +27,12 @@ TEST_SEED=2
 
 mkdir -p "$WORK"
 cd "$ROOT/scripts"
+# bfloat16 training where the CPU runs it natively (AVX512-BF16/AMX): 1.36x the iterations here
+BF16_FLAG=""
+if "$PYTHON" -c 'import sys, torch; sys.exit(0 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else 1)' 2>/dev/null; then
+  BF16_FLAG="--bf16"
+fi
+echo "== training precision: ${BF16_FLAG:+bfloat16 autocast}${BF16_FLAG:-float32}"
 T_ALL=$(date +%s)
 step() {
   local name="$1"
@@ -43,7 +50,7 @@ step "generate test set ($TEST_COUNT images, seed $TEST_SEED)" \
   "$PYTHON" -m demo_model.generator --out "$WORK/data/test" --seed "$TEST_SEED" --count "$TEST_COUNT" --workers "$THREADS"
 step "train ($TRAIN_MINUTES min budget)" \
   "$PYTHON" -m demo_model.train --data "$WORK/data/train" --work "$WORK" --minutes "$TRAIN_MINUTES" --threads "$THREADS" \
-  --width "$WIDTH" --lr 2e-3 --assigner centre
+  --width "$WIDTH" --lr 2e-3 --assigner centre $BF16_FLAG ${INIT:+--init "$INIT"}
 step "export FP32 ONNX" \
   "$PYTHON" -m demo_model.export --checkpoint "$WORK/ckpt/final.pt" --out "$MODEL_DIR/model.fp32.onnx"
 step "quantize INT8 (QDQ, U8 activations, S8 per-channel weights)" \
