@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { letterboxGeometry } from '../../src/core/letterbox.ts';
 import { letterboxTensor, type PixelBuffer } from '../../src/core/letterbox-tensor.ts';
@@ -94,4 +95,50 @@ describe('letterboxTensor (cv2 INTER_LINEAR letterbox, NCHW float32)', () => {
     const px = image(4, 2, () => [0, 0, 0]);
     expect(() => letterboxTensor(px, letterboxGeometry(5, 2, 4, 4), spec(4, 4))).toThrow(/do not match/);
   });
+});
+
+/** Random images letterboxed by the training code (cv2.resize INTER_LINEAR); made by
+ * scripts/demo_model/letterbox_fixture.py. */
+interface Cv2Case {
+  width: number;
+  height: number;
+  size: number;
+  resized: [number, number];
+  pad: [number, number];
+  pixels: string;
+  canvas: string;
+}
+const cv2Cases = (
+  JSON.parse(readFileSync(new URL('./cv2-letterbox.fixture.json', import.meta.url), 'utf8')) as { cases: Cv2Case[] }
+).cases;
+
+describe('letterboxTensor equals the training letterbox (cv2) level for level', () => {
+  it('has the fixture', () => {
+    expect(cv2Cases.length).toBeGreaterThanOrEqual(10);
+  });
+
+  for (const c of cv2Cases) {
+    it(`${c.width}x${c.height} into ${c.size}x${c.size}`, () => {
+      const g = letterboxGeometry(c.width, c.height, c.size, c.size);
+      expect([g.resizedWidth, g.resizedHeight, g.padLeft, g.padTop]).toEqual([...c.resized, ...c.pad]);
+      const px = {
+        data: new Uint8Array(Buffer.from(c.pixels, 'base64')),
+        width: c.width,
+        height: c.height,
+        channels: 3,
+      };
+      const t = letterboxTensor(px, g, spec(c.size, c.size));
+      const canvas = Buffer.from(c.canvas, 'base64');
+      const plane = c.size * c.size;
+      const mismatches: string[] = [];
+      for (let i = 0; i < plane; i += 1) {
+        for (let ch = 0; ch < 3; ch += 1) {
+          const got = Math.round((t[ch * plane + i] as number) * 255);
+          const want = canvas[i * 3 + ch] as number;
+          if (got !== want) mismatches.push(`(${i % c.size},${Math.floor(i / c.size)})[${ch}] ${got} != ${want}`);
+        }
+      }
+      expect(mismatches.slice(0, 5)).toEqual([]);
+    });
+  }
 });
