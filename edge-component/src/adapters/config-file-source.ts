@@ -4,6 +4,8 @@
  * result is validated by the caller (zod) once. `watch` follows edits of the file: each edit is read,
  * merged, passed to `validate`, and applied through `onChange` only when accepted; a rejected or
  * unparsable edit leaves the running configuration as it is and is reported through `onRejected`.
+ * An edit made after the last `load` but before the watch was ready is not lost: once ready, the
+ * file is read again and handled as an edit if its text differs from what `load` last read.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -31,13 +33,15 @@ export function mergeConfig(base: unknown, over: unknown): unknown {
   return out;
 }
 
-async function readJsonFile(path: string): Promise<unknown> {
-  let text: string;
+async function readText(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (cause) {
     throw new ConfigSourceError('CONFIG_FILE_UNREADABLE', `cannot read config file ${path}`, { cause });
   }
+}
+
+function parseJson(path: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (cause) {
@@ -52,7 +56,14 @@ export function createFileConfigSource(options: FileConfigSourceOptions = {}): C
   const path = options.path === undefined ? undefined : resolve(options.path);
   const overrides = options.overrides ?? {};
   const onRejected = options.onRejected ?? (() => undefined);
-  const load = async () => mergeConfig(path === undefined ? {} : await readJsonFile(path), overrides);
+  /** The file's text as `load` last read it. */
+  let loadedText: string | undefined;
+  const load = async () => {
+    if (path === undefined) return mergeConfig({}, overrides);
+    const text = await readText(path);
+    loadedText = text;
+    return mergeConfig(parseJson(path, text), overrides);
+  };
 
   return {
     load,
@@ -79,6 +90,9 @@ export function createFileConfigSource(options: FileConfigSourceOptions = {}): C
       };
       watcher.on('add', onEdit).on('change', onEdit);
       await new Promise<void>((ready, fail) => watcher.once('ready', ready).once('error', fail));
+      // Catch up with an edit that landed between the last load and the watch being ready.
+      const now = await readText(path).catch(() => undefined);
+      if (now !== loadedText) onEdit();
       return async () => {
         await watcher.close();
         await chain;

@@ -56,4 +56,28 @@ describe('file config source', () => {
     await expect.poll(() => changes, { timeout: 10_000 }).toEqual([{ threshold: 0.7 }]);
     await stop();
   });
+
+  it('does not lose an edit made between the load and the watch being ready', async () => {
+    const path = join(dir, 'agent.json');
+    await writeFile(path, JSON.stringify({ threshold: 0.5 }));
+    const changes: unknown[] = [];
+    const source = createFileConfigSource({ path });
+    expect(await source.load()).toEqual({ threshold: 0.5 });
+    await writeFile(path, JSON.stringify({ threshold: 0.6 })); // before any watcher exists
+    const stop = await source.watch({ validate: () => ({ accepted: true }), onChange: (raw) => changes.push(raw) });
+    await expect.poll(() => changes, { timeout: 10_000 }).toEqual([{ threshold: 0.6 }]);
+    await stop();
+  });
+
+  it('reports nothing at watch start when the file is as loaded', async () => {
+    const path = join(dir, 'agent.json');
+    await writeFile(path, JSON.stringify({ threshold: 0.5 }));
+    const changes: unknown[] = [];
+    const source = createFileConfigSource({ path });
+    await source.load();
+    const stop = await source.watch({ validate: () => ({ accepted: true }), onChange: (raw) => changes.push(raw) });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(changes).toEqual([]);
+    await stop();
+  });
 });

@@ -111,7 +111,7 @@ describe('agent binary', () => {
     } finally {
       agent.child.kill('SIGKILL');
     }
-  });
+  }, 150_000); // its waits: up to 60 s for online, 60 s for the inspection (a loaded machine needs more than the default 30 s)
 
   it('a config file edit: an invalid one is rejected (still running), a valid one is applied by restarting the agent', async () => {
     const name = 'config-edit';
@@ -152,7 +152,7 @@ describe('agent binary', () => {
       agent.child.kill('SIGTERM');
       await agent.exited;
     }
-  });
+  }, 240_000); // two agent starts: allow for a loaded machine, as its waits do
 
   it('zero loss: every image yields exactly one messageId through two broker restarts and a SIGKILL', async () => {
     const name = 'zero-loss';
