@@ -76,11 +76,16 @@ export function letterboxTensor(pixels: PixelBuffer, g: LetterboxGeometry, input
   }
   const xs = linearTaps(W, g.resizedWidth, true);
   const ys = linearTaps(H, g.resizedHeight, false);
+  // Source byte offsets of each output column's two taps (the second is the first at the last column).
   const left = new Int32Array(g.resizedWidth);
-  for (let x = 0; x < g.resizedWidth; x += 1) left[x] = (xs.index[x] as number) * channels;
+  const right = new Int32Array(g.resizedWidth);
+  for (let x = 0; x < g.resizedWidth; x += 1) {
+    const i = xs.index[x] as number;
+    left[x] = i * channels;
+    right[x] = Math.min(i + 1, W - 1) * channels;
+  }
   const xw0 = xs.w0;
   const xw1 = xs.w1;
-  const edgeFrom = xs.edgeFrom;
   const rw = g.resizedWidth;
   const rowBytes = W * channels;
   for (let y = 0; y < g.resizedHeight; y += 1) {
@@ -90,11 +95,11 @@ export function letterboxTensor(pixels: PixelBuffer, g: LetterboxGeometry, input
     const b0 = ys.w0[y] as number;
     const b1 = ys.w1[y] as number;
     let o = (y + g.padTop) * inW + g.padLeft;
-    for (let x = 0; x < edgeFrom; x += 1, o += 1) {
+    for (let x = 0; x < rw; x += 1, o += 1) {
       const t0 = r0 + (left[x] as number);
       const t1 = r1 + (left[x] as number);
-      const u0 = t0 + channels;
-      const u1 = t1 + channels;
+      const u0 = r0 + (right[x] as number);
+      const u1 = r1 + (right[x] as number);
       const w0 = xw0[x] as number;
       const w1 = xw1[x] as number;
       const c0 =
@@ -106,17 +111,7 @@ export function letterboxTensor(pixels: PixelBuffer, g: LetterboxGeometry, input
       const c2 =
         (((((data[t0 + 2] as number) * w0 + (data[u0 + 2] as number) * w1) >> 4) * b0) >> 16) +
         (((((data[t1 + 2] as number) * w0 + (data[u1 + 2] as number) * w1) >> 4) * b1) >> 16);
-      tensor[q0 + o] = lut0[c0 >= 1022 ? 255 : (c0 + 2) >> 2] as number;
-      tensor[q1 + o] = lut1[c1 >= 1022 ? 255 : (c1 + 2) >> 2] as number;
-      tensor[q2 + o] = lut2[c2 >= 1022 ? 255 : (c2 + 2) >> 2] as number;
-    }
-    // Columns whose right tap is off the image: the left tap alone (x 2048, i.e. << 7 after >> 4).
-    for (let x = edgeFrom; x < rw; x += 1, o += 1) {
-      const t0 = r0 + (left[x] as number);
-      const t1 = r1 + (left[x] as number);
-      const c0 = ((((data[t0] as number) << 7) * b0) >> 16) + ((((data[t1] as number) << 7) * b1) >> 16);
-      const c1 = ((((data[t0 + 1] as number) << 7) * b0) >> 16) + ((((data[t1 + 1] as number) << 7) * b1) >> 16);
-      const c2 = ((((data[t0 + 2] as number) << 7) * b0) >> 16) + ((((data[t1 + 2] as number) << 7) * b1) >> 16);
+      // (v + 2) >> 2, saturated to 255 as OpenCV packs it.
       tensor[q0 + o] = lut0[c0 >= 1022 ? 255 : (c0 + 2) >> 2] as number;
       tensor[q1 + o] = lut1[c1 >= 1022 ? 255 : (c1 + 2) >> 2] as number;
       tensor[q2 + o] = lut2[c2 >= 1022 ? 255 : (c2 + 2) >> 2] as number;

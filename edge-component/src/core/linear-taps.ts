@@ -4,8 +4,8 @@
  * letterbox (core/letterbox-tensor.ts) applies them. Per output index d of one axis:
  * f = float32((d + 0.5) * (1 / (dst / src)) - 0.5), s = floor(f), f = float32(f - s); weights
  * round(float32(1 - f) * 2048) and round(f * 2048), exact halves to even (so the two do not always
- * add up to 2048). Columns are clamped here: s < 0 becomes 0 with f = 0, and from the first column
- * whose second tap would be off the image (`edgeFrom`) only the first tap counts (x 2048). Rows are
+ * add up to 2048). Columns are clamped here: s < 0 becomes 0 and s >= src - 1 becomes src - 1, both
+ * with f = 0 (weights 2048 and 0: the first tap alone, as OpenCV treats its edge columns). Rows are
  * not: OpenCV keeps their weights and clamps the two row indices when it reads them.
  */
 import { roundHalfEven } from './letterbox.ts';
@@ -14,13 +14,12 @@ import { roundHalfEven } from './letterbox.ts';
 export const LINEAR_COEF_SCALE = 2048;
 
 export interface LinearTaps {
-  /** First source index per output index (rows: may be -1 or the last row, clamp when reading). */
+  /** First source index per output index (rows: may be -1 or the last row, clamp when reading;
+   * columns: the second tap is index + 1, or index itself at the last column, with weight 0). */
   readonly index: Int32Array;
   /** Fixed-point weights of the first and the second tap. */
   readonly w0: Int32Array;
   readonly w1: Int32Array;
-  /** Columns: the first output index from which only the first tap is used (dstSize if none). */
-  readonly edgeFrom: number;
 }
 
 /** The taps of one axis; `columns`: clamped as OpenCV clamps columns, else left as it leaves rows. */
@@ -29,7 +28,6 @@ export function linearTaps(srcSize: number, dstSize: number, columns: boolean): 
   const w0 = new Int32Array(dstSize);
   const w1 = new Int32Array(dstSize);
   const scale = 1 / (dstSize / srcSize);
-  let edgeFrom = dstSize;
   for (let d = 0; d < dstSize; d += 1) {
     let f = Math.fround((d + 0.5) * scale - 0.5);
     let s = Math.floor(f);
@@ -39,17 +37,14 @@ export function linearTaps(srcSize: number, dstSize: number, columns: boolean): 
         s = 0;
         f = 0;
       }
-      if (s + 1 >= srcSize) {
-        edgeFrom = Math.min(edgeFrom, d);
-        if (s >= srcSize - 1) {
-          s = srcSize - 1;
-          f = 0;
-        }
+      if (s >= srcSize - 1) {
+        s = srcSize - 1;
+        f = 0;
       }
     }
     index[d] = s;
     w0[d] = roundHalfEven(Math.fround(1 - f) * LINEAR_COEF_SCALE);
     w1[d] = roundHalfEven(f * LINEAR_COEF_SCALE);
   }
-  return { index, w0, w1, edgeFrom };
+  return { index, w0, w1 };
 }
