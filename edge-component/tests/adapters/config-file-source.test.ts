@@ -57,25 +57,26 @@ describe('file config source', () => {
     await stop();
   });
 
-  it('does not lose an edit made between the load and the watch being ready', async () => {
+  /** A source over agent.json (threshold 0.5) that has been loaded once; `edit` runs before watching. */
+  async function watchAfterLoad(edit: (path: string) => Promise<void> = async () => undefined) {
     const path = join(dir, 'agent.json');
     await writeFile(path, JSON.stringify({ threshold: 0.5 }));
     const changes: unknown[] = [];
     const source = createFileConfigSource({ path });
     expect(await source.load()).toEqual({ threshold: 0.5 });
-    await writeFile(path, JSON.stringify({ threshold: 0.6 })); // before any watcher exists
+    await edit(path);
     const stop = await source.watch({ validate: () => ({ accepted: true }), onChange: (raw) => changes.push(raw) });
+    return { changes, stop };
+  }
+
+  it('does not lose an edit made between the load and the watch being ready', async () => {
+    const { changes, stop } = await watchAfterLoad((path) => writeFile(path, JSON.stringify({ threshold: 0.6 })));
     await expect.poll(() => changes, { timeout: 10_000 }).toEqual([{ threshold: 0.6 }]);
     await stop();
   });
 
   it('reports nothing at watch start when the file is as loaded', async () => {
-    const path = join(dir, 'agent.json');
-    await writeFile(path, JSON.stringify({ threshold: 0.5 }));
-    const changes: unknown[] = [];
-    const source = createFileConfigSource({ path });
-    await source.load();
-    const stop = await source.watch({ validate: () => ({ accepted: true }), onChange: (raw) => changes.push(raw) });
+    const { changes, stop } = await watchAfterLoad();
     await new Promise((r) => setTimeout(r, 500));
     expect(changes).toEqual([]);
     await stop();
