@@ -5,7 +5,9 @@
  * merged, passed to `validate`, and applied through `onChange` only when accepted; a rejected or
  * unparsable edit leaves the running configuration as it is and is reported through `onRejected`.
  * An edit made after the last `load` but before the watch was ready is not lost: once ready, the
- * file is read again and handled as an edit if its text differs from what `load` last read.
+ * file is read again and handled as an edit if its text differs from what `load` last read. Edits are
+ * read until two reads 50 ms apart agree, so a file caught half-written (an editor that truncates and
+ * then writes) is not reported as a rejected edit.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -41,6 +43,21 @@ async function readText(path: string): Promise<string> {
   }
 }
 
+const settleMs = 50;
+const settleTries = 20;
+
+/** Reads until two consecutive reads agree (or `settleTries` reads have been made). */
+async function readSettled(path: string): Promise<string> {
+  let text = await readText(path);
+  for (let i = 0; i < settleTries; i++) {
+    await new Promise((r) => setTimeout(r, settleMs));
+    const again = await readText(path);
+    if (again === text) return text;
+    text = again;
+  }
+  return text;
+}
+
 function parseJson(path: string, text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
@@ -58,12 +75,11 @@ export function createFileConfigSource(options: FileConfigSourceOptions = {}): C
   const onRejected = options.onRejected ?? (() => undefined);
   /** The file's text as `load` last read it. */
   let loadedText: string | undefined;
-  const load = async () => {
-    if (path === undefined) return mergeConfig({}, overrides);
-    const text = await readText(path);
+  const fromText = (file: string, text: string) => {
     loadedText = text;
-    return mergeConfig(parseJson(path, text), overrides);
+    return mergeConfig(parseJson(file, text), overrides);
   };
+  const load = async () => (path === undefined ? mergeConfig({}, overrides) : fromText(path, await readSettled(path)));
 
   return {
     load,
@@ -78,7 +94,7 @@ export function createFileConfigSource(options: FileConfigSourceOptions = {}): C
         chain = chain.then(async () => {
           let raw: unknown;
           try {
-            raw = await load();
+            raw = fromText(path, await readSettled(path));
           } catch (err) {
             onRejected(err instanceof Error ? err.message : String(err));
             return;
@@ -90,9 +106,12 @@ export function createFileConfigSource(options: FileConfigSourceOptions = {}): C
       };
       watcher.on('add', onEdit).on('change', onEdit);
       await new Promise<void>((ready, fail) => watcher.once('ready', ready).once('error', fail));
-      // Catch up with an edit that landed between the last load and the watch being ready.
-      const now = await readText(path).catch(() => undefined);
-      if (now !== loadedText) onEdit();
+      // Catch up with an edit that landed between the last load and the watch being ready (a watch
+      // started without a load has nothing to catch up with).
+      if (loadedText !== undefined) {
+        const now = await readText(path).catch(() => undefined);
+        if (now !== loadedText) onEdit();
+      }
       return async () => {
         await watcher.close();
         await chain;

@@ -62,16 +62,30 @@ describe('file config source', () => {
     const path = join(dir, 'agent.json');
     await writeFile(path, JSON.stringify({ threshold: 0.5 }));
     const changes: unknown[] = [];
-    const source = createFileConfigSource({ path });
+    const rejected: string[] = [];
+    const source = createFileConfigSource({ path, onRejected: (r) => rejected.push(r) });
     expect(await source.load()).toEqual({ threshold: 0.5 });
     await edit(path);
     const stop = await source.watch({ validate: () => ({ accepted: true }), onChange: (raw) => changes.push(raw) });
-    return { changes, stop };
+    return { changes, rejected, stop };
   }
 
   it('does not lose an edit made between the load and the watch being ready', async () => {
     const { changes, stop } = await watchAfterLoad((path) => writeFile(path, JSON.stringify({ threshold: 0.6 })));
     await expect.poll(() => changes, { timeout: 10_000 }).toEqual([{ threshold: 0.6 }]);
+    await stop();
+  });
+
+  it('waits for a half-written file to settle instead of reporting it as a rejected edit', async () => {
+    let finished: Promise<void> = Promise.resolve();
+    const { changes, rejected, stop } = await watchAfterLoad(async (path) => {
+      await writeFile(path, '{"threshold": ');
+      finished = new Promise((r) => setTimeout(r, 20)).then(() => writeFile(path, '{"threshold": 0.6}'));
+    });
+    await finished;
+    await expect.poll(() => changes, { timeout: 10_000 }).toEqual([{ threshold: 0.6 }]);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(rejected).toEqual([]);
     await stop();
   });
 
