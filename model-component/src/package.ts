@@ -30,6 +30,7 @@ import { loadRecipeTemplate } from './recipe/templates.ts';
 import { encodeSignature } from './sign/signature.ts';
 import type { Signer } from './sign/signer.ts';
 import { trustedKey, verifyManifestSignature } from './sign/verify.ts';
+import { readModelThresholds } from './thresholds-file.ts';
 import { type ModelLimits, validateModel } from './validate/validate-model.ts';
 
 export interface PackageModelDeps {
@@ -54,6 +55,7 @@ export interface PackageModelOptions {
   readonly labels?: readonly string[];
   /** Model package ARN, when there is one. */
   readonly source?: string;
+  /** Over the model's own defaults (thresholds.json beside the model), which are over the manifest's. */
   readonly thresholds?: Partial<Manifest['thresholds']>;
   readonly selfTest?: readonly SelfTestImage[];
   readonly outDir: string;
@@ -192,6 +194,7 @@ export async function packageModel(deps: PackageModelDeps, options: PackageModel
     throw new ModelValidationError('MODEL_NOT_FOUND', `model file ${options.modelPath} cannot be read`, { cause });
   });
   const labels = await readLabels(options.modelPath, options.labels);
+  const modelThresholds = await readModelThresholds(dirname(options.modelPath));
   const model = await validateModel(options.modelPath, { classCount: labels.length, limits: options.limits });
   const selfTests = await readSelfTests(options.selfTest ?? []);
   const manifest = buildManifest({
@@ -212,7 +215,7 @@ export async function packageModel(deps: PackageModelDeps, options: PackageModel
     },
     output: { name: model.output.name, shape: model.output.shape, format: 'yolov8-detect' },
     classes: labels,
-    thresholds: { ...options.thresholds },
+    thresholds: { ...modelThresholds, ...options.thresholds },
     precision: model.precision,
     opset: model.opset,
     selfTest: selfTests.map((t) => ({

@@ -1,7 +1,8 @@
 """Evaluate the FP32 and INT8 ONNX models on the held-out generated test split -> metrics.json.
 
 - mAP50 and mAP50-95 for `scratch` (COCO style: detections at confidence >= 0.001 after per-class NMS
-  at IoU 0.7 over the best 1000 candidates, max 300 per image, greedy matching by score to the unmatched ground truth of highest IoU,
+  at the model's deployed IoU (thresholds.json beside the INT8 model, else the manifest's 0.7) over the
+  best 1000 candidates, max 300 per image, greedy matching by score to the unmatched ground truth of highest IoU,
   101-point interpolated precision envelope, IoU thresholds 0.50:0.05:0.95);
 - at confidence 0.5: precision and recall (IoU >= 0.5), and the false-alarm rate on clean tags: the
   share of tags without scratches that have any detection whose centre lies on the tag;
@@ -23,6 +24,7 @@ from .generator import read_meta
 from .latency import compare_latency, make_session
 from .letterbox import letterbox_tensor, read_image_rgb
 from .reference import decode
+from .thresholds import model_thresholds
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 
@@ -76,7 +78,7 @@ def average_precision(tp: np.ndarray, scores: np.ndarray, n_gt: int) -> np.ndarr
     return np.array(aps)
 
 
-def run_model(model: Path, test: Path, metas: list[dict], conf_report: float) -> dict:
+def run_model(model: Path, test: Path, metas: list[dict], conf_report: float, nms_iou: float = 0.7) -> dict:
     sess = make_session(model)
     all_tp, all_scores, n_gt = [], [], 0
     tp50, fp50, clean_tags, clean_alarms, fn50 = 0, 0, 0, 0, 0
@@ -87,7 +89,7 @@ def run_model(model: Path, test: Path, metas: list[dict], conf_report: float) ->
         rgb = read_image_rgb(test / "images" / m["file"])
         x, lb = letterbox_tensor(rgb, 640)
         y = sess.run(None, {"images": x})[0]
-        dets = decode(y, 0.001, 0.7, 300, max_candidates=1000)
+        dets = decode(y, 0.001, nms_iou, 300, max_candidates=1000)
         boxes = np.array([(b - [lb.left, lb.top, lb.left, lb.top]) / lb.r for _, _, b in dets]).reshape(-1, 4)
         scores = np.array([s for _, s, _ in dets])
         gts = np.array(m["boxes"], np.float64).reshape(-1, 4)
@@ -137,15 +139,17 @@ def main() -> None:
     ap.add_argument("--latency-runs", type=int, default=60)
     ap.add_argument("--limit", type=int, default=None, help="evaluate the first N test images only")
     ap.add_argument("--skip-int8", action="store_true", help="FP32 only (for checking a checkpoint)")
+    ap.add_argument("--iou", type=float, default=None, help="NMS IoU (default: the model's thresholds.json, else 0.7)")
     args = ap.parse_args()
+    nms_iou = args.iou if args.iou is not None else model_thresholds(args.int8.parent)["iou"]
     metas = read_meta(args.test)[: args.limit]
     metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name), "inputSizePx": 640,
-                     "thresholdsForMap": {"confidence": 0.001, "iou": 0.7, "maxDetections": 300}}
-    metrics["fp32"] = run_model(args.fp32, args.test, metas, 0.5)
+                     "thresholdsForMap": {"confidence": 0.001, "iou": nms_iou, "maxDetections": 300}}
+    metrics["fp32"] = run_model(args.fp32, args.test, metas, 0.5, nms_iou)
     print("fp32", json.dumps(metrics["fp32"]), flush=True)
     if args.skip_int8:
         return
-    metrics["int8"] = run_model(args.int8, args.test, metas, 0.5)
+    metrics["int8"] = run_model(args.int8, args.test, metas, 0.5, nms_iou)
     print("int8", json.dumps(metrics["int8"]), flush=True)
     metrics["int8MinusFp32"] = {k: round(metrics["int8"][k] - metrics["fp32"][k], 4) for k in ("mAP50", "mAP50_95")}
     metrics["sizesBytes"] = {"fp32": args.fp32.stat().st_size, "int8": args.int8.stat().st_size}

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .generator import encode, render
 from .reference import write_reference
+from .thresholds import model_thresholds
 
 SAMPLE_SEED = 20261123
 
@@ -88,10 +89,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--model-dir", type=Path, required=True)
     ap.add_argument("--skip-images", action="store_true", help="only recompute the reference outputs")
-    ap.add_argument("--confidence", type=float, default=0.25)
-    ap.add_argument("--iou", type=float, default=0.7)
-    ap.add_argument("--max-detections", type=int, default=300)
+    ap.add_argument("--confidence", type=float, default=None, help="default: the model's thresholds.json, else 0.25")
+    ap.add_argument("--iou", type=float, default=None, help="default: the model's thresholds.json, else 0.7")
+    ap.add_argument("--max-detections", type=int, default=None, help="default: the model's thresholds.json, else 300")
     args = ap.parse_args()
+    own = model_thresholds(args.model_dir)
+    confidence = own["confidence"] if args.confidence is None else args.confidence
+    iou = own["iou"] if args.iou is None else args.iou
+    max_det = own["maxDetections"] if args.max_detections is None else args.max_detections
     if not args.skip_images:
         index = make_samples(args.model_dir)
         total = sum((args.model_dir / "samples" / e["file"]).stat().st_size for e in index)
@@ -99,7 +104,7 @@ def main() -> None:
     index = json.loads((args.model_dir / "samples" / "index.json").read_text())
     files = {Path(e["file"]).stem: e["file"] for e in index}
     for stem in REFERENCES:
-        ref = write_reference(args.model_dir, files[stem], args.confidence, args.iou, args.max_detections)
+        ref = write_reference(args.model_dir, files[stem], confidence, iou, max_det)
         print(f"reference {stem}: {len(ref['detections'])} detections, output sum {ref['output']['sum']:.3f}")
 
 

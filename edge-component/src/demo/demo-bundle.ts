@@ -18,8 +18,9 @@
  *
  * Self-test images: the samples for which the model folder holds a reference output recorded (in Python,
  * scripts/demo_model/) from this very model file (reference/<sample>.json, matching modelSha256), with
- * the verdict those recorded scores give under the manifest's thresholds. Samples whose best score lies
- * within 0.1 of a threshold are left out (a sub-pixel difference in resizing could flip them). So the
+ * the verdict those recorded scores give under the thresholds the bundle's manifest gets (the model's own
+ * thresholds.json over the defaults). Samples whose best score lies within 0.1 of a threshold are left
+ * out (a sub-pixel difference in resizing could flip them). So the
  * self-test checks that the edge pipeline reproduces what the model's maker recorded; a model without
  * references for it (e.g. the FP32 export) gets no self-test images, and the other checks still apply.
  */
@@ -43,6 +44,7 @@ import {
   trustedKey,
   verifyManifestSignature,
 } from '@edgeqc/model-component/signature';
+import { readModelThresholds } from '@edgeqc/model-component/thresholds-file';
 import { z } from 'zod';
 import { EdgeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -154,7 +156,7 @@ export async function referenceSelfTests(
   modelDir: string,
   modelSha256: string,
 ): Promise<Array<{ path: string; expectedVerdict: Verdict }>> {
-  const thresholds = ThresholdsSchema.parse({});
+  const thresholds = ThresholdsSchema.parse(await readModelThresholds(modelDir));
   const refDir = join(modelDir, 'reference');
   const names = (await readdir(refDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
   const picked: Array<{ path: string; expectedVerdict: Verdict }> = [];
