@@ -21,7 +21,8 @@ options:
   --source <arn>            model package ARN recorded in the manifest
   --self-test <img>=<verdict>  a self-test image and its expected verdict (ok|defect|unclear); repeatable
   --samples <dir>           pick 4 self-test images (2 defect, 2 ok) from <dir>/index.json (the demo samples)
-  --confidence, --iou, --review, --defect <0..1>   default thresholds in the manifest
+  --confidence, --iou, --review, --defect <0..1>   thresholds in the manifest (over the model's own
+                            thresholds.json beside it, if any, over the defaults 0.25/0.7/0.25/0.5)
   --bucket <name>           S3 bucket of the artifact URIs (default edgeqc-artifacts)
   --key <pem>               local private key (edgeqc keygen makes one); env EDGEQC_SIGNING_KEY
   --kms-key <id>            AWS KMS key (ECC_NIST_P256, SIGN_VERIFY); env EDGEQC_KMS_KEY_ID

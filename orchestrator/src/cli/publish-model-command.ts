@@ -1,6 +1,6 @@
 /**
  * `edgeqc publish-model <model.onnx> --group <name>`: register a new model version in the SageMaker
- * Model Registry: upload the model (and labels, self-test images) to S3 under a content-addressed
+ * Model Registry: upload the model (and labels, its thresholds.json if any, self-test images) to S3 under a content-addressed
  * prefix, CreateModelPackage with metadata, approve. The approval starts the rollout (EventBridge).
  */
 import { createHash } from 'node:crypto';
@@ -11,6 +11,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Command, CommandIo } from '@edgeqc/model-component/cli';
 import { ModelNameSchema, SemverSchema } from '@edgeqc/model-component/manifest';
+import { readModelThresholds, THRESHOLDS_FILE } from '@edgeqc/model-component/thresholds-file';
 import { createS3ArtifactStore } from '../adapters/s3-artifact-store.ts';
 import { createSageMakerModelRegistry } from '../adapters/sagemaker-model-registry.ts';
 import { MetadataKeys } from '../domain/model-identity.ts';
@@ -21,8 +22,8 @@ import { clientSettings } from './aws-env.ts';
 
 const HELP = `usage: edgeqc publish-model <model.onnx> --group <model package group> [options]
 
-Uploads the model to s3://<bucket>/models/<group>/<sha256 prefix>/model.onnx (with labels.txt and any
-self-test images), registers it as a new version of the SageMaker model package group (created when
+Uploads the model to s3://<bucket>/models/<group>/<sha256 prefix>/model.onnx (with labels.txt, the
+model's thresholds.json when there is one beside it, and any self-test images), registers it as a new version of the SageMaker model package group (created when
 missing), and approves it, which starts the rollout.
 
 options:
@@ -102,6 +103,8 @@ export async function publishModel(deps: PublishModelDeps, o: PublishModelOption
   if (!labels || labels.length === 0) {
     throw new UsageError('USAGE', `no labels: give --labels a,b,c or put labels.txt beside ${o.modelPath}`);
   }
+  // The model's own threshold defaults travel beside it; PackageModel puts them in the manifest.
+  const thresholds = await readModelThresholds(dirname(o.modelPath));
   const selfTests: string[] = [];
   for (const t of o.selfTest ?? []) {
     const file = basename(t.path).replace(/[^A-Za-z0-9._-]/g, '_');
@@ -119,6 +122,11 @@ export async function publishModel(deps: PublishModelDeps, o: PublishModelOption
   await deps.store.put(`${prefix}/labels.txt`, new TextEncoder().encode(`${labels.join('\n')}\n`), {
     contentType: 'text/plain',
   });
+  if (Object.keys(thresholds).length > 0) {
+    await deps.store.put(`${prefix}/${THRESHOLDS_FILE}`, new TextEncoder().encode(`${JSON.stringify(thresholds)}\n`), {
+      contentType: 'application/json',
+    });
+  }
   const modelDataUrl = `${prefix}/model.onnx`;
   await deps.store.put(modelDataUrl, model);
   const pkg = await deps.registry.register({ group: o.group, modelDataUrl, description: o.description, metadata });

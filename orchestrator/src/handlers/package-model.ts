@@ -1,5 +1,5 @@
 /**
- * PackageModel: fetch the model from S3, validate it, write the manifest, sign it (KMS), upload the
+ * PackageModel: fetch the model (and its labels.txt, thresholds.json, self-test images) from S3, validate it, write the manifest, sign it (KMS), upload the
  * immutable artifacts under components/<component>/<version>/ and the rendered recipe. The heavy
  * lifting is model-component's packageModel; this step moves bytes between S3 and a scratch folder.
  */
@@ -14,6 +14,7 @@ import {
 } from '@edgeqc/model-component/manifest';
 import { packageModel } from '@edgeqc/model-component/package';
 import { loadRecipeTemplate, s3ArtifactUri } from '@edgeqc/model-component/recipe';
+import { THRESHOLDS_FILE } from '@edgeqc/model-component/thresholds-file';
 import type { z } from 'zod';
 import { besideModel, labelsOf, selfTestsOf } from '../domain/model-identity.ts';
 import { ModelRefSchema, type RolloutState, RolloutStateSchema, StepNames } from '../domain/rollout-state.ts';
@@ -87,6 +88,12 @@ export function createPackageModelHandler(deps: PackageModelDeps) {
             .split(/\r?\n/)
             .map((l) => l.trim())
             .filter(Boolean);
+        }
+        // The model's own threshold defaults (publish-model uploads them beside it): packageModel reads
+        // thresholds.json beside the model file.
+        const thresholdsUri = besideModel(model.dataUrl, THRESHOLDS_FILE);
+        if (await deps.store.head(thresholdsUri)) {
+          await writeFile(join(scratch, THRESHOLDS_FILE), await deps.store.get(thresholdsUri));
         }
         const selfTest = [];
         for (const t of selfTestsOf(pkg)) {

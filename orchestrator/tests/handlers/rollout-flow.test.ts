@@ -3,7 +3,9 @@
  * (Choice on ChoicePaths, wait loops, Catch into NotifyFailure), over in-memory ports, the real ONNX
  * demo model, real packaging and a local ECDSA signer. The device side answers as Greengrass would.
  */
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createPemSigner, generateDevKeyPair } from '@edgeqc/model-component/signers';
 import { describe, expect, it } from 'vitest';
 import { publishModel } from '../../src/cli/publish-model-command.ts';
@@ -118,11 +120,11 @@ async function world(badDevices: string[] = []) {
     }
     return { state: s, path, notes };
   };
-  const publish = async (selfTest: { path: string; expectedVerdict: string }[] = []) => {
+  const publish = async (selfTest: { path: string; expectedVerdict: string }[] = [], modelPath = MODEL) => {
     const r = await publishModel(
       { registry, store },
       {
-        modelPath: MODEL,
+        modelPath,
         group: 'tag-scratch',
         bucket: 'edgeqc-models',
         name: 'tag-scratch',
@@ -228,5 +230,25 @@ describe('rollout flow through every handler', () => {
       expect.objectContaining({ file: 'selftest-1-clean-01.jpg', expectedVerdict: 'ok' }),
     ]);
     expect(Buffer.from(await w.store.get(`${base}/selftest-1-clean-01.jpg`)).equals(await readFile(image))).toBe(true);
+  });
+
+  it("the model's thresholds.json travels beside it into the signed manifest", async () => {
+    const w = await world();
+    const dir = await mkdtemp(join(tmpdir(), 'edgeqc-thresholds-'));
+    try {
+      await copyFile(MODEL, join(dir, 'model.onnx'));
+      await writeFile(join(dir, 'thresholds.json'), '{"iou": 0.45, "defect": 0.55}');
+      const published = await w.publish([], join(dir, 'model.onnx'));
+      expect(w.store.objects.has(published.modelDataUrl.replace('model.onnx', 'thresholds.json'))).toBe(true);
+      const { path } = await w.run({ modelPackageArn: published.modelPackageArn });
+      expect(path.at(-1)).toBe(StepNames.Notify);
+      const base = 's3://edgeqc-components/components/com.edgeqc.Model.tag-scratch/1.0.1';
+      const manifest = JSON.parse(new TextDecoder().decode(await w.store.get(`${base}/manifest.json`))) as {
+        thresholds: Record<string, number>;
+      };
+      expect(manifest.thresholds).toMatchObject({ iou: 0.45, defect: 0.55, confidence: 0.25, review: 0.25 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
