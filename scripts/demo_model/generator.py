@@ -22,8 +22,15 @@ What varies (all drawn per image):
   stays visible), JPEG quality 45-97 (PNG for a few).
 
 Labels: YOLO text format (``0 cx cy w h`` normalized), one class ``scratch``; a scratch's box is the
-extent of its stroke plus max(2 px, 0.6 % of the image's long side). ``meta`` records the tags (polygon, scratch count) so evaluation can
-count false alarms on clean tags.
+extent of the visible part of its stroke plus max(2 px, 0.6 % of the image's long side). ``meta``
+records the tags (polygon, scratch count) so evaluation can count false alarms on clean tags.
+
+Labels are what a camera image shows, as an inspector would mark them: every image is rendered a
+second time without its scratches (same random draws), both are JPEG-encoded at the image's quality
+and decoded, and a point of a stroke's centre line counts as visible where the two differ by at least
+``VISIBLE_LEVELS`` grey levels within 2 px. A scratch with fewer than ``VISIBLE_MIN_POINTS`` visible
+points (a bright scratch on a tag that the lighting has driven into saturation, a faint one lost under
+gain, gamma and JPEG) is not labelled; its pixels stay, as on a real part.
 """
 
 from __future__ import annotations
@@ -50,6 +57,11 @@ CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 # IoU, and so the box loss and mAP, hinge on sub-pixel errors)
 BOX_MARGIN_PX = 2.0
 BOX_MARGIN_FRACTION = 0.006
+# a stroke's centre-line point is visible where the image with the scratch and the image without it
+# differ by at least this many grey levels (any channel, within 2 px); a scratch needs at least
+# VISIBLE_MIN_POINTS such points (centre-line points are <= 3 tag px apart, so about 10 px or more)
+VISIBLE_LEVELS = 16
+VISIBLE_MIN_POINTS = 4
 
 
 @dataclass
@@ -379,8 +391,9 @@ def scratch_points(rng: np.random.Generator, scratchable: np.ndarray, tw: int, t
 
 
 def draw_scratch(rng: np.random.Generator, img: np.ndarray, tag_alpha: np.ndarray, pts: np.ndarray, width: int,
-                 bright: bool) -> None:
-    """Draw one scratch (image px polyline) onto img, only where the tag is (tag_alpha)."""
+                 bright: bool, apply: bool = True) -> None:
+    """Draw one scratch (image px polyline) onto img, only where the tag is (tag_alpha). With ``apply``
+    false the same random draws are made and nothing is drawn (the scratch-free twin of an image)."""
     h, w = img.shape[:2]
     x0, y0 = np.floor(pts.min(0)).astype(int) - 8
     x1, y1 = np.ceil(pts.max(0)).astype(int) + 8
@@ -412,7 +425,8 @@ def draw_scratch(rng: np.random.Generator, img: np.ndarray, tag_alpha: np.ndarra
         delta = -stroke * contrast
         if rng.random() < 0.3:
             delta += np.roll(stroke, (-1, -1), (0, 1)) * contrast * 0.4
-    sub += (delta * tag_alpha[y0:y1, x0:x1])[..., None]
+    if apply:
+        sub += (delta * tag_alpha[y0:y1, x0:x1])[..., None]
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -422,7 +436,44 @@ def draw_scratch(rng: np.random.Generator, img: np.ndarray, tag_alpha: np.ndarra
 def render(seed: int, index: int, size: tuple[int, int] | None = None, force_tags: int | None = None,
            force_scratches: int | None = None) -> Sample:
     """Render image ``index`` of data set ``seed``. ``size`` (w, h), ``force_tags`` and
-    ``force_scratches`` (per tag) override the random choices (used for the committed samples)."""
+    ``force_scratches`` (per tag) override the random choices (used for the committed samples).
+    Only the visible part of each scratch is labelled (see the module notes)."""
+    sample, strokes = _render(seed, index, size, force_tags, force_scratches, draw=True)
+    if not strokes:
+        return sample
+    bare, _ = _render(seed, index, size, force_tags, force_scratches, draw=False)
+    diff = np.abs(jpeg_roundtrip(sample).astype(np.int16) - jpeg_roundtrip(bare).astype(np.int16)).max(2)
+    near = cv2.dilate(diff.astype(np.uint8), np.ones((5, 5), np.uint8))
+    h, w = diff.shape
+    for tag in sample.tags:
+        tag.scratches.clear()
+    for tag, scratch, pts in strokes:
+        xi = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+        yi = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+        seen = pts[near[yi, xi] >= VISIBLE_LEVELS]
+        if len(seen) >= VISIBLE_MIN_POINTS:
+            tag.scratches.append(scratch_box(seen, scratch.width_px, scratch.bright, scratch.curved, w, h))
+    return sample
+
+
+def jpeg_roundtrip(sample: Sample) -> np.ndarray:
+    """The image as a camera file at the sample's JPEG quality shows it."""
+    return cv2.imdecode(np.frombuffer(encode(sample), np.uint8), cv2.IMREAD_COLOR)
+
+
+def scratch_box(pts: np.ndarray, width: int, bright: bool, curved: bool, w: int, h: int) -> Scratch:
+    """The label of a stroke through ``pts`` (image px): their extent plus the box margin."""
+    half = width / 2 + max(BOX_MARGIN_PX, BOX_MARGIN_FRACTION * max(w, h))
+    x1, y1 = pts.min(0) - half
+    x2, y2 = pts.max(0) + half
+    return Scratch(float(max(x1, 0)), float(max(y1, 0)), float(min(x2, w)), float(min(y2, h)), width, bright, curved)
+
+
+def _render(seed: int, index: int, size: tuple[int, int] | None, force_tags: int | None,
+            force_scratches: int | None, draw: bool) -> tuple[Sample, list[tuple[Tag, Scratch, np.ndarray]]]:
+    """The image with every scratch drawn (``draw``) or none, labelled with whole strokes; and each
+    stroke's centre line (image px) with its tag and label."""
+    strokes: list[tuple[Tag, Scratch, np.ndarray]] = []
     rng = np.random.default_rng([seed, index])
     notes: list[str] = []
     if size is None:
@@ -484,17 +535,15 @@ def render(seed: int, index: int, size: tuple[int, int] | None = None, force_tag
             pts = apply_h(m, pts_tag)
             width = int(rng.choice([1, 2, 3, 4], p=[0.3, 0.3, 0.25, 0.15]))
             bright = bool(rng.random() < 0.55)
-            draw_scratch(rng, img, inner, pts, width, bright)
-            half = width / 2 + max(BOX_MARGIN_PX, BOX_MARGIN_FRACTION * max(w, h))
-            x1, y1 = pts.min(0) - half
-            x2, y2 = pts.max(0) + half
-            tag.scratches.append(Scratch(float(max(x1, 0)), float(max(y1, 0)), float(min(x2, w)), float(min(y2, h)),
-                                         width, bright, curved))
+            draw_scratch(rng, img, inner, pts, width, bright, apply=draw)
+            scratch = scratch_box(pts, width, bright, curved, w, h)
+            tag.scratches.append(scratch)
+            strokes.append((tag, scratch, pts))
         notes.extend(n for n in tnotes if n not in notes)
         tags.append(tag)
     img = photometric(rng, img, notes)
     q = int(rng.integers(45, 98))
-    return Sample(rgb=img, tags=tags, jpeg_quality=q, notes=notes)
+    return Sample(rgb=img, tags=tags, jpeg_quality=q, notes=notes), strokes
 
 
 def photometric(rng: np.random.Generator, img: np.ndarray, notes: list[str]) -> np.ndarray:
