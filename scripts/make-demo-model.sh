@@ -5,7 +5,8 @@
 # data, checkpoints and logs go to .work/demo-model/ (gitignored). Prints the time of every step.
 #
 #   bash scripts/make-demo-model.sh                 # everything (about 75-85 min on 2 cores; not timed as one run
-#                                                   # since TRAIN_COUNT became 4488: generation ~0.2-0.4 s per image per worker)
+#                                                   # since TRAIN_COUNT became 4488: generation ~0.3-0.5 s per image per worker,
+#                                                   # a scratched image being rendered twice for its visibility labels)
 #   TRAIN_MINUTES=10 bash scripts/make-demo-model.sh  # shorter training
 #
 # Environment: PYTHON (default .venv/bin/python, needs torch, onnx, onnxruntime, numpy, opencv, pillow),
