@@ -311,9 +311,12 @@ def render_tag(rng: np.random.Generator, tw: int, th: int) -> tuple[np.ndarray, 
     if rng.random() < 0.2:
         m = int(edge_w + min(tw, th) * rng.uniform(0.05, 0.12))
         border = rounded_rect_mask(th - 2 * m, tw - 2 * m, max(radius - m, 2))
+        # a 1 px frame of zeros first: without it the straight sides, which touch the array's edge, get
+        # no gradient and only the four corner arcs were drawn (which look like curved scratches)
+        border = cv2.copyMakeBorder(border, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
         outline = cv2.morphologyEx(border, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
         lines_img = np.zeros((th, tw), np.float32)
-        lines_img[m : th - m, m : tw - m] = outline / 255.0
+        lines_img[m - 1 : th - m + 1, m - 1 : tw - m + 1] = outline / 255.0
         grey += lines_img * rng.uniform(-60, 50)
         notes.append("engraved border")
     if rng.random() < 0.25:
