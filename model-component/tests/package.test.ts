@@ -116,7 +116,7 @@ describe('packageModel', () => {
         name: 'tag-scratch',
         version: '2.0.0',
         outDir: out,
-        thresholds: { iou: 0.5 },
+        thresholds: { iou: 0.4 },
       }),
     ).rejects.toThrow(/already packaged with different content/);
     expect(await readFile(join(first.bundleDir, 'manifest.json'))).toEqual(before);
