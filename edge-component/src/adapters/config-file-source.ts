@@ -79,7 +79,7 @@ export function createFileConfigSource(options: FileConfigSourceOptions = {}): C
     loadedText = text;
     return mergeConfig(parseJson(file, text), overrides);
   };
-  const load = async () => (path === undefined ? mergeConfig({}, overrides) : fromText(path, await readSettled(path)));
+  const load = async () => (path === undefined ? mergeConfig({}, overrides) : fromText(path, await readText(path)));
 
   return {
     load,
