@@ -28,14 +28,14 @@ export async function readModelThresholds(modelDir: string): Promise<Partial<Thr
     throw new ModelValidationError('THRESHOLDS_INVALID', `${file} is not valid JSON`, { cause });
   }
   const parsed = ThresholdsSchema.safeParse(raw);
-  if (!parsed.success || raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    const issue = parsed.error?.issues[0];
-    const where = issue ? `${issue.path.join('.') || '(top level)'}: ${issue.message}` : 'expected an object';
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = `${issue?.path.join('.') || '(top level)'}: ${issue?.message}`;
     throw new ModelValidationError(
       'THRESHOLDS_INVALID',
       `${file}: expected an object with any of confidence, iou, review, defect (0..1) and maxDetections; ${where}`,
     );
   }
   // Only the keys the file gives: the manifest fills in the rest (and explicit values win over these).
-  return Object.fromEntries(Object.keys(raw).map((k) => [k, parsed.data[k as keyof Thresholds]]));
+  return Object.fromEntries(Object.keys(raw as object).map((k) => [k, parsed.data[k as keyof Thresholds]]));
 }

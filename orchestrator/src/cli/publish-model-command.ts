@@ -1,7 +1,7 @@
 /**
  * `edgeqc publish-model <model.onnx> --group <name>`: register a new model version in the SageMaker
- * Model Registry: upload the model (and labels, its thresholds.json if any, self-test images) to S3 under a content-addressed
- * prefix, CreateModelPackage with metadata, approve. The approval starts the rollout (EventBridge).
+ * Model Registry: upload the model (and labels, its thresholds.json if any, self-test images) to S3
+ * under a content-addressed prefix, CreateModelPackage with metadata, approve. The approval starts the rollout (EventBridge).
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -23,8 +23,9 @@ import { clientSettings } from './aws-env.ts';
 const HELP = `usage: edgeqc publish-model <model.onnx> --group <model package group> [options]
 
 Uploads the model to s3://<bucket>/models/<group>/<sha256 prefix>/model.onnx (with labels.txt, the
-model's thresholds.json when there is one beside it, and any self-test images), registers it as a new version of the SageMaker model package group (created when
-missing), and approves it, which starts the rollout.
+model's thresholds.json when there is one beside it, and any self-test images), registers it as a new
+version of the SageMaker model package group (created when missing), and approves it, which starts
+the rollout.
 
 options:
   --bucket <name>            S3 bucket for models (env ${EnvNames.ArtifactBucket})

@@ -1,7 +1,8 @@
 /**
- * PackageModel: fetch the model (and its labels.txt, thresholds.json, self-test images) from S3, validate it, write the manifest, sign it (KMS), upload the
- * immutable artifacts under components/<component>/<version>/ and the rendered recipe. The heavy
- * lifting is model-component's packageModel; this step moves bytes between S3 and a scratch folder.
+ * PackageModel: fetch the model (and its labels.txt, thresholds.json, self-test images) from S3,
+ * validate it, write the manifest, sign it (KMS), upload the immutable artifacts under
+ * components/<component>/<version>/ and the rendered recipe. The heavy lifting is model-component's
+ * packageModel; this step moves bytes between S3 and a scratch folder.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
