@@ -251,4 +251,20 @@ describe('rollout flow through every handler', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('a bad thresholds.json beside the model is refused by publish-model, naming the file, before any upload', async () => {
+    const w = await world();
+    const dir = await mkdtemp(join(tmpdir(), 'edgeqc-thresholds-'));
+    try {
+      await copyFile(MODEL, join(dir, 'model.onnx'));
+      await writeFile(join(dir, 'thresholds.json'), '{"iou": 7}');
+      await expect(w.publish([], join(dir, 'model.onnx'))).rejects.toMatchObject({
+        code: 'THRESHOLDS_INVALID',
+        message: expect.stringContaining(join(dir, 'thresholds.json')),
+      });
+      expect(w.store.objects.size).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
