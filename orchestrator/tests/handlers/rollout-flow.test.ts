@@ -232,13 +232,22 @@ describe('rollout flow through every handler', () => {
     expect(Buffer.from(await w.store.get(`${base}/selftest-1-clean-01.jpg`)).equals(await readFile(image))).toBe(true);
   });
 
-  it("the model's thresholds.json travels beside it into the signed manifest", async () => {
-    const w = await world();
+  /** Runs `fn` with a copy of the demo model in a temporary folder, beside a thresholds.json of `text`. */
+  async function withThresholdsBeside(text: string, fn: (modelPath: string, dir: string) => Promise<void>) {
     const dir = await mkdtemp(join(tmpdir(), 'edgeqc-thresholds-'));
     try {
       await copyFile(MODEL, join(dir, 'model.onnx'));
-      await writeFile(join(dir, 'thresholds.json'), '{"iou": 0.45, "defect": 0.55}');
-      const published = await w.publish([], join(dir, 'model.onnx'));
+      await writeFile(join(dir, 'thresholds.json'), text);
+      await fn(join(dir, 'model.onnx'), dir);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  it("the model's thresholds.json travels beside it into the signed manifest", async () => {
+    const w = await world();
+    await withThresholdsBeside('{"iou": 0.45, "defect": 0.55}', async (modelPath) => {
+      const published = await w.publish([], modelPath);
       expect(w.store.objects.has(published.modelDataUrl.replace('model.onnx', 'thresholds.json'))).toBe(true);
       const { path } = await w.run({ modelPackageArn: published.modelPackageArn });
       expect(path.at(-1)).toBe(StepNames.Notify);
@@ -247,24 +256,17 @@ describe('rollout flow through every handler', () => {
         thresholds: Record<string, number>;
       };
       expect(manifest.thresholds).toMatchObject({ iou: 0.45, defect: 0.55, confidence: 0.25, review: 0.25 });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 
   it('a bad thresholds.json beside the model is refused by publish-model, naming the file, before any upload', async () => {
     const w = await world();
-    const dir = await mkdtemp(join(tmpdir(), 'edgeqc-thresholds-'));
-    try {
-      await copyFile(MODEL, join(dir, 'model.onnx'));
-      await writeFile(join(dir, 'thresholds.json'), '{"iou": 7}');
-      await expect(w.publish([], join(dir, 'model.onnx'))).rejects.toMatchObject({
+    await withThresholdsBeside('{"iou": 7}', async (modelPath, dir) => {
+      await expect(w.publish([], modelPath)).rejects.toMatchObject({
         code: 'THRESHOLDS_INVALID',
         message: expect.stringContaining(join(dir, 'thresholds.json')),
       });
       expect(w.store.objects.size).toBe(0);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
