@@ -13,7 +13,7 @@
 # WORK (default .work/demo-model), TRAIN_COUNT (4488; training keeps them
 # letterboxed in memory, about 1.2 MB each), TEST_COUNT (500), TRAIN_MINUTES (52), THREADS (2),
 # WIDTH (network width multiplier, 0.125; YOLOv8n is 0.25), INIT (a checkpoint to continue training from,
-# same width; default: from scratch).
+# same width, or an FP32 ONNX export such as the committed model.fp32.onnx; default: from scratch).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

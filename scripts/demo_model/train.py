@@ -36,6 +36,7 @@ import torch
 from .letterbox import letterbox_image, letterbox_params
 from .loss import detection_loss
 from .model import ModelConfig, YoloV8, make_anchors
+from .onnx_import import OnnxImportError, check_against_onnx, import_onnx
 
 
 class Canvases:
@@ -169,7 +170,15 @@ def train(args: argparse.Namespace) -> None:
     last_refresh = time.time()
     cfg = ModelConfig(width=args.width, depth=args.depth)
     model = YoloV8(cfg)
-    if args.init is not None:  # continue from a checkpoint's (EMA) weights, same width/depth
+    if args.init is not None and args.init.suffix == ".onnx":  # a committed FP32 export (onnx_import.py)
+        model = import_onnx(args.init, cfg, [sampler.batch(args.batch)[0] for _ in range(8)])
+        whole = torch.from_numpy(canv.canvas(0).transpose(2, 0, 1) / 255.0).float().unsqueeze(0)
+        diff = check_against_onnx(model, args.init, whole)
+        if diff > 0.01:  # outputs are box px and scores: float noise is ~1e-3 px
+            raise OnnxImportError(f"{args.init}: imported network's outputs differ from onnxruntime's by {diff:.3g} "
+                                  "on a training image, expected at most 0.01")
+        print(f"imported {args.init}: outputs within {diff:.2g} of onnxruntime's on a training image", flush=True)
+    elif args.init is not None:  # continue from a checkpoint's (EMA) weights, same width/depth
         model.load_state_dict(torch.load(args.init, map_location="cpu", weights_only=False)["state_dict"])
     model.train()
     if args.bf16:  # oneDNN runs bf16 convolutions natively on CPUs with AVX512-BF16 / AMX
@@ -246,7 +255,8 @@ def main() -> None:
     ap.add_argument("--save-every", type=float, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init", type=Path, default=None, help="start from this checkpoint's weights")
+    ap.add_argument("--init", type=Path, default=None, help="start from this checkpoint's weights, or from an FP32 ONNX export of this network "
+                    "(model.fp32.onnx; BatchNorm statistics re-measured on training tiles, see onnx_import.py)")
     ap.add_argument("--bf16", action="store_true",
                     help="forward and backward in bfloat16 (autocast, channels-last); weights, EMA and loss stay float32")
     ap.add_argument("--assigner", choices=["centre", "tal"], default="centre", help="label assignment (loss.py)")
