@@ -29,6 +29,12 @@ TRAIN_SEED=1
 TEST_SEED=2
 
 mkdir -p "$WORK"
+WORK="$(cd "$WORK" && pwd)"
+# the steps run in scripts/: relative paths given by the caller are made absolute first
+case "$PYTHON" in /*) ;; */*) PYTHON="$PWD/$PYTHON" ;; esac
+if [ -n "${INIT:-}" ]; then
+  INIT="$(cd "$(dirname "$INIT")" && pwd)/$(basename "$INIT")"
+fi
 cd "$ROOT/scripts"
 # bfloat16 training where the CPU runs it natively (AVX512-BF16/AMX): 1.36x the iterations here
 BF16_FLAG=""

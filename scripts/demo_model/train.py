@@ -255,8 +255,9 @@ def main() -> None:
     ap.add_argument("--save-every", type=float, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--init", type=Path, default=None, help="start from this checkpoint's weights, or from an FP32 ONNX export of this network "
-                    "(model.fp32.onnx; BatchNorm statistics re-measured on training tiles, see onnx_import.py)")
+    ap.add_argument("--init", type=Path, default=None,
+                    help="start from this checkpoint's weights, or from an FP32 ONNX export of this network "
+                         "(model.fp32.onnx; BatchNorm rebuilt from training tiles, see onnx_import.py)")
     ap.add_argument("--bf16", action="store_true",
                     help="forward and backward in bfloat16 (autocast, channels-last); weights, EMA and loss stay float32")
     ap.add_argument("--assigner", choices=["centre", "tal"], default="centre", help="label assignment (loss.py)")
