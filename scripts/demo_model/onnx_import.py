@@ -74,10 +74,12 @@ def import_onnx(path: Path, cfg: ModelConfig, calibration: list[torch.Tensor]) -
     model = YoloV8(cfg)
     order = conv_execution_order(model, calibration[0].shape[-1])
     convs = onnx_conv_weights(path)
-    # the export's last Conv is the wrapper's fixed DFL projection, not a network weight
-    if len(convs) != len(order) + 1:
-        raise OnnxImportError(f"{path}: {len(convs)} Conv nodes, expected {len(order) + 1} for width {cfg.width} "
-                              f"depth {cfg.depth} (the network's {len(order)} and the DFL projection)")
+    # earlier exports (up to the leg-9 model) did the DFL projection as a last, fixed 1x1 Conv
+    if len(convs) == len(order) + 1 and convs[-1][1].shape == (1, cfg.reg_max, 1, 1):
+        convs = convs[:-1]
+    if len(convs) != len(order):
+        raise OnnxImportError(f"{path}: {len(convs)} Conv nodes, expected the network's {len(order)} for width "
+                              f"{cfg.width} depth {cfg.depth}")
     bns = _bn_of(model)
     folded_bias: dict[nn.Conv2d, torch.Tensor] = {}
     for conv, (name, w, b) in zip(order, convs):
