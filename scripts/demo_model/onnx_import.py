@@ -74,7 +74,7 @@ def import_onnx(path: Path, cfg: ModelConfig, calibration: list[torch.Tensor]) -
     model = YoloV8(cfg)
     order = conv_execution_order(model, calibration[0].shape[-1])
     convs = onnx_conv_weights(path)
-    # earlier exports (up to the leg-9 model) did the DFL projection as a last, fixed 1x1 Conv
+    # earlier exports (up to the leg-8 model) did the DFL projection as a last, fixed 1x1 Conv
     if len(convs) == len(order) + 1 and convs[-1][1].shape == (1, cfg.reg_max, 1, 1):
         convs = convs[:-1]
     if len(convs) != len(order):
