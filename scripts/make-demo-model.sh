@@ -9,7 +9,7 @@
 #                                                   # a scratched image being rendered twice for its visibility labels)
 #   TRAIN_MINUTES=10 bash scripts/make-demo-model.sh  # shorter training
 #
-# Environment: PYTHON (default .venv/bin/python, needs torch, onnx, onnxruntime, numpy, opencv, pillow),
+# Environment: PYTHON (default .venv/bin/python, with scripts/demo_model/requirements.txt installed),
 # WORK (default .work/demo-model), TRAIN_COUNT (4488; training keeps them
 # letterboxed in memory, about 1.2 MB each), TEST_COUNT (500), TRAIN_MINUTES (52), THREADS (2),
 # WIDTH (network width multiplier, 0.125; YOLOv8n is 0.25), INIT (a checkpoint to continue training from,
