@@ -41,7 +41,7 @@ BF16_FLAG=""
 if "$PYTHON" -c 'import sys, torch; sys.exit(0 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else 1)' 2>/dev/null; then
   BF16_FLAG="--bf16"
 fi
-echo "== training precision: ${BF16_FLAG:+bfloat16 autocast}${BF16_FLAG:-float32}"
+if [ -n "$BF16_FLAG" ]; then echo "== training precision: bfloat16 autocast"; else echo "== training precision: float32"; fi
 T_ALL=$(date +%s)
 step() {
   local name="$1"
