@@ -27,6 +27,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from .model import dfl_expectation
+
 
 def box_iou_pairwise(a: torch.Tensor, b: torch.Tensor, eps: float = 1e-7) -> torch.Tensor:
     """IoU of boxes a [..., 4] and b [..., 4] (xyxy, broadcast)."""
@@ -156,9 +158,8 @@ def detection_loss(box_logits: torch.Tensor, cls_logits: torch.Tensor, points: t
                    gt_boxes: torch.Tensor, gt_mask: torch.Tensor, reg_max: int,
                    assigner: str = "centre") -> tuple[torch.Tensor, dict[str, float]]:
     """Total loss for one batch (single class). box_logits [B, A, 4R], cls_logits [B, A, 1]."""
-    b, a, _ = box_logits.shape
-    prob = box_logits.view(b, a, 4, reg_max).softmax(-1)
-    dist = (prob * torch.arange(reg_max, dtype=prob.dtype)).sum(-1)  # [B, A, 4] stride units
+    b = box_logits.shape[0]
+    dist = dfl_expectation(box_logits, reg_max)  # [B, A, 4] stride units, the exported decode
     s = strides[None, :, None]
     pred_boxes = torch.cat([points[None] - dist[..., :2] * s, points[None] + dist[..., 2:] * s], -1)
     scores = cls_logits[..., 0]

@@ -197,18 +197,18 @@ def make_anchors(h: int, w: int, device: torch.device | None = None) -> tuple[to
 def dfl_expectation(box_logits: torch.Tensor, reg_max: int) -> torch.Tensor:
     """Expected ltrb distances (in stride units) from DFL logits [..., 4*reg_max] -> [..., 4]."""
     shape = box_logits.shape[:-1]
-    prob = box_logits.view(*shape, 4, reg_max).softmax(-1)
-    proj = torch.arange(reg_max, dtype=prob.dtype, device=prob.device)
-    return (prob * proj).sum(-1)
+    prob = box_logits.view(*shape, 4, reg_max).softmax(-1)  # softmax over the last axis (see ExportWrapper)
+    proj = torch.arange(reg_max, dtype=prob.dtype, device=prob.device).view(-1, 1)
+    return (prob @ proj).view(*shape, 4)
 
 
 class ExportWrapper(nn.Module):
     """Adds the float decode for ONNX export: output [1, 4+nc, N] = cx, cy, w, h (input px), sigmoid scores.
 
-    The DFL expectation is a softmax over the last axis (the 16 bins of each side) and a MatMul with
-    the bin values: a softmax over an inner axis (as in common YOLOv8 exports: bins on axis 1, then a
-    fixed 1x1 convolution) made onnxruntime transpose around it, 4 of the INT8 model's 21 ms here.
-    Anchors and strides are baked in as constants for size S.
+    The DFL expectation is training's ``dfl_expectation``: a softmax over the last axis (the 16 bins of
+    each side) and a MatMul with the bin values. A softmax over an inner axis (as in common YOLOv8
+    exports: bins on axis 1, then a fixed 1x1 convolution) made onnxruntime transpose around it, 4 of
+    the INT8 model's 21 ms here. Anchors and strides are baked in as constants for size S.
     """
 
     def __init__(self, model: YoloV8, size: int) -> None:
@@ -218,13 +218,10 @@ class ExportWrapper(nn.Module):
         points, strides = make_anchors(size, size)
         self.register_buffer("points", points.t().unsqueeze(0))  # [1, 2, N]
         self.register_buffer("strides", strides.t().unsqueeze(0))  # [1, 1, N]
-        self.register_buffer("proj", torch.arange(self.reg_max, dtype=torch.float32).view(-1, 1))  # [16, 1]
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         box, cls = self.model(images)  # [1, N, 64], [1, N, nc]
-        n = box.shape[1]
-        b = box.view(1, n, 4, self.reg_max).softmax(-1)  # [1, N, 4, 16]: softmax over the last axis
-        dist = (b @ self.proj).view(1, n, 4).transpose(1, 2)  # expectation over the bins -> [1, 4, N]
+        dist = dfl_expectation(box, self.reg_max).transpose(1, 2)  # [1, 4, N]
         lt, rb = dist[:, :2], dist[:, 2:]
         x1y1 = self.points - lt * self.strides
         x2y2 = self.points + rb * self.strides

@@ -126,13 +126,18 @@ def import_onnx(path: Path, cfg: ModelConfig, calibration: list[torch.Tensor]) -
     return model.eval()
 
 
-def check_against_onnx(model: YoloV8, path: Path, x: torch.Tensor) -> float:
+def check_against_onnx(model: YoloV8, path: Path, x: torch.Tensor, tolerance: float = 0.01) -> float:
     """Largest absolute difference between the exported outputs of ``model`` and of the ONNX file at
-    ``path`` (onnxruntime, CPU) on one input batch [1, 3, S, S]; the file's input size must be S."""
+    ``path`` (onnxruntime, CPU) on one input batch [1, 3, S, S] (the file's input size must be S);
+    raises OnnxImportError above ``tolerance`` (outputs are box px and scores: float rounding is ~1e-3)."""
     import onnxruntime as ort
 
     with torch.no_grad():
         ours = ExportWrapper(model.eval(), x.shape[-1]).eval()(x).numpy()
     sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     theirs = sess.run(None, {sess.get_inputs()[0].name: x.numpy()})[0]
-    return float(np.abs(ours - theirs).max())
+    diff = float(np.abs(ours - theirs).max())
+    if diff > tolerance:
+        raise OnnxImportError(f"{path}: the imported network's outputs differ from onnxruntime's by {diff:.3g}, "
+                              f"expected at most {tolerance}")
+    return diff
