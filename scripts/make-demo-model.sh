@@ -13,7 +13,8 @@
 # WORK (default .work/demo-model), TRAIN_COUNT (4488; training keeps them
 # letterboxed in memory, about 1.2 MB each), TEST_COUNT (500), TRAIN_MINUTES (52), THREADS (2),
 # WIDTH (network width multiplier, 0.125; YOLOv8n is 0.25), INIT (a checkpoint to continue training from,
-# same width, or an FP32 ONNX export such as the committed model.fp32.onnx; default: from scratch).
+# or an FP32 ONNX export such as the committed model.fp32.onnx; default: from scratch), INIT_WIDTH (the
+# width of the network in an INIT ONNX file, default WIDTH; a narrower INIT is widened to WIDTH, widen.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -59,7 +60,7 @@ step "generate test set ($TEST_COUNT images, seed $TEST_SEED)" \
   "$PYTHON" -m demo_model.generator --out "$WORK/data/test" --seed "$TEST_SEED" --count "$TEST_COUNT" --workers "$THREADS"
 step "train ($TRAIN_MINUTES min budget)" \
   "$PYTHON" -m demo_model.train --data "$WORK/data/train" --work "$WORK" --minutes "$TRAIN_MINUTES" --threads "$THREADS" \
-  --width "$WIDTH" --lr 2e-3 --assigner centre $BF16_FLAG ${INIT:+--init "$INIT"}
+  --width "$WIDTH" --lr 2e-3 --assigner centre $BF16_FLAG ${INIT:+--init "$INIT"} ${INIT_WIDTH:+--init-width "$INIT_WIDTH"}
 step "export FP32 ONNX" \
   "$PYTHON" -m demo_model.export --checkpoint "$WORK/ckpt/final.pt" --out "$MODEL_DIR/model.fp32.onnx"
 step "quantize INT8 (QDQ, U8 activations, S8 per-channel weights)" \

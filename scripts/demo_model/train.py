@@ -26,7 +26,7 @@ import json
 import math
 import time
 from copy import deepcopy
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import cv2
@@ -37,6 +37,7 @@ from .letterbox import letterbox_image, letterbox_params
 from .loss import detection_loss
 from .model import ModelConfig, YoloV8, make_anchors
 from .onnx_import import check_against_onnx, import_onnx
+from .widen import check_widened, widen
 
 
 class Canvases:
@@ -170,13 +171,24 @@ def train(args: argparse.Namespace) -> None:
     last_refresh = time.time()
     cfg = ModelConfig(width=args.width, depth=args.depth)
     model = YoloV8(cfg)
+    whole = torch.from_numpy(canv.canvas(0).transpose(2, 0, 1) / 255.0).float().unsqueeze(0)  # for the checks
     if args.init is not None and args.init.suffix == ".onnx":  # a committed FP32 export (onnx_import.py)
-        model = import_onnx(args.init, cfg, [sampler.batch(args.batch)[0] for _ in range(8)])
-        whole = torch.from_numpy(canv.canvas(0).transpose(2, 0, 1) / 255.0).float().unsqueeze(0)
+        init_cfg = ModelConfig(width=args.init_width or args.width, depth=args.depth)
+        model = import_onnx(args.init, init_cfg, [sampler.batch(args.batch)[0] for _ in range(8)])
         diff = check_against_onnx(model, args.init, whole)
         print(f"imported {args.init}: outputs within {diff:.2g} of onnxruntime's on a training image", flush=True)
-    elif args.init is not None:  # continue from a checkpoint's (EMA) weights, same width/depth
-        model.load_state_dict(torch.load(args.init, map_location="cpu", weights_only=False)["state_dict"])
+    elif args.init is not None:  # continue from a checkpoint's (EMA) weights, same depth, same or narrower width
+        ckpt = torch.load(args.init, map_location="cpu", weights_only=False)
+        model = YoloV8(ModelConfig(**ckpt["config"]))
+        model.load_state_dict(ckpt["state_dict"])
+    if model.cfg != cfg:  # a narrower network grows to --width computing the same outputs (widen.py)
+        if replace(model.cfg, width=cfg.width) != cfg:
+            raise SystemExit(f"--init {args.init}: a network {model.cfg} cannot continue as {cfg} (only the width "
+                             f"may grow)")
+        narrow, model = model, widen(model, cfg.width, noise=0.1, seed=args.seed)
+        diff = check_widened(narrow, model, whole)
+        print(f"widened from width {narrow.cfg.width} to {cfg.width} ({sum(p.numel() for p in model.parameters())} "
+              f"parameters): outputs within {diff:.2g} of the narrow network's on a training image", flush=True)
     model.train()
     if args.bf16:  # oneDNN runs bf16 convolutions natively on CPUs with AVX512-BF16 / AMX
         model = model.to(memory_format=torch.channels_last)
@@ -254,7 +266,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--init", type=Path, default=None,
                     help="start from this checkpoint's weights, or from an FP32 ONNX export of this network "
-                         "(model.fp32.onnx; BatchNorm rebuilt from training tiles, see onnx_import.py)")
+                         "(model.fp32.onnx; BatchNorm rebuilt from training tiles, see onnx_import.py); a narrower "
+                         "network is widened to --width first (widen.py)")
+    ap.add_argument("--init-width", type=float, default=None,
+                    help="width of the network in an --init ONNX file (default --width; a checkpoint records its own)")
     ap.add_argument("--bf16", action="store_true",
                     help="forward and backward in bfloat16 (autocast, channels-last); weights, EMA and loss stay float32")
     ap.add_argument("--assigner", choices=["centre", "tal"], default="centre", help="label assignment (loss.py)")
