@@ -436,26 +436,61 @@ def draw_scratch(rng: np.random.Generator, img: np.ndarray, tag_alpha: np.ndarra
 # image
 
 
+@dataclass
+class StrokeView:
+    """One drawn scratch as the camera file shows it: its centre line (image px) and, per point, the
+    largest grey-level difference within 2 px between the image and the same image without scratches."""
+
+    tag: Tag
+    scratch: Scratch
+    points: np.ndarray
+    levels: np.ndarray
+
+    def visible_points(self) -> np.ndarray:
+        return self.points[self.levels >= VISIBLE_LEVELS]
+
+    def labelled(self) -> bool:
+        return len(self.visible_points()) >= VISIBLE_MIN_POINTS
+
+
+def render_strokes(seed: int, index: int, size: tuple[int, int] | None = None, force_tags: int | None = None,
+                   force_scratches: int | None = None) -> tuple[Sample, list[StrokeView]]:
+    """The image of ``render`` (labelled with whole strokes) and how visible each drawn stroke is."""
+    sample, strokes = _render(seed, index, size, force_tags, force_scratches, draw=True)
+    if not strokes:
+        return sample, []
+    bare, _ = _render(seed, index, size, force_tags, force_scratches, draw=False)
+    diff = np.abs(jpeg_roundtrip(sample).astype(np.int16) - jpeg_roundtrip(bare).astype(np.int16)).max(2)
+    near = cv2.dilate(diff.astype(np.uint8), np.ones((5, 5), np.uint8))
+    h, w = diff.shape
+    views = []
+    for tag, scratch, pts in strokes:
+        xi = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
+        yi = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
+        views.append(StrokeView(tag, scratch, pts, near[yi, xi]))
+    return sample, views
+
+
+def visible_box(view: StrokeView, w: int, h: int) -> Scratch:
+    """The label of a stroke: the extent of its visible part plus the box margin."""
+    s = view.scratch
+    return scratch_box(view.visible_points(), s.width_px, s.bright, s.curved, w, h)
+
+
 def render(seed: int, index: int, size: tuple[int, int] | None = None, force_tags: int | None = None,
            force_scratches: int | None = None) -> Sample:
     """Render image ``index`` of data set ``seed``. ``size`` (w, h), ``force_tags`` and
     ``force_scratches`` (per tag) override the random choices (used for the committed samples).
     Only the visible part of each scratch is labelled (see the module notes)."""
-    sample, strokes = _render(seed, index, size, force_tags, force_scratches, draw=True)
-    if not strokes:
+    sample, views = render_strokes(seed, index, size, force_tags, force_scratches)
+    if not views:
         return sample
-    bare, _ = _render(seed, index, size, force_tags, force_scratches, draw=False)
-    diff = np.abs(jpeg_roundtrip(sample).astype(np.int16) - jpeg_roundtrip(bare).astype(np.int16)).max(2)
-    near = cv2.dilate(diff.astype(np.uint8), np.ones((5, 5), np.uint8))
-    h, w = diff.shape
+    h, w = sample.rgb.shape[:2]
     for tag in sample.tags:
         tag.scratches.clear()
-    for tag, scratch, pts in strokes:
-        xi = np.clip(np.round(pts[:, 0]).astype(int), 0, w - 1)
-        yi = np.clip(np.round(pts[:, 1]).astype(int), 0, h - 1)
-        seen = pts[near[yi, xi] >= VISIBLE_LEVELS]
-        if len(seen) >= VISIBLE_MIN_POINTS:
-            tag.scratches.append(scratch_box(seen, scratch.width_px, scratch.bright, scratch.curved, w, h))
+    for view in views:
+        if view.labelled():
+            view.tag.scratches.append(visible_box(view, w, h))
     return sample
 
 
