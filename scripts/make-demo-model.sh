@@ -12,7 +12,7 @@
 # Environment: PYTHON (default .venv/bin/python, with scripts/demo_model/requirements.txt installed),
 # WORK (default .work/demo-model), TRAIN_COUNT (4488; training keeps them
 # letterboxed in memory, about 1.2 MB each), TEST_COUNT (500), TRAIN_MINUTES (52), THREADS (2),
-# WIDTH (network width multiplier, 0.125; YOLOv8n is 0.25), INIT (a checkpoint to continue training from,
+# WIDTH (network width multiplier, 0.25 as YOLOv8n; legs 1-9 of the committed model used 0.125), INIT (a checkpoint to continue training from,
 # or an FP32 ONNX export such as the committed model.fp32.onnx; default: from scratch), INIT_WIDTH (the
 # width of the network in an INIT ONNX file, default WIDTH; a narrower INIT is widened to WIDTH, widen.py).
 set -euo pipefail
@@ -24,7 +24,7 @@ MODEL_DIR="$ROOT/model-component/models/tag-scratch"
 TRAIN_COUNT="${TRAIN_COUNT:-4488}"
 TEST_COUNT="${TEST_COUNT:-500}"
 TRAIN_MINUTES="${TRAIN_MINUTES:-52}"
-WIDTH="${WIDTH:-0.125}"
+WIDTH="${WIDTH:-0.25}"
 THREADS="${THREADS:-2}"
 TRAIN_SEED=1
 TEST_SEED=2
