@@ -449,6 +449,9 @@ class StrokeView:
     def visible_points(self) -> np.ndarray:
         return self.points[self.levels >= VISIBLE_LEVELS]
 
+    def visible_levels(self) -> np.ndarray:
+        return self.levels[self.levels >= VISIBLE_LEVELS]
+
     def labelled(self) -> bool:
         return len(self.visible_points()) >= VISIBLE_MIN_POINTS
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .evaluate import iou_matrix
-from .generator import VISIBLE_LEVELS, read_meta, render_strokes, visible_box
+from .generator import read_meta, render_strokes, visible_box
 from .latency import make_session
 from .letterbox import letterbox_tensor, read_image_rgb
 from .reference import decode
@@ -62,7 +62,7 @@ def scratch_rows(model: Path, test: Path, seed: int) -> list[dict]:
         found = np.array([(b - [lb.left, lb.top, lb.left, lb.top]) / lb.r for _, _, b in dets]).reshape(-1, 4)
         best = iou_matrix(gts, found).max(1) if len(found) else np.zeros(len(gts))
         for view, box, best_iou in zip(labelled, gts, best):
-            levels = view.levels[view.levels >= VISIBLE_LEVELS]
+            levels = view.visible_levels()
             rows.append({"file": meta["file"], "found": bool(best_iou >= 0.5), "bestIou": round(float(best_iou), 3),
                          "widthPx": view.scratch.width_px, "widthAtInputPx": round(view.scratch.width_px * lb.r, 3),
                          "medianLevels": float(np.median(levels)), "visiblePoints": int(len(levels)),

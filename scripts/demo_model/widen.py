@@ -25,7 +25,7 @@ from .model import SPPF, C2f, ConvBnAct, ExportWrapper, ModelConfig, YoloV8
 
 
 class WidenError(ValueError):
-    """The requested widening is not possible (narrower target, other depth or head)."""
+    """The requested widening is not possible (a narrower target, copy maps that do not fit)."""
 
 
 def copy_map(old: int, new: int) -> torch.Tensor:
@@ -33,12 +33,13 @@ def copy_map(old: int, new: int) -> torch.Tensor:
     return torch.arange(new) % old
 
 
-def joined(*parts: tuple[torch.Tensor, int]) -> torch.Tensor:
-    """The copy map of a concatenation of tensors given as (copy map, narrow channel count)."""
+def joined(*maps: torch.Tensor) -> torch.Tensor:
+    """The copy map of a concatenation of tensors with these copy maps (each covers all of its narrow
+    channels, so its narrow width is its largest index + 1)."""
     out, offset = [], 0
-    for g, old in parts:
+    for g in maps:
         out.append(g + offset)
-        offset += old
+        offset += int(g.max()) + 1
     return torch.cat(out)
 
 
@@ -75,20 +76,15 @@ class _Widener:
 
     def c2f(self, src: C2f, dst: C2f, g_in: torch.Tensor) -> torch.Tensor:
         half = copy_map(src.c, dst.c)
-        self.cba(src.cv1, dst.cv1, g_in, joined((half, src.c), (half, src.c)))
+        self.cba(src.cv1, dst.cv1, g_in, joined(half, half))
         for m_src, m_dst in zip(src.m, dst.m):  # residual additions: in and out share the map `half`
             self.cba(m_src.cv1, m_dst.cv1, half)
             self.cba(m_src.cv2, m_dst.cv2, half, half)
-        return self.cba(src.cv2, dst.cv2, joined(*[(half, src.c)] * (2 + len(src.m))))
+        return self.cba(src.cv2, dst.cv2, joined(*[half] * (2 + len(src.m))))
 
     def sppf(self, src: SPPF, dst: SPPF, g_in: torch.Tensor) -> torch.Tensor:
         g = self.cba(src.cv1, dst.cv1, g_in)
-        c = src.cv1.conv.out_channels
-        return self.cba(src.cv2, dst.cv2, joined(*[(g, c)] * 4))
-
-
-def _width_of(g: torch.Tensor) -> int:
-    return int(g.max()) + 1
+        return self.cba(src.cv2, dst.cv2, joined(*[g] * 4))
 
 
 @torch.no_grad()
@@ -112,12 +108,12 @@ def widen(model: YoloV8, width: float, noise: float = 0.0, seed: int = 0) -> Yol
             g = w.sppf(s[2], d[2], g)
         feats.append(g)
     g3, g4, g5 = feats[1], feats[2], feats[3]
-    t4 = w.c2f(model.top4, wide.top4, joined((g5, _width_of(g5)), (g4, _width_of(g4))))
-    o3 = w.c2f(model.top3, wide.top3, joined((t4, _width_of(t4)), (g3, _width_of(g3))))
+    t4 = w.c2f(model.top4, wide.top4, joined(g5, g4))
+    o3 = w.c2f(model.top3, wide.top3, joined(t4, g3))
     d3 = w.cba(model.down3, wide.down3, o3)
-    o4 = w.c2f(model.out4, wide.out4, joined((d3, _width_of(d3)), (t4, _width_of(t4))))
+    o4 = w.c2f(model.out4, wide.out4, joined(d3, t4))
     d4 = w.cba(model.down4, wide.down4, o4)
-    o5 = w.c2f(model.out5, wide.out5, joined((d4, _width_of(d4)), (g5, _width_of(g5))))
+    o5 = w.c2f(model.out5, wide.out5, joined(d4, g5))
     for level, g_level in enumerate((o3, o4, o5)):
         for s, d in ((model.head.box[level], wide.head.box[level]), (model.head.cls[level], wide.head.cls[level])):
             g = w.cba(s[0], d[0], g_level)
