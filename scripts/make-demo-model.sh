@@ -11,8 +11,9 @@
 #
 # Environment: PYTHON (default .venv/bin/python, with scripts/demo_model/requirements.txt installed),
 # WORK (default .work/demo-model), TRAIN_COUNT (4488; training keeps them
-# letterboxed in memory, about 1.2 MB each), TEST_COUNT (500), TRAIN_MINUTES (52), THREADS (2),
-# WIDTH (network width multiplier, 0.25 as YOLOv8n; legs 1-9 of the committed model used 0.125), INIT (a checkpoint to continue training from,
+# letterboxed in memory, S x S x 3 bytes each: 1.9 MB at 800), TEST_COUNT (500), TRAIN_MINUTES (52), THREADS (2),
+# WIDTH (network width multiplier, 0.25 as YOLOv8n; legs 1-9 of the committed model used 0.125), SIZE (the
+# model input size S, 800; legs 1-10 used 640; export, quantization and evaluation read it from the model), INIT (a checkpoint to continue training from,
 # or an FP32 ONNX export such as the committed model.fp32.onnx; default: from scratch), INIT_WIDTH (the
 # width of the network in an INIT ONNX file, default WIDTH; a narrower INIT is widened to WIDTH, widen.py).
 set -euo pipefail
@@ -25,6 +26,7 @@ TRAIN_COUNT="${TRAIN_COUNT:-4488}"
 TEST_COUNT="${TEST_COUNT:-500}"
 TRAIN_MINUTES="${TRAIN_MINUTES:-52}"
 WIDTH="${WIDTH:-0.25}"
+SIZE="${SIZE:-800}"
 THREADS="${THREADS:-2}"
 TRAIN_SEED=1
 TEST_SEED=2
@@ -60,7 +62,7 @@ step "generate test set ($TEST_COUNT images, seed $TEST_SEED)" \
   "$PYTHON" -m demo_model.generator --out "$WORK/data/test" --seed "$TEST_SEED" --count "$TEST_COUNT" --workers "$THREADS"
 step "train ($TRAIN_MINUTES min budget)" \
   "$PYTHON" -m demo_model.train --data "$WORK/data/train" --work "$WORK" --minutes "$TRAIN_MINUTES" --threads "$THREADS" \
-  --width "$WIDTH" --lr 2e-3 --assigner centre $BF16_FLAG ${INIT:+--init "$INIT"} ${INIT_WIDTH:+--init-width "$INIT_WIDTH"}
+  --size "$SIZE" --width "$WIDTH" --lr 2e-3 --assigner centre $BF16_FLAG ${INIT:+--init "$INIT"} ${INIT_WIDTH:+--init-width "$INIT_WIDTH"}
 step "export FP32 ONNX" \
   "$PYTHON" -m demo_model.export --checkpoint "$WORK/ckpt/final.pt" --out "$MODEL_DIR/model.fp32.onnx"
 step "quantize INT8 (QDQ, U8 activations, S8 per-channel weights)" \

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from .generator import read_meta
-from .latency import compare_latency, make_session
+from .latency import compare_latency, input_size, make_session
 from .letterbox import letterbox_tensor, read_image_rgb
 from .reference import decode
 from .thresholds import model_thresholds
@@ -80,6 +80,7 @@ def average_precision(tp: np.ndarray, scores: np.ndarray, n_gt: int) -> np.ndarr
 
 def run_model(model: Path, test: Path, metas: list[dict], conf_report: float, nms_iou: float = 0.7) -> dict:
     sess = make_session(model)
+    size = input_size(sess)
     all_tp, all_scores, n_gt = [], [], 0
     tp50, fp50, clean_tags, clean_alarms, fn50 = 0, 0, 0, 0, 0
     clean_images, clean_image_alarms = 0, 0
@@ -87,7 +88,7 @@ def run_model(model: Path, test: Path, metas: list[dict], conf_report: float, nm
     t0 = time.time()
     for m in metas:
         rgb = read_image_rgb(test / "images" / m["file"])
-        x, lb = letterbox_tensor(rgb, 640)
+        x, lb = letterbox_tensor(rgb, size)
         y = sess.run(None, {"images": x})[0]
         dets = decode(y, 0.001, nms_iou, 300, max_candidates=1000)
         boxes = np.array([(b - [lb.left, lb.top, lb.left, lb.top]) / lb.r for _, _, b in dets]).reshape(-1, 4)
@@ -143,7 +144,8 @@ def main() -> None:
     args = ap.parse_args()
     nms_iou = args.iou if args.iou is not None else model_thresholds(args.int8.parent)["iou"]
     metas = read_meta(args.test)[: args.limit]
-    metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name), "inputSizePx": 640,
+    size = input_size(make_session(args.fp32, 1))
+    metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name), "inputSizePx": size,
                      "thresholdsForMap": {"confidence": 0.001, "iou": nms_iou, "maxDetections": 300}}
     metrics["fp32"] = run_model(args.fp32, args.test, metas, 0.5, nms_iou)
     print("fp32", json.dumps(metrics["fp32"]), flush=True)
@@ -155,7 +157,7 @@ def main() -> None:
     metrics["sizesBytes"] = {"fp32": args.fp32.stat().st_size, "int8": args.int8.stat().st_size}
     metrics["sizesBytes"]["int8OverFp32"] = round(metrics["sizesBytes"]["int8"] / metrics["sizesBytes"]["fp32"], 3)
     sample = next(m for m in metas if m["boxes"])
-    x, _ = letterbox_tensor(read_image_rgb(args.test / "images" / sample["file"]), 640)
+    x, _ = letterbox_tensor(read_image_rgb(args.test / "images" / sample["file"]), size)
     metrics["latency"] = compare_latency(args.fp32, args.int8, x, runs=args.latency_runs)
     print("latency", json.dumps(metrics["latency"]), flush=True)
     for extra in args.extra:

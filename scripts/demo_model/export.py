@@ -17,12 +17,24 @@ from .model import ExportWrapper, ModelConfig, YoloV8
 OPSET = 17
 
 
+def read_checkpoint(path: Path) -> dict:
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
 def load_checkpoint(path: Path) -> YoloV8:
     """Rebuild the network from a checkpoint written by train.py (config + EMA weights)."""
-    ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    ckpt = read_checkpoint(path)
     model = YoloV8(ModelConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["state_dict"])
     return model.eval()
+
+
+def trained_size(path: Path) -> int:
+    """The input size S a checkpoint was trained at (train.py records it since leg 12)."""
+    size = read_checkpoint(path).get("info", {}).get("size")
+    if size is None:
+        raise SystemExit(f"{path}: the checkpoint does not record its training size; pass --size")
+    return int(size)
 
 
 def inline_identity_initializers(m: onnx.ModelProto) -> onnx.ModelProto:
@@ -66,10 +78,11 @@ def export_onnx(model: YoloV8, size: int, out: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--checkpoint", type=Path, required=True)
-    ap.add_argument("--size", type=int, default=640)
+    ap.add_argument("--size", type=int, default=None, help="input size S (default: the size it was trained at)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    export_onnx(load_checkpoint(args.checkpoint), args.size, args.out)
+    size = args.size if args.size is not None else trained_size(args.checkpoint)
+    export_onnx(load_checkpoint(args.checkpoint), size, args.out)
     print(f"exported {args.out}")
 
 

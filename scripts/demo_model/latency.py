@@ -22,6 +22,15 @@ def make_session(path: Path, threads: int = 2) -> ort.InferenceSession:
     return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
 
 
+def input_size(sess: ort.InferenceSession) -> int:
+    """The model's input size S, read from its ``images`` input [1, 3, S, S]; the model file is the one
+    place S is written down (export.py), so every tool letterboxes to what the model expects."""
+    shape = sess.get_inputs()[0].shape
+    if len(shape) != 4 or not all(isinstance(d, int) for d in shape[2:]) or shape[2] != shape[3]:
+        raise ValueError(f"model input {sess.get_inputs()[0].name} has shape {shape}, expected [1, 3, S, S] with a fixed S")
+    return int(shape[2])
+
+
 def compare_latency(fp32: Path, int8: Path, x: np.ndarray, runs: int = 100, warmup: int = 10,
                     threads: int = 2) -> dict[str, float | int]:
     """Median/p90 latency in ms of both models on input ``x``, interleaved run by run."""
@@ -45,10 +54,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--fp32", type=Path, required=True)
     ap.add_argument("--int8", type=Path, required=True)
-    ap.add_argument("--size", type=int, default=640)
     ap.add_argument("--runs", type=int, default=100)
     args = ap.parse_args()
-    x = np.random.default_rng(0).random((1, 3, args.size, args.size), dtype=np.float32)
+    size = input_size(make_session(args.fp32, 1))
+    x = np.random.default_rng(0).random((1, 3, size, size), dtype=np.float32)
     print(json.dumps(compare_latency(args.fp32, args.int8, x, args.runs)))
 
 

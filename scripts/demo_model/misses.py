@@ -23,7 +23,7 @@ import numpy as np
 
 from .evaluate import iou_matrix
 from .generator import read_meta, render_strokes, visible_box
-from .latency import make_session
+from .latency import input_size, make_session
 from .letterbox import letterbox_tensor, read_image_rgb
 from .reference import decode
 from .thresholds import model_thresholds
@@ -43,6 +43,7 @@ TABLES: list[tuple[str, Callable[[dict], float], list[float]]] = [
 def scratch_rows(model: Path, test: Path, seed: int) -> list[dict]:
     """One row per labelled test scratch: its properties and whether the model found it."""
     sess = make_session(model, threads=1)
+    size = input_size(sess)
     iou = model_thresholds(model.parent)["iou"]
     rows = []
     for meta in read_meta(test):
@@ -57,7 +58,7 @@ def scratch_rows(model: Path, test: Path, seed: int) -> list[dict]:
         if boxes.shape != gts.shape or np.abs(boxes - gts).max() > 0.06:
             raise ValueError(f"{test / 'meta.jsonl'}: the labels of {meta['file']} differ from image {index} of seed "
                              f"{seed} rendered again; expected the test split's own seed (--seed)")
-        x, lb = letterbox_tensor(read_image_rgb(test / "images" / meta["file"]), 640)
+        x, lb = letterbox_tensor(read_image_rgb(test / "images" / meta["file"]), size)
         dets = decode(sess.run(None, {"images": x})[0], CONFIDENCE, iou, 300)
         found = np.array([(b - [lb.left, lb.top, lb.left, lb.top]) / lb.r for _, _, b in dets]).reshape(-1, 4)
         best = iou_matrix(gts, found).max(1) if len(found) else np.zeros(len(gts))

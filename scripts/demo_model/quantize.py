@@ -22,6 +22,7 @@ from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, 
                                       quantize_static)
 from onnxruntime.quantization.shape_inference import quant_pre_process
 
+from .latency import input_size, make_session
 from .letterbox import letterbox_tensor, read_image_rgb
 
 
@@ -95,7 +96,6 @@ def main() -> None:
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--calib-dir", type=Path, required=True, help="folder of training JPEGs")
     ap.add_argument("--calib-count", type=int, default=200)
-    ap.add_argument("--size", type=int, default=640)
     ap.add_argument("--method", default="minmax", choices=["minmax", "percentile", "entropy"])
     ap.add_argument("--quantize-head-outputs", action="store_true",
                     help="also quantize the head's last 1x1 convolutions (default: keep them float)")
@@ -104,7 +104,8 @@ def main() -> None:
     images = sorted(args.calib_dir.glob("*.jpg"))
     step = max(len(images) // args.calib_count, 1)
     calib = images[::step][: args.calib_count]
-    excluded = quantize(args.fp32, args.out, calib, args.size, not args.quantize_head_outputs, args.method)
+    size = input_size(make_session(args.fp32, 1))
+    excluded = quantize(args.fp32, args.out, calib, size, not args.quantize_head_outputs, args.method)
     counts = count_fused_convs(args.fp32, args.out, excluded)
     print(json.dumps(counts))
     if args.report:

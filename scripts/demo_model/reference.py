@@ -23,8 +23,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-import onnxruntime as ort
 
+from .latency import input_size, make_session
 from .letterbox import letterbox_tensor, read_image_rgb
 
 
@@ -72,20 +72,13 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def make_session(model: Path) -> ort.InferenceSession:
-    so = ort.SessionOptions()
-    so.intra_op_num_threads = 1
-    so.inter_op_num_threads = 1
-    return ort.InferenceSession(str(model), so, providers=["CPUExecutionProvider"])
-
-
 def write_reference(model_dir: Path, sample_file: str, confidence: float, iou: float, max_det: int,
                     model_name: str = "model.int8.onnx") -> dict:
     """Run ``model_name`` on samples/<sample_file>; write reference/<stem>.json and the raw output."""
     model_path = model_dir / model_name
-    sess = make_session(model_path)
+    sess = make_session(model_path, threads=1)
     inp = sess.get_inputs()[0]
-    size = int(inp.shape[2])
+    size = input_size(sess)
     rgb = read_image_rgb(model_dir / "samples" / sample_file)
     h, w = rgb.shape[:2]
     x, lb = letterbox_tensor(rgb, size)
