@@ -1,12 +1,15 @@
-"""Which scratches a model misses: recall at confidence 0.5 on the generated test split, by what the
-scratch looks like in the camera file and at the model's input.
+"""Which scratches a model misses, and what it takes for a scratch that is none: recall at confidence 0.5 on
+the generated test split by what the scratch looks like in the camera file and at the model's input.
 
 Every test image is rendered again from its seed and index (the generator is deterministic), which gives
 each labelled scratch's stroke width, the grey-level difference the camera file shows along it (the
 same measure that decides whether it is labelled at all) and the number of visible centre-line points.
 A scratch counts as found when a detection at confidence >= 0.5 (after the model's NMS) overlaps its box
 by IoU >= 0.5 (the recall of evaluate.py, without its one-to-one matching; the counts agree on the
-committed model). Prints one table per property and writes all rows as JSON with ``--out``.
+committed model). Prints one table per property, then where the false alarms lie (detections at >= 0.5
+that match no scratch, as evaluate.py's precision counts them): on a scratch but as a second or
+misplaced box, on a stroke too faint to be labelled, on a clean tag, on a scratched tag away from its
+scratches, or off the tags; writes all rows as JSON with ``--out``.
 
     cd scripts && ../.venv/bin/python -m demo_model.misses --model ../model-component/models/tag-scratch/model.int8.onnx \\
         --test ../.work/demo-model/data/test --seed 2
@@ -16,13 +19,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
+import cv2
 import numpy as np
 
-from .evaluate import iou_matrix
-from .generator import read_meta, render_strokes, visible_box
+from .evaluate import iou_matrix, match
+from .generator import StrokeView, read_meta, render_strokes, visible_box
 from .latency import input_size, make_session
 from .letterbox import letterbox_tensor, read_image_rgb
 from .reference import decode
@@ -40,22 +45,41 @@ TABLES: list[tuple[str, Callable[[dict], float], list[float]]] = [
 ]
 
 
-def scratch_rows(model: Path, test: Path, seed: int) -> list[dict]:
-    """One row per labelled test scratch: its properties and whether the model found it."""
+def where_false_alarm(box: np.ndarray, gts: np.ndarray, found_gt: np.ndarray, faint: list[StrokeView],
+                      tags: list[dict]) -> str:
+    """What a detection that matched no scratch lies on (the first that applies, in this order)."""
+    x1, y1, x2, y2 = box
+    inter = (np.clip(np.minimum(x2, gts[:, 2]) - np.maximum(x1, gts[:, 0]), 0, None)
+             * np.clip(np.minimum(y2, gts[:, 3]) - np.maximum(y1, gts[:, 1]), 0, None))
+    if inter.size and inter.max() > 0:
+        return "a second box on a found scratch" if found_gt[int(inter.argmax())] else "a misplaced box on a missed scratch"
+    for view in faint:
+        p = view.points
+        if ((p[:, 0] >= x1 - 3) & (p[:, 0] <= x2 + 3) & (p[:, 1] >= y1 - 3) & (p[:, 1] <= y2 + 3)).mean() > 0.3:
+            return "a drawn stroke too faint to be labelled"
+    centre = (float(x1 + x2) / 2, float(y1 + y2) / 2)
+    for tag in tags:
+        if cv2.pointPolygonTest(np.array(tag["polygon"], np.float32), centre, False) >= 0:
+            return "a scratched tag, away from its scratches" if tag["scratches"] else "a clean tag"
+    return "the background, off the tags"
+
+
+def test_rows(model: Path, test: Path, seed: int) -> tuple[list[dict], list[dict]]:
+    """One row per labelled test scratch (its properties, whether the model found it) and one per false
+    alarm (a detection at confidence >= 0.5 that matches no scratch one-to-one, as evaluate.py's precision
+    counts it: where it lies)."""
     sess = make_session(model, threads=1)
     size = input_size(sess)
     iou = model_thresholds(model.parent)["iou"]
-    rows = []
+    rows, alarms = [], []
     for meta in read_meta(test):
-        if not meta["boxes"]:
-            continue
         index = int(Path(meta["file"]).stem)
         sample, views = render_strokes(seed, index)
         h, w = sample.rgb.shape[:2]
         labelled = [v for v in views if v.labelled()]
         boxes = np.array([[b.x1, b.y1, b.x2, b.y2] for b in (visible_box(v, w, h) for v in labelled)]).reshape(-1, 4)
         gts = np.array(meta["boxes"], np.float64).reshape(-1, 4)
-        if boxes.shape != gts.shape or np.abs(boxes - gts).max() > 0.06:
+        if boxes.shape != gts.shape or (len(gts) and np.abs(boxes - gts).max() > 0.06):
             raise ValueError(f"{test / 'meta.jsonl'}: the labels of {meta['file']} differ from image {index} of seed "
                              f"{seed} rendered again; expected the test split's own seed (--seed)")
         x, lb = letterbox_tensor(read_image_rgb(test / "images" / meta["file"]), size)
@@ -70,10 +94,17 @@ def scratch_rows(model: Path, test: Path, seed: int) -> list[dict]:
                          "visibleFraction": round(len(levels) / len(view.points), 3),
                          "boxLongSideAtInputPx": round(float(max(box[2] - box[0], box[3] - box[1]) * lb.r), 1),
                          "imageLongSidePx": max(w, h), "bright": view.scratch.bright, "curved": view.scratch.curved})
-    return rows
+        matched = match(found, np.array([sc for _, sc, _ in dets]), gts)[:, 0]
+        found_gt = best >= 0.5
+        faint = [v for v in views if not v.labelled()]
+        for box, score, ok in zip(found, (sc for _, sc, _ in dets), matched):
+            if not ok:
+                alarms.append({"file": meta["file"], "score": round(float(score), 3), "box": [round(float(v), 1) for v in box],
+                               "on": where_false_alarm(box, gts, found_gt, faint, meta["tags"])})
+    return rows, alarms
 
 
-def tables(rows: list[dict]) -> str:
+def tables(rows: list[dict], alarms: list[dict]) -> str:
     out = [f"{len(rows)} labelled scratches, recall at {CONFIDENCE}: "
            f"{sum(r['found'] for r in rows) / max(len(rows), 1):.3f}"]
     for title, key, edges in TABLES:
@@ -82,6 +113,9 @@ def tables(rows: list[dict]) -> str:
             sel = [r for r in rows if lo <= key(r) < hi]
             if sel:
                 out.append(f"  [{lo:g}, {hi:g})  {len(sel):4d} scratches  recall {sum(r['found'] for r in sel) / len(sel):.2f}")
+    out.append(f"{len(alarms)} false alarms at {CONFIDENCE} (detections matching no scratch), on:")
+    for on, n in Counter(a["on"] for a in alarms).most_common():
+        out.append(f"  {n:4d}  {on}")
     return "\n".join(out)
 
 
@@ -92,10 +126,10 @@ def main() -> None:
     ap.add_argument("--seed", type=int, required=True, help="the seed the test split was generated with")
     ap.add_argument("--out", type=Path, help="write the per-scratch rows as JSON here")
     args = ap.parse_args()
-    rows = scratch_rows(args.model, args.test, args.seed)
+    rows, alarms = test_rows(args.model, args.test, args.seed)
     if args.out:
-        args.out.write_text(json.dumps(rows, indent=1) + "\n")
-    print(tables(rows))
+        args.out.write_text(json.dumps({"scratches": rows, "falseAlarms": alarms}, indent=1) + "\n")
+    print(tables(rows, alarms))
 
 
 if __name__ == "__main__":
