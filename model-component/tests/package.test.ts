@@ -46,8 +46,8 @@ describe('packageModel', () => {
       precision: 'int8',
       opset: 17,
       classes: ['scratch'],
-      input: { name: 'images', shape: [1, 3, 640, 640] },
-      output: { name: 'output0', shape: [1, 5, 8400] },
+      input: { name: 'images', shape: [1, 3, 800, 800] },
+      output: { name: 'output0', shape: [1, 5, 13125] },
       thresholds: { defect: 0.6, review: 0.25 },
       selfTest: [{ file: 'selftest-1-ok_sample.png', expectedVerdict: 'ok' }],
     });

@@ -41,8 +41,8 @@ describe('validateModel', () => {
       precision: 'int8',
       opset: 17,
       classCount: 1,
-      input: { name: 'images', shape: [1, 3, 640, 640] },
-      output: { name: 'output0', shape: [1, 5, 8400] },
+      input: { name: 'images', shape: [1, 3, 800, 800] },
+      output: { name: 'output0', shape: [1, 5, 13125] },
     });
     expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
