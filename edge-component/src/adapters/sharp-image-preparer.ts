@@ -8,6 +8,8 @@
  * to 8-bit sRGB without alpha, and letterboxes it into the model input in JS (core/letterbox-tensor.ts:
  * bilinear as cv2 INTER_LINEAR, which the model was trained with; see there why not sharp's resize).
  *
+ * The decoded pixels are released as soon as the tensor holds them (release-memory.ts).
+ *
  * libvips' operation cache is switched off (`sharp.cache(false)`): each image is decoded once, so the
  * cache only grows the process's memory. It is a process-wide setting of sharp, set on creation.
  *
@@ -21,6 +23,7 @@ import { letterboxGeometry } from '../core/letterbox.ts';
 import { letterboxTensor } from '../core/letterbox-tensor.ts';
 import { ImageRejectedError } from '../errors.ts';
 import type { AdmittedImage, CameraFile, ImagePreparer, PreparedImage } from '../ports.ts';
+import { releaseMemory } from '../release-memory.ts';
 
 export interface SharpImagePreparerOptions {
   /** Larger files are refused (IMAGE_TOO_LARGE) before they are read. */
@@ -84,11 +87,16 @@ export function createSharpImagePreparer(options: SharpImagePreparerOptions): Im
       const t1 = performance.now();
       const [, , inputHeight, inputWidth] = input.shape;
       const geometry = letterboxGeometry(info.width, info.height, inputWidth, inputHeight);
-      const tensor = letterboxTensor(
-        { data, width: info.width, height: info.height, channels: info.channels },
-        geometry,
-        input,
-      );
+      let tensor: Float32Array;
+      try {
+        tensor = letterboxTensor(
+          { data, width: info.width, height: info.height, channels: info.channels },
+          geometry,
+          input,
+        );
+      } finally {
+        releaseMemory(data); // the decoded pixels are in the tensor now
+      }
       return {
         image,
         width: info.width,

@@ -24,6 +24,7 @@ import type { Inspection } from '../contracts/inspection.ts';
 import type { AgentState, Status } from '../contracts/status.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import type { AdmittedImage, CameraFile, Detector, Publisher } from '../ports.ts';
+import { releaseMemory } from '../release-memory.ts';
 import type { AgentDeps, AgentSettings, ModelRefusal } from './agent-deps.ts';
 import {
   type AgentCounters,
@@ -283,6 +284,9 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     } catch (err) {
       const detail = err instanceof Error ? err.message : String(err);
       return { code: 'INSPECTION_FAILED', message: `${image.file.path} could not be inspected: ${detail}` };
+    } finally {
+      // A tensor prepared here for another model's input; the intake's own is released by `decide`.
+      if (prepared !== image.prepared) releaseMemory(prepared.tensor);
     }
   };
 
@@ -293,6 +297,14 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
    */
   const decide = async (result: IntakeResult): Promise<Decision> => {
     if (result.kind !== 'admitted') return result;
+    try {
+      return await decideAdmitted(result);
+    } finally {
+      releaseMemory(result.prepared?.tensor); // inspected or not, nothing reads this tensor again
+    }
+  };
+
+  const decideAdmitted = async (result: IntakeResult & { kind: 'admitted' }): Promise<Decision> => {
     const { image } = result;
     if (seen.get(image.sha256) || committing.has(image.sha256)) return { kind: 'known', image };
     let detector = await servingDetector();

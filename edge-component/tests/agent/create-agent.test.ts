@@ -70,6 +70,8 @@ describe('createAgent', () => {
     expect(w.archive.moves).toEqual(names.map((n) => `done/${n.split('-')[0]}/${n}`));
     expect([...w.seen.records.values()].every((r) => r.archived)).toBe(true);
     expect(w.agent.status().counters).toMatchObject({ inspected: 6, ok: 3, defect: 2, unclear: 1, quarantined: 0 });
+    // each image's tensor is freed once it is inspected (release-memory.ts), not left for the GC
+    expect(w.preparer.tensors.map((t) => t.buffer.detached)).toEqual(names.map(() => true));
     expect(w.lifecycle.states).toEqual(['RUNNING']);
     await w.agent.stop('test over');
     const final = StatusSchema.parse(json(w.publisher.final?.payload as Uint8Array));
@@ -185,6 +187,8 @@ describe('createAgent', () => {
     const inspections = w.messages('inspections').map((e) => json(e.payload) as { model: { version: string } });
     expect(inspections.map((i) => i.model.version)).toEqual(['1.0.0', '1.0.0', '2.0.0', '2.0.0']);
     expect(new Set(w.messages('inspections').map((e) => e.messageId)).size).toBe(4);
+    // tensors prepared for the old input and again for the new one: all freed
+    expect(w.preparer.tensors.every((t) => t.buffer.detached)).toBe(true);
     await w.agent.stop('done');
   });
 

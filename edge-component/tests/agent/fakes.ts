@@ -66,10 +66,14 @@ export function fakeCamera() {
 }
 
 /** Content of a fake file is its name, unless it is listed in `contents` (for duplicates). */
-export function fakePreparer(contents: Record<string, string> = {}): ImagePreparer & { prepared: string[] } {
+export function fakePreparer(
+  contents: Record<string, string> = {},
+): ImagePreparer & { prepared: string[]; tensors: Float32Array<ArrayBuffer>[] } {
   const prepared: string[] = [];
+  const tensors: Float32Array<ArrayBuffer>[] = [];
   return {
     prepared,
+    tensors,
     async admit(file) {
       const name = file.path.split('/').pop() as string;
       if (name.startsWith('bad')) throw new ImageRejectedError('IMAGE_TRUNCATED', `${file.path} is truncated`);
@@ -86,11 +90,13 @@ export function fakePreparer(contents: Record<string, string> = {}): ImagePrepar
     },
     async prepare(image, input) {
       prepared.push(image.file);
+      const tensor = new Float32Array(3 * input.shape[2] * input.shape[3]);
+      tensors.push(tensor);
       return {
         image,
         width: 10,
         height: 10,
-        tensor: new Float32Array(3 * input.shape[2] * input.shape[3]),
+        tensor,
         geometry: {
           sourceWidth: 10,
           sourceHeight: 10,
@@ -116,7 +122,11 @@ export function fakeDetector(version: string, size = 32): Detector {
   return {
     manifest,
     model,
-    run: async () => ({ data: new Float32Array(5), dims: [1, 5, 1] }),
+    run: async (tensor) => {
+      // as the real detectors do: a tensor of another size (or one already released) is refused
+      if (tensor.length !== 3 * size * size) throw new RangeError(`input tensor has ${tensor.length} values`);
+      return { data: new Float32Array(5), dims: [1, 5, 1] };
+    },
     close: async () => undefined,
   };
 }
