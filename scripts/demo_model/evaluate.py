@@ -127,7 +127,7 @@ def run_model(model: Path, test: Path, metas: list[dict], conf_report: float, nm
             f"falseAlarmRateCleanTagsAt{conf_report}": round(clean_alarms / max(clean_tags, 1), 4),
             "imagesWithoutScratches": clean_images, "imagesWithoutScratchesWithDetection": clean_image_alarms,
             f"recallAt{conf_report}ByImageLongSide": {k: round(v[0] / max(v[1], 1), 4) for k, v in by_size.items()},
-            "groundTruthBoxes": n_gt, "seconds": round(time.time() - t0, 1)}
+            "groundTruthBoxes": n_gt, "seconds": round(time.time() - t0, 1), "inputSizePx": size}
 
 
 def main() -> None:
@@ -144,10 +144,10 @@ def main() -> None:
     args = ap.parse_args()
     nms_iou = args.iou if args.iou is not None else model_thresholds(args.int8.parent)["iou"]
     metas = read_meta(args.test)[: args.limit]
-    size = input_size(make_session(args.fp32, 1))
-    metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name), "inputSizePx": size,
+    metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name),
                      "thresholdsForMap": {"confidence": 0.001, "iou": nms_iou, "maxDetections": 300}}
     metrics["fp32"] = run_model(args.fp32, args.test, metas, 0.5, nms_iou)
+    size = metrics["inputSizePx"] = metrics["fp32"]["inputSizePx"]
     print("fp32", json.dumps(metrics["fp32"]), flush=True)
     if args.skip_int8:
         return

@@ -17,24 +17,15 @@ from .model import ExportWrapper, ModelConfig, YoloV8
 OPSET = 17
 
 
-def read_checkpoint(path: Path) -> dict:
-    return torch.load(path, map_location="cpu", weights_only=False)
-
-
-def load_checkpoint(path: Path) -> YoloV8:
+def network_of(ckpt: dict) -> YoloV8:
     """Rebuild the network from a checkpoint written by train.py (config + EMA weights)."""
-    ckpt = read_checkpoint(path)
     model = YoloV8(ModelConfig(**ckpt["config"]))
     model.load_state_dict(ckpt["state_dict"])
     return model.eval()
 
 
-def trained_size(path: Path) -> int:
-    """The input size S a checkpoint was trained at (train.py records it since leg 12)."""
-    size = read_checkpoint(path).get("info", {}).get("size")
-    if size is None:
-        raise SystemExit(f"{path}: the checkpoint does not record its training size; pass --size")
-    return int(size)
+def load_checkpoint(path: Path) -> YoloV8:
+    return network_of(torch.load(path, map_location="cpu", weights_only=False))
 
 
 def inline_identity_initializers(m: onnx.ModelProto) -> onnx.ModelProto:
@@ -81,8 +72,11 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=None, help="input size S (default: the size it was trained at)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
-    size = args.size if args.size is not None else trained_size(args.checkpoint)
-    export_onnx(load_checkpoint(args.checkpoint), size, args.out)
+    ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
+    size = args.size if args.size is not None else ckpt.get("info", {}).get("size")  # recorded since leg 12
+    if size is None:
+        raise SystemExit(f"{args.checkpoint}: the checkpoint does not record its training size; pass --size")
+    export_onnx(network_of(ckpt), int(size), args.out)
     print(f"exported {args.out}")
 
 

@@ -94,10 +94,11 @@ def test_rows(model: Path, test: Path, seed: int) -> tuple[list[dict], list[dict
                          "visibleFraction": round(len(levels) / len(view.points), 3),
                          "boxLongSideAtInputPx": round(float(max(box[2] - box[0], box[3] - box[1]) * lb.r), 1),
                          "imageLongSidePx": max(w, h), "bright": view.scratch.bright, "curved": view.scratch.curved})
-        matched = match(found, np.array([sc for _, sc, _ in dets]), gts)[:, 0]
+        scores = np.array([sc for _, sc, _ in dets])
+        matched = match(found, scores, gts)[:, 0]
         found_gt = best >= 0.5
         faint = [v for v in views if not v.labelled()]
-        for box, score, ok in zip(found, (sc for _, sc, _ in dets), matched):
+        for box, score, ok in zip(found, scores, matched):
             if not ok:
                 alarms.append({"file": meta["file"], "score": round(float(score), 3), "box": [round(float(v), 1) for v in box],
                                "on": where_false_alarm(box, gts, found_gt, faint, meta["tags"])})

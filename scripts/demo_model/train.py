@@ -1,11 +1,11 @@
 """Train the detector from scratch on CPU, on tiles of letterboxed training images.
 
-Every training image is letterboxed to the model size S (--size, 800: strokes thinner than 0.6 px at the
-input are where most misses are, and 800 makes every stroke 1.25x wider there than 640 does; model
-README, "Input size") exactly as at inference (same resize, same padding), so scratches are seen at the scale the deployed model sees them. Training
-then runs on T x T tiles (default 320) cut from these canvases: the network is fully convolutional and
-the tile borders are multiples of the largest stride, so a tile is a piece of the real input at the real
-scale; a tile costs a sixth of a full 800 image. Tiles are centred on a scratch (45 %), on a tag (35 %) or
+Every training image is letterboxed to the model size S (--size, 800: strokes thinner than 0.6 px at
+the input are where most misses are, and 800 makes every stroke 1.25x wider there than 640 does; model
+README, "Input size") exactly as at inference (same resize, same padding), so scratches are seen at the
+scale the deployed model sees them. Training then runs on T x T tiles (default 320) cut from these
+canvases: the network is fully convolutional and the tile borders are multiples of the largest stride,
+so a tile is a piece of the real input at the real scale; a tile costs a sixth of a full 800 image. Tiles are centred on a scratch (45 %), on a tag (35 %) or
 anywhere (20 %), with flips, 90-degree rotations and brightness/contrast jitter.
 
 The learning rate follows warm-up then cosine decay over a wall-clock budget (the machine is shared,
