@@ -143,6 +143,10 @@ def main() -> None:
     ap.add_argument("--iou", type=float, default=None, help="NMS IoU (default: the model's thresholds.json, else 0.7)")
     args = ap.parse_args()
     nms_iou = args.iou if args.iou is not None else model_thresholds(args.int8.parent)["iou"]
+    source = "--iou" if args.iou is not None else (
+        str(args.int8.parent / "thresholds.json") if (args.int8.parent / "thresholds.json").exists()
+        else "the manifest default (no thresholds.json beside the INT8 model)")
+    print(f"NMS IoU {nms_iou} from {source}", flush=True)
     metas = read_meta(args.test)[: args.limit]
     metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name),
                      "thresholdsForMap": {"confidence": 0.001, "iou": nms_iou, "maxDetections": 300}}
