@@ -142,10 +142,9 @@ def main() -> None:
     ap.add_argument("--skip-int8", action="store_true", help="FP32 only (for checking a checkpoint)")
     ap.add_argument("--iou", type=float, default=None, help="NMS IoU (default: the model's thresholds.json, else 0.7)")
     args = ap.parse_args()
+    own = args.int8.parent / "thresholds.json"
     nms_iou = args.iou if args.iou is not None else model_thresholds(args.int8.parent)["iou"]
-    source = "--iou" if args.iou is not None else (
-        str(args.int8.parent / "thresholds.json") if (args.int8.parent / "thresholds.json").exists()
-        else "the manifest default (no thresholds.json beside the INT8 model)")
+    source = "--iou" if args.iou is not None else own if own.exists() else f"the manifest default (no {own})"
     print(f"NMS IoU {nms_iou} from {source}", flush=True)
     metas = read_meta(args.test)[: args.limit]
     metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name),
