@@ -72,6 +72,9 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=None, help="input size S (default: the size it was trained at)")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
+    if not args.checkpoint.is_file():
+        raise SystemExit(f"--checkpoint {args.checkpoint}: no such file (expected a train.py checkpoint, "
+                         f"e.g. .work/demo-model/run/ckpt/final.pt; a relative path is taken from {Path.cwd()})")
     ckpt = torch.load(args.checkpoint, map_location="cpu", weights_only=False)
     size = args.size if args.size is not None else ckpt.get("info", {}).get("size")  # recorded since leg 12
     if size is None:
