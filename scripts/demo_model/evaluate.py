@@ -24,7 +24,7 @@ from .generator import read_meta
 from .latency import compare_latency, input_size, make_session
 from .letterbox import letterbox_tensor, read_image_rgb
 from .reference import decode
-from .thresholds import model_thresholds
+from .thresholds import nms_iou_with_source
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 
@@ -142,9 +142,7 @@ def main() -> None:
     ap.add_argument("--skip-int8", action="store_true", help="FP32 only (for checking a checkpoint)")
     ap.add_argument("--iou", type=float, default=None, help="NMS IoU (default: the model's thresholds.json, else 0.7)")
     args = ap.parse_args()
-    own = args.int8.parent / "thresholds.json"
-    nms_iou = args.iou if args.iou is not None else model_thresholds(args.int8.parent)["iou"]
-    source = "--iou" if args.iou is not None else own if own.exists() else f"the manifest default (no {own})"
+    nms_iou, source = (args.iou, "--iou") if args.iou is not None else nms_iou_with_source(args.int8.parent)
     print(f"NMS IoU {nms_iou} from {source}", flush=True)
     metas = read_meta(args.test)[: args.limit]
     metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name),

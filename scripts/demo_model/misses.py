@@ -31,7 +31,7 @@ from .generator import StrokeView, read_meta, render_strokes, visible_box
 from .latency import input_size, make_session
 from .letterbox import letterbox_tensor, read_image_rgb
 from .reference import decode
-from .thresholds import model_thresholds
+from .thresholds import nms_iou_with_source
 
 CONFIDENCE = 0.5
 
@@ -70,7 +70,8 @@ def test_rows(model: Path, test: Path, seed: int) -> tuple[list[dict], list[dict
     counts it: where it lies)."""
     sess = make_session(model, threads=1)
     size = input_size(sess)
-    iou = model_thresholds(model.parent)["iou"]
+    iou, source = nms_iou_with_source(model.parent)
+    print(f"NMS IoU {iou} from {source}", flush=True)
     rows, alarms = [], []
     for meta in read_meta(test):
         index = int(Path(meta["file"]).stem)

@@ -18,3 +18,14 @@ def model_thresholds(model_dir: Path) -> dict:
     if unknown:
         raise ValueError(f"{path}: unknown keys {sorted(unknown)}; expected any of {sorted(MANIFEST_DEFAULTS)}")
     return {**MANIFEST_DEFAULTS, **own}
+
+
+def nms_iou_with_source(model_dir: Path) -> tuple[float, str]:
+    """The NMS IoU a model is deployed with, and where it came from (its thresholds.json, or the manifest
+    default when the file is missing or has no ``iou``): evaluating a model outside its folder silently
+    used the default before, and reported a different precision for the same model."""
+    path = model_dir / "thresholds.json"
+    own = model_thresholds(model_dir)
+    if path.exists() and "iou" in json.loads(path.read_text()):
+        return own["iou"], str(path)
+    return own["iou"], f"the manifest default (no iou in {path})"
