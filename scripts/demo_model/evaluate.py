@@ -141,7 +141,12 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="evaluate the first N test images only")
     ap.add_argument("--skip-int8", action="store_true", help="FP32 only (for checking a checkpoint)")
     ap.add_argument("--iou", type=float, default=None, help="NMS IoU (default: the model's thresholds.json, else 0.7)")
+    ap.add_argument("--operating-points", type=float, nargs="*", default=[], metavar="CONF",
+                    help="also INT8 precision, recall and clean-tag false alarms at these confidences")
     args = ap.parse_args()
+    for conf in args.operating_points:
+        if not 0 < conf < 1:
+            raise SystemExit(f"--operating-points {conf}: expected a confidence between 0 and 1")
     nms_iou, source = (args.iou, "--iou") if args.iou is not None else nms_iou_with_source(args.int8.parent)
     print(f"NMS IoU {nms_iou} from {source}", flush=True)
     metas = read_meta(args.test)[: args.limit]
@@ -154,6 +159,11 @@ def main() -> None:
         return
     metrics["int8"] = run_model(args.int8, args.test, metas, 0.5, nms_iou)
     print("int8", json.dumps(metrics["int8"]), flush=True)
+    for conf in args.operating_points:
+        point = run_model(args.int8, args.test, metas, conf, nms_iou)
+        point = {k: v for k, v in point.items() if k.startswith(("precisionAt", "recallAt", "falseAlarmRate"))}
+        metrics.setdefault("int8OperatingPoints", {})[str(conf)] = point
+        print(f"int8 at {conf}", json.dumps(point), flush=True)
     metrics["int8MinusFp32"] = {k: round(metrics["int8"][k] - metrics["fp32"][k], 4) for k in ("mAP50", "mAP50_95")}
     metrics["sizesBytes"] = {"fp32": args.fp32.stat().st_size, "int8": args.int8.stat().st_size}
     metrics["sizesBytes"]["int8OverFp32"] = round(metrics["sizesBytes"]["int8"] / metrics["sizesBytes"]["fp32"], 3)
