@@ -78,13 +78,12 @@ def average_precision(tp: np.ndarray, scores: np.ndarray, n_gt: int) -> np.ndarr
     return np.array(aps)
 
 
-def run_model(model: Path, test: Path, metas: list[dict], conf_report: float, nms_iou: float = 0.7) -> dict:
+def predict(model: Path, test: Path, metas: list[dict], nms_iou: float = 0.7) -> dict:
+    """Runs ``model`` once over the test images: per image the detections (boxes in image pixels,
+    scores) at confidence 0.001 after NMS, for `score` at any confidence."""
     sess = make_session(model)
     size = input_size(sess)
-    all_tp, all_scores, n_gt = [], [], 0
-    tp50, fp50, clean_tags, clean_alarms, fn50 = 0, 0, 0, 0, 0
-    clean_images, clean_image_alarms = 0, 0
-    by_size: dict[str, list[int]] = {"upTo1024": [0, 0], "above1024": [0, 0]}  # [found, total] at 0.5
+    per_image = []
     t0 = time.time()
     for m in metas:
         rgb = read_image_rgb(test / "images" / m["file"])
@@ -92,7 +91,17 @@ def run_model(model: Path, test: Path, metas: list[dict], conf_report: float, nm
         y = sess.run(None, {"images": x})[0]
         dets = decode(y, 0.001, nms_iou, 300, max_candidates=1000)
         boxes = np.array([(b - [lb.left, lb.top, lb.left, lb.top]) / lb.r for _, _, b in dets]).reshape(-1, 4)
-        scores = np.array([s for _, s, _ in dets])
+        per_image.append((boxes, np.array([s for _, s, _ in dets])))
+    return {"perImage": per_image, "seconds": round(time.time() - t0, 1), "inputSizePx": size}
+
+
+def score(pred: dict, metas: list[dict], conf_report: float) -> dict:
+    """mAP over all detections, and precision, recall and false alarms at ``conf_report``."""
+    all_tp, all_scores, n_gt = [], [], 0
+    tp50, fp50, clean_tags, clean_alarms, fn50 = 0, 0, 0, 0, 0
+    clean_images, clean_image_alarms = 0, 0
+    by_size: dict[str, list[int]] = {"upTo1024": [0, 0], "above1024": [0, 0]}  # [found, total] at 0.5
+    for m, (boxes, scores) in zip(metas, pred["perImage"], strict=True):
         gts = np.array(m["boxes"], np.float64).reshape(-1, 4)
         n_gt += len(gts)
         tp = match(boxes, scores, gts)
@@ -127,7 +136,7 @@ def run_model(model: Path, test: Path, metas: list[dict], conf_report: float, nm
             f"falseAlarmRateCleanTagsAt{conf_report}": round(clean_alarms / max(clean_tags, 1), 4),
             "imagesWithoutScratches": clean_images, "imagesWithoutScratchesWithDetection": clean_image_alarms,
             f"recallAt{conf_report}ByImageLongSide": {k: round(v[0] / max(v[1], 1), 4) for k, v in by_size.items()},
-            "groundTruthBoxes": n_gt, "seconds": round(time.time() - t0, 1), "inputSizePx": size}
+            "groundTruthBoxes": n_gt, "seconds": pred["seconds"], "inputSizePx": pred["inputSizePx"]}
 
 
 def main() -> None:
@@ -152,15 +161,16 @@ def main() -> None:
     metas = read_meta(args.test)[: args.limit]
     metrics: dict = {"testImages": len(metas), "testSplit": str(args.test.name),
                      "thresholdsForMap": {"confidence": 0.001, "iou": nms_iou, "maxDetections": 300}}
-    metrics["fp32"] = run_model(args.fp32, args.test, metas, 0.5, nms_iou)
+    metrics["fp32"] = score(predict(args.fp32, args.test, metas, nms_iou), metas, 0.5)
     size = metrics["inputSizePx"] = metrics["fp32"]["inputSizePx"]
     print("fp32", json.dumps(metrics["fp32"]), flush=True)
     if args.skip_int8:
         return
-    metrics["int8"] = run_model(args.int8, args.test, metas, 0.5, nms_iou)
+    int8 = predict(args.int8, args.test, metas, nms_iou)
+    metrics["int8"] = score(int8, metas, 0.5)
     print("int8", json.dumps(metrics["int8"]), flush=True)
-    for conf in args.operating_points:
-        point = run_model(args.int8, args.test, metas, conf, nms_iou)
+    for conf in args.operating_points:  # the same INT8 detections, counted at another confidence
+        point = score(int8, metas, conf)
         point = {k: v for k, v in point.items() if k.startswith(("precisionAt", "recallAt", "falseAlarmRate"))}
         metrics.setdefault("int8OperatingPoints", {})[str(conf)] = point
         print(f"int8 at {conf}", json.dumps(point), flush=True)
