@@ -3,7 +3,8 @@
  * model that serves, and makes every outcome durable before the file leaves the folder.
  *
  *   1 intake (bounded by `inFlight`)   admit + hash + prepare, several at once (decoding overlaps inference)
- *   2 decide (in intake order)         duplicate? crash leftover? else inspect with the serving model
+ *   2 decide (INSPECT_AHEAD at once,   duplicate? crash leftover? else inspect with the serving model; the
+ *     handed on in intake order)       next image's tensor is already with the detector when one finishes
  *   3 commit (in intake order)         outbox.append (fsync) -> seen.put -> archive -> seen.markArchived,
  *                                      while stage 2 already runs the next image's inference
  *
@@ -13,7 +14,9 @@
  *   nucleus rolls it back), while the process stays up and keeps reporting.
  * - Outbox full with the pause-intake policy: no new file is pulled (they wait safely in the folder),
  *   status `degraded` with the reason, until the broker takes messages again.
- * - Hot swap: the detector is read from the model manager per image, between two images.
+ * - Hot swap: the detector is read from the model manager per image, when its decision starts.
+ * - Identical bytes: the decisions of two images with the same sha256 run one after the other, so the
+ *   second sees the first as inspected (a duplicate) and is never inspected itself.
  * - Status: retained on <prefix>/status every `statusIntervalSec`, on every change of state, reason or
  *   model, and after the publisher reconnects; `offline` when stopped (and as the MQTT Last Will).
  * - stop(): no new files, the images in flight are finished, the outbox gets a few seconds to deliver,
@@ -63,6 +66,12 @@ interface Job {
 const TICK_MS = 250;
 /** Decided images waiting for their commit while the next one is inspected. */
 const COMMIT_AHEAD = 1;
+/**
+ * Decisions under way at once: with two, the next image's inference is queued at the detector while
+ * the current one runs, so a detector on its own thread never waits for the main thread (which may be
+ * letterboxing another image) between two images.
+ */
+const INSPECT_AHEAD = 2;
 
 /** What stage 2 decided for an image; stage 3 carries it out. */
 type Decision =
@@ -85,6 +94,8 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
   const commits: { job: Job; decision: Decision }[] = [];
   /** sha256 of images inspected but not yet in the seen index: an identical image is not inspected again. */
   const committing = new Set<string>();
+  /** sha256 -> the decision under way for those bytes: a later image with the same bytes waits for it. */
+  const deciding = new Map<string, Promise<void>>();
   let stopping = false;
   let started = false;
   let lastError: string | null = null;
@@ -304,7 +315,25 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     }
   };
 
+  /** One decision per sha256 at a time, in the order they were started. */
   const decideAdmitted = async (result: IntakeResult & { kind: 'admitted' }): Promise<Decision> => {
+    const { sha256 } = result.image;
+    const before = deciding.get(sha256);
+    let release: () => void = () => undefined;
+    const mine = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    deciding.set(sha256, mine);
+    try {
+      await before;
+      return await decideInTurn(result);
+    } finally {
+      if (deciding.get(sha256) === mine) deciding.delete(sha256);
+      release();
+    }
+  };
+
+  const decideInTurn = async (result: IntakeResult & { kind: 'admitted' }): Promise<Decision> => {
     const { image } = result;
     if (seen.get(image.sha256) || committing.has(image.sha256)) return { kind: 'known', image };
     let detector = await servingDetector();
@@ -438,25 +467,47 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     }
   };
 
-  /** Stage 2: decides (inspects) the images in intake order; at most COMMIT_AHEAD wait for their commit. */
-  const inspectLoop = async (intakeDone: () => boolean) => {
-    for (;;) {
-      const job = queue[0];
-      if (!job || commits.length >= COMMIT_AHEAD) {
-        if (!job && intakeDone()) return;
-        await nap(TICK_MS);
-        continue;
-      }
-      let decision: Decision;
+  /** A decision started for a job; `decision` is set when it is made. */
+  interface Deciding {
+    readonly job: Job;
+    decision?: Decision;
+  }
+
+  const startDeciding = (job: Job): Deciding => {
+    const entry: Deciding = { job };
+    void (async () => {
       try {
-        decision = await decide(await job.intake);
+        entry.decision = await decide(await job.intake);
       } catch (err) {
         noteError(`unexpected failure while inspecting ${job.file.path}`, err);
-        decision = { kind: 'leave' };
+        entry.decision = { kind: 'leave' };
       }
-      queue.shift();
-      commits.push({ job, decision });
       poke();
+    })();
+    return entry;
+  };
+
+  /**
+   * Stage 2: decides (inspects) the first INSPECT_AHEAD images of the queue at once and hands the
+   * decisions on in intake order; at most COMMIT_AHEAD wait for their commit.
+   */
+  const inspectLoop = async (intakeDone: () => boolean) => {
+    /** The decisions started, for queue[0], queue[1], ... */
+    const started: Deciding[] = [];
+    for (;;) {
+      while (started.length < INSPECT_AHEAD && started.length < queue.length) {
+        started.push(startDeciding(queue[started.length] as Job));
+      }
+      const head = started[0];
+      if (head?.decision && commits.length < COMMIT_AHEAD) {
+        started.shift();
+        queue.shift();
+        commits.push({ job: head.job, decision: head.decision });
+        poke();
+        continue;
+      }
+      if (!head && intakeDone()) return;
+      await nap(TICK_MS);
     }
   };
 

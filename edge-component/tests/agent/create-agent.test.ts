@@ -59,6 +59,29 @@ function world(options: { serving?: boolean; contents?: Record<string, string>; 
   return { cam, models, preparer, outbox, archive, seen, publisher, lifecycle, agent, statuses, messages };
 }
 
+/** Serves a detector whose runs take `ms` each; counts the runs and the most under way at once. */
+function slowDetector(models: ReturnType<typeof fakeModels>, ms: number) {
+  const inner = fakeDetector('1.0.0');
+  let active = 0;
+  let most = 0;
+  let runs = 0;
+  models.serve({
+    ...inner,
+    async run(tensor) {
+      runs += 1;
+      active += 1;
+      most = Math.max(most, active);
+      try {
+        await new Promise((r) => setTimeout(r, ms));
+        return await inner.run(tensor);
+      } finally {
+        active -= 1;
+      }
+    },
+  });
+  return { runs: () => runs, mostAtOnce: () => most };
+}
+
 describe('createAgent', () => {
   it('inspects each file once, in intake order, and archives it only after its message is in the outbox', async () => {
     const w = world();
@@ -145,6 +168,36 @@ describe('createAgent', () => {
     expect(w.messages('inspections')).toHaveLength(1);
     expect(w.archive.moves).toEqual(['done/ok/ok-1.jpg', 'quarantine/ok-2.jpg:IMAGE_DUPLICATE']);
     expect(w.agent.status().counters).toMatchObject({ inspected: 1, duplicates: 1 });
+    await w.agent.stop('done');
+  });
+
+  it('queues the next image at the detector while one runs, and hands the verdicts on in intake order', async () => {
+    const w = world();
+    const detector = slowDetector(w.models, 40);
+    await w.agent.start();
+    const names = ['ok-1.jpg', 'defect-2.jpg', 'ok-3.jpg', 'unclear-4.jpg', 'ok-5.jpg', 'defect-6.jpg'];
+    w.cam.add(...names);
+    await until(() => w.cam.done.length === names.length, 'all files done');
+    expect(detector.runs()).toBe(names.length);
+    expect(detector.mostAtOnce()).toBe(2);
+    expect(w.messages('inspections').map((e) => (json(e.payload).image as { file: string }).file)).toEqual(names);
+    expect(w.archive.moves).toEqual(names.map((n) => `done/${n.split('-')[0]}/${n}`));
+    await w.agent.stop('done');
+  });
+
+  it('an identical image right behind its twin (twin still being inspected) waits for it and is a duplicate', async () => {
+    const w = world({ contents: { 'ok-1.jpg': 'twin', 'ok-2.jpg': 'twin', 'ok-3.jpg': 'other' } });
+    const detector = slowDetector(w.models, 100);
+    await w.agent.start();
+    w.cam.add('ok-1.jpg', 'ok-2.jpg', 'ok-3.jpg');
+    await until(() => w.cam.done.length === 3, 'all three done');
+    expect(detector.runs()).toBe(2);
+    expect(w.messages('inspections').map((e) => (json(e.payload).image as { file: string }).file)).toEqual([
+      'ok-1.jpg',
+      'ok-3.jpg',
+    ]);
+    expect(w.archive.moves).toEqual(['done/ok/ok-1.jpg', 'quarantine/ok-2.jpg:IMAGE_DUPLICATE', 'done/ok/ok-3.jpg']);
+    expect(w.agent.status().counters).toMatchObject({ inspected: 2, duplicates: 1 });
     await w.agent.stop('done');
   });
 
