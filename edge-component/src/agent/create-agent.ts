@@ -60,7 +60,8 @@ export interface Agent {
 interface Job {
   readonly file: CameraFile;
   readonly pulledAt: number;
-  readonly intake: Promise<IntakeResult>;
+  /** Set when stage 1 is done with the file. */
+  intake?: IntakeResult;
 }
 
 const TICK_MS = 250;
@@ -315,25 +316,7 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     }
   };
 
-  /** One decision per sha256 at a time, in the order they were started. */
   const decideAdmitted = async (result: IntakeResult & { kind: 'admitted' }): Promise<Decision> => {
-    const { sha256 } = result.image;
-    const before = deciding.get(sha256);
-    let release: () => void = () => undefined;
-    const mine = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    deciding.set(sha256, mine);
-    try {
-      await before;
-      return await decideInTurn(result);
-    } finally {
-      if (deciding.get(sha256) === mine) deciding.delete(sha256);
-      release();
-    }
-  };
-
-  const decideInTurn = async (result: IntakeResult & { kind: 'admitted' }): Promise<Decision> => {
     const { image } = result;
     if (seen.get(image.sha256) || committing.has(image.sha256)) return { kind: 'known', image };
     let detector = await servingDetector();
@@ -448,7 +431,8 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
         const next = await files.next();
         if (next.done || stopping) break;
         const file = next.value;
-        const intake = admitAndPrepare(
+        const job: Job = { file, pulledAt: Date.now() };
+        void admitAndPrepare(
           {
             admit: (f) => preparer.admit(f),
             prepare: (image, input) => preparer.prepare(image, input),
@@ -456,8 +440,11 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
             servingInput,
           },
           file,
-        );
-        queue.push({ file, pulledAt: Date.now(), intake });
+        ).then((intake) => {
+          job.intake = intake;
+          poke();
+        });
+        queue.push(job);
         poke();
       }
     } catch (err) {
@@ -473,14 +460,34 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     decision?: Decision;
   }
 
-  const startDeciding = (job: Job): Deciding => {
+  /**
+   * Starts the decision for a job whose intake is done. Called in intake order, and an image claims
+   * its sha256 before anything is awaited, so of two images with the same bytes the later one waits
+   * for the earlier one's decision, sees it inspected, and is settled as a duplicate.
+   */
+  const startDeciding = (job: Job, intake: IntakeResult): Deciding => {
     const entry: Deciding = { job };
+    const sha256 = intake.kind === 'admitted' ? intake.image.sha256 : undefined;
+    const before = sha256 === undefined ? undefined : deciding.get(sha256);
+    let finished: () => void = () => undefined;
+    if (sha256 !== undefined) {
+      const mine: Promise<void> = new Promise((resolve) => {
+        finished = () => {
+          if (deciding.get(sha256) === mine) deciding.delete(sha256);
+          resolve();
+        };
+      });
+      deciding.set(sha256, mine);
+    }
     void (async () => {
       try {
-        entry.decision = await decide(await job.intake);
+        await before;
+        entry.decision = await decide(intake);
       } catch (err) {
         noteError(`unexpected failure while inspecting ${job.file.path}`, err);
         entry.decision = { kind: 'leave' };
+      } finally {
+        finished();
       }
       poke();
     })();
@@ -488,15 +495,18 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
   };
 
   /**
-   * Stage 2: decides (inspects) the first INSPECT_AHEAD images of the queue at once and hands the
-   * decisions on in intake order; at most COMMIT_AHEAD wait for their commit.
+   * Stage 2: decides (inspects) the first INSPECT_AHEAD images of the queue at once, started in intake
+   * order as their intake completes, and hands the decisions on in the same order; at most
+   * COMMIT_AHEAD wait for their commit.
    */
   const inspectLoop = async (intakeDone: () => boolean) => {
     /** The decisions started, for queue[0], queue[1], ... */
     const started: Deciding[] = [];
     for (;;) {
-      while (started.length < INSPECT_AHEAD && started.length < queue.length) {
-        started.push(startDeciding(queue[started.length] as Job));
+      while (started.length < INSPECT_AHEAD) {
+        const next = queue[started.length];
+        if (!next?.intake) break; // its intake is still under way: decisions start in intake order
+        started.push(startDeciding(next, next.intake));
       }
       const head = started[0];
       if (head?.decision && commits.length < COMMIT_AHEAD) {
@@ -506,7 +516,7 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
         poke();
         continue;
       }
-      if (!head && intakeDone()) return;
+      if (queue.length === 0 && intakeDone()) return;
       await nap(TICK_MS);
     }
   };

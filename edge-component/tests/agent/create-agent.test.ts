@@ -201,6 +201,22 @@ describe('createAgent', () => {
     await w.agent.stop('done');
   });
 
+  it('of two identical images the first in intake order is inspected, even when its intake finishes last', async () => {
+    const w = world({ contents: { 'ok-1.jpg': 'twin', 'ok-2.jpg': 'twin' } });
+    const detector = slowDetector(w.models, 50);
+    const admit = w.preparer.admit.bind(w.preparer);
+    w.preparer.admit = async (file) => {
+      if (file.path.endsWith('ok-1.jpg')) await new Promise((r) => setTimeout(r, 80));
+      return admit(file);
+    };
+    await w.agent.start();
+    w.cam.add('ok-1.jpg', 'ok-2.jpg');
+    await until(() => w.cam.done.length === 2, 'both done');
+    expect(detector.runs()).toBe(1);
+    expect(w.archive.moves).toEqual(['done/ok/ok-1.jpg', 'quarantine/ok-2.jpg:IMAGE_DUPLICATE']);
+    await w.agent.stop('done');
+  });
+
   it('finishes the archive move of an image inspected before a crash, without inspecting it again', async () => {
     const record = { sha256: sha('ok-1.jpg'), messageId: 'a'.repeat(64), file: 'ok-1.jpg', verdict: 'defect' as const };
     const w = world({ seen: [{ ...record, archived: false }] });
