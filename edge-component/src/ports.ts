@@ -123,7 +123,11 @@ export interface ImagePreparer {
 export interface Detector {
   readonly manifest: Manifest;
   readonly model: ModelRef;
-  /** Runs one inference on a prepared input tensor. */
+  /**
+   * Runs one inference on a prepared input tensor. The detector may take the tensor: one whose session
+   * runs on another thread transfers the tensor's buffer there, so the caller's tensor is detached
+   * (length 0) afterwards. A caller that needs the input again keeps its own copy or prepares it again.
+   */
   run(tensor: Float32Array): Promise<RawOutput>;
   close(): Promise<void>;
 }

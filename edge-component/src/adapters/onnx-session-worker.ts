@@ -6,6 +6,7 @@
  * thread, so the agent's main thread keeps preparing, decoding and publishing meanwhile.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { releaseMemory } from '../release-memory.ts';
 import { openCheckedSession } from './onnx-session.ts';
 import {
   type FromSessionWorker,
@@ -32,19 +33,18 @@ if (session) {
   port.on('message', (message: ToSessionWorker) => {
     if (message.type === 'run') {
       const { id, tensor } = message;
-      const done = open.run(tensor).then(
-        (out) => {
-          // onnxruntime-node gives each output its own ArrayBuffer; a view into a larger one is copied.
-          const whole = out.data.byteOffset === 0 && out.data.byteLength === out.data.buffer.byteLength;
-          const data = whole ? out.data : out.data.slice();
-          send({ type: 'result', id, data, dims: [...out.dims], input: tensor }, [
-            data.buffer as ArrayBuffer,
-            tensor.buffer as ArrayBuffer,
-          ]);
-        },
-        (err: unknown) =>
-          send({ type: 'failed', id, error: toWire(err), input: tensor }, [tensor.buffer as ArrayBuffer]),
-      );
+      const done = open
+        .run(tensor)
+        .then(
+          (out) => {
+            // onnxruntime-node gives each output its own ArrayBuffer; a view into a larger one is copied.
+            const whole = out.data.byteOffset === 0 && out.data.byteLength === out.data.buffer.byteLength;
+            const data = whole ? out.data : out.data.slice();
+            send({ type: 'result', id, data, dims: [...out.dims] }, [data.buffer as ArrayBuffer]);
+          },
+          (err: unknown) => send({ type: 'failed', id, error: toWire(err) }),
+        )
+        .finally(() => releaseMemory(tensor)); // the input is this thread's, and done with
       inFlight.add(done);
       void done.finally(() => inFlight.delete(done));
       return;

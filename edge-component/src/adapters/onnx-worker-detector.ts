@@ -5,10 +5,11 @@
  * inference. The checks are the in-thread detector's (onnx-session.ts, run in the worker), and so are
  * the refusals: the worker's errors come back as ModelIntegrityError with the same code.
  *
- * Data: the model bytes go to the worker as a copy (the bundle keeps its own); each input tensor as a
- * copy (the agent may run the same tensor again on a new model after a swap), in a buffer the worker
- * hands back for the next run; each output comes back transferred. The worker keeps the process alive
- * only while a load, a run or close is under way.
+ * Data: the model bytes go to the worker as a copy (the bundle keeps its own); each input tensor is
+ * handed over (its buffer transferred, so the caller's tensor is detached: see Detector.run), or copied
+ * when it is a view into a larger or shared buffer; the worker frees it after the run. Each output
+ * comes back transferred. The worker keeps the process alive only while a load, a run or close is
+ * under way.
  * A worker that dies refuses every pending and later run with DetectorError DETECTOR_WORKER_FAILED;
  * after close(), run() is refused with ModelIntegrityError MODEL_RETIRED.
  */
@@ -31,9 +32,6 @@ export function sessionWorkerUrl(): URL {
     ? new URL('./onnx-session-worker.ts', import.meta.url)
     : new URL(`./${SESSION_WORKER_BUNDLE_NAME}.js`, import.meta.url);
 }
-
-/** Input buffers kept for reuse: enough for the runs the agent keeps in flight. */
-const MAX_SPARE_INPUTS = 4;
 
 interface Pending {
   resolve(out: RawOutput): void;
@@ -60,11 +58,6 @@ export async function loadWorkerDetector(
 
   const pending = new Map<number, Pending>();
   const inputSize = m.input.shape.reduce((a, b) => a * b, 1);
-  const spareInputs: ArrayBuffer[] = [];
-  const keepInput = (input: Float32Array) => {
-    if (input.length === inputSize && spareInputs.length < MAX_SPARE_INPUTS)
-      spareInputs.push(input.buffer as ArrayBuffer);
-  };
   let nextId = 1;
   let closing = false;
   let death: Error | undefined;
@@ -111,12 +104,10 @@ export async function loadWorkerDetector(
         settleLoad = undefined;
         break;
       case 'result':
-        keepInput(message.input);
         pending.get(message.id)?.resolve({ data: message.data, dims: message.dims });
         pending.delete(message.id);
         break;
       case 'failed':
-        keepInput(message.input);
         pending.get(message.id)?.reject(fromWire(message.error));
         pending.delete(message.id);
         break;
@@ -148,14 +139,13 @@ export async function loadWorkerDetector(
         );
       }
       if (death) throw death;
-      const copy = new Float32Array(spareInputs.pop() ?? new ArrayBuffer(inputSize * 4));
-      copy.set(tensor);
+      const input = ownBuffer(tensor) ? tensor : new Float32Array(tensor);
       const id = nextId++;
       return new Promise<RawOutput>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         keepAlive();
-        const message: ToSessionWorker = { type: 'run', id, tensor: copy };
-        worker.postMessage(message, [copy.buffer]);
+        const message: ToSessionWorker = { type: 'run', id, tensor: input };
+        worker.postMessage(message, [input.buffer as ArrayBuffer]);
       });
     },
     close() {
@@ -172,4 +162,10 @@ export async function loadWorkerDetector(
       return closeDone;
     },
   };
+}
+
+/** A tensor that is the whole of a plain ArrayBuffer can be handed over (transferred) as it is. */
+function ownBuffer(tensor: Float32Array): boolean {
+  const { buffer } = tensor;
+  return buffer instanceof ArrayBuffer && tensor.byteOffset === 0 && tensor.byteLength === buffer.byteLength;
 }

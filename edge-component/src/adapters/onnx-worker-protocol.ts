@@ -1,9 +1,8 @@
 /**
  * The messages between the worker detector (onnx-worker-detector.ts, main thread) and its session
- * worker (onnx-session-worker.ts). Tensors travel in transfer lists: the input as a copy the main thread
- * makes (callers keep their tensor: the agent runs it again on a new model after a swap) into a buffer the
- * worker hands back with the answer, for the next run (a fresh 4.9 MB buffer per run costs page faults,
- * and with MALLOC_MMAP_THRESHOLD_ set an mmap/munmap); the output as the worker got it from onnxruntime.
+ * worker (onnx-session-worker.ts). Tensors travel in transfer lists: the input as the caller prepared it
+ * (handed over, not copied; the worker frees it after the run), the output as the worker got it from
+ * onnxruntime.
  * Errors travel as name, code and message, and come back as the
  * same class with the same code.
  */
@@ -35,10 +34,8 @@ export type FromSessionWorker =
       readonly id: number;
       readonly data: Float32Array;
       readonly dims: number[];
-      /** The run's input buffer, handed back for the next run. */
-      readonly input: Float32Array;
     }
-  | { readonly type: 'failed'; readonly id: number; readonly error: WireError; readonly input: Float32Array }
+  | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
   | { readonly type: 'closed' };
 
 export interface WireError {

@@ -280,7 +280,8 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
   ): Promise<{ inspection: Inspection } | { code: string; message: string }> => {
     let prepared = image.prepared;
     try {
-      if (!prepared || !sameInput(image.preparedFor, detector.manifest.input)) {
+      // Prepared again for another model's input, or when a detector took the tensor on an earlier try.
+      if (!prepared || isDetached(prepared.tensor) || !sameInput(image.preparedFor, detector.manifest.input)) {
         prepared = await preparer.prepare(image.image, detector.manifest.input);
       }
     } catch (err) {
@@ -628,4 +629,8 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
 
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
+}
+
+function isDetached(view: Float32Array): boolean {
+  return view.buffer instanceof ArrayBuffer && view.buffer.detached;
 }

@@ -217,6 +217,28 @@ describe('createAgent', () => {
     await w.agent.stop('done');
   });
 
+  it('runs an image again on the new model when the old one failed during a swap, preparing it again if the old one took the tensor', async () => {
+    const w = world();
+    const old = fakeDetector('1.0.0');
+    w.models.serve({
+      ...old,
+      async run(tensor) {
+        (tensor.buffer as ArrayBuffer).transfer(); // taken, as the worker detector takes it
+        w.models.serve(fakeDetector('2.0.0'));
+        throw new Error('session closed by the swap');
+      },
+    });
+    await w.agent.start();
+    w.cam.add('ok-1.jpg');
+    await until(() => w.cam.done.length === 1, 'file done');
+    expect(w.messages('inspections').map((e) => (json(e.payload).model as { version: string }).version)).toEqual([
+      '2.0.0',
+    ]);
+    expect(w.preparer.prepared).toEqual(['ok-1.jpg', 'ok-1.jpg']);
+    expect(w.archive.moves).toEqual(['done/ok/ok-1.jpg']);
+    await w.agent.stop('done');
+  });
+
   it('finishes the archive move of an image inspected before a crash, without inspecting it again', async () => {
     const record = { sha256: sha('ok-1.jpg'), messageId: 'a'.repeat(64), file: 'ok-1.jpg', verdict: 'defect' as const };
     const w = world({ seen: [{ ...record, archived: false }] });

@@ -49,7 +49,7 @@ afterAll(async () => {
 });
 
 describe('loadDetector with the session in a worker thread', () => {
-  it('gives the in-thread output on real samples, and leaves the caller its tensor and model bytes', async () => {
+  it('gives the in-thread output on real samples, takes the tensor over, and leaves the caller its model bytes', async () => {
     // The samples differ, so a mixed-up output would show.
     expect(expected[0]).not.toEqual(expected[2]);
     const bytesBefore = bundle.modelBytes.byteLength;
@@ -57,14 +57,21 @@ describe('loadDetector with the session in a worker thread', () => {
     try {
       expect(bundle.modelBytes.byteLength).toBe(bytesBefore);
       for (const [i, tensor] of tensors.entries()) {
-        const first = tensor[0];
-        const out = await detector.run(tensor);
+        const own = tensor.slice();
+        const out = await detector.run(own);
         expect(out.dims).toEqual(bundle.manifest.output.shape);
         expect(out.data).toEqual(expected[i]);
-        // Not transferred away: the agent runs the same tensor again on a new model after a swap.
-        expect(tensor.length).toBe(bundle.manifest.input.shape.reduce((a, b) => a * b, 1));
-        expect(tensor[0]).toBe(first);
+        // Handed over to the worker thread, not copied (Detector.run may take the tensor).
+        expect(own.buffer.detached).toBe(true);
       }
+      // A view into a larger buffer is copied instead: the rest of the buffer is not the detector's.
+      const size = (tensors[1] as Float32Array).length;
+      const larger = new Float32Array(size + 8);
+      larger.set(tensors[1] as Float32Array, 8);
+      const view = larger.subarray(8);
+      expect((await detector.run(view)).data).toEqual(expected[1]);
+      expect(view.buffer.detached).toBe(false);
+      expect(view[0]).toBe((tensors[1] as Float32Array)[0]);
     } finally {
       await detector.close();
     }
@@ -74,7 +81,7 @@ describe('loadDetector with the session in a worker thread', () => {
     const detector = await loadDetector(bundle, { ...threads, worker: true });
     try {
       const order = [0, 1, 2, 3, 3, 2, 1, 0, 2, 0];
-      const outs = await Promise.all(order.map((i) => detector.run(tensors[i] as Float32Array)));
+      const outs = await Promise.all(order.map((i) => detector.run((tensors[i] as Float32Array).slice())));
       outs.forEach((out, k) => {
         expect(out.data).toEqual(expected[order[k] as number]);
       });
@@ -85,13 +92,13 @@ describe('loadDetector with the session in a worker thread', () => {
 
   it('finishes the runs in flight at close, then refuses runs with MODEL_RETIRED; close twice is harmless', async () => {
     const detector = await loadDetector(bundle, { ...threads, worker: true });
-    const inFlight = detector.run(tensors[1] as Float32Array);
+    const inFlight = detector.run((tensors[1] as Float32Array).slice());
     const closing = detector.close();
-    expect((await refusal(detector.run(tensors[0] as Float32Array))).code).toBe('MODEL_RETIRED');
+    expect((await refusal(detector.run((tensors[0] as Float32Array).slice()))).code).toBe('MODEL_RETIRED');
     expect((await inFlight).data).toEqual(expected[1]);
     await closing;
     await detector.close();
-    const r = await refusal(detector.run(tensors[0] as Float32Array));
+    const r = await refusal(detector.run((tensors[0] as Float32Array).slice()));
     expect(r).toBeInstanceOf(ModelIntegrityError);
     expect(r.code).toBe('MODEL_RETIRED');
   });
@@ -102,17 +109,17 @@ describe('loadDetector with the session in a worker thread', () => {
       [-2, /exited with code 3/],
     ] as const) {
       const detector = await loadWorkerDetector(bundle, threads, CRASHING_WORKER);
-      expect((await detector.run(tensors[0] as Float32Array)).data).toEqual(expected[0]);
+      expect((await detector.run((tensors[0] as Float32Array).slice())).data).toEqual(expected[0]);
       const crash = new Float32Array(tensors[0] as Float32Array);
       crash[0] = marker;
       const r1 = await refusal(detector.run(crash));
       expect(r1).toBeInstanceOf(DetectorError);
       expect(r1.code).toBe('DETECTOR_WORKER_FAILED');
       expect(r1.message).toMatch(cause);
-      const r2 = await refusal(detector.run(tensors[0] as Float32Array));
+      const r2 = await refusal(detector.run((tensors[0] as Float32Array).slice()));
       expect(r2.code).toBe('DETECTOR_WORKER_FAILED');
       await detector.close();
-      expect((await refusal(detector.run(tensors[0] as Float32Array))).code).toBe('MODEL_RETIRED');
+      expect((await refusal(detector.run((tensors[0] as Float32Array).slice()))).code).toBe('MODEL_RETIRED');
     }
   });
 
