@@ -34,7 +34,7 @@ describe('AgentConfigSchema', () => {
       intraOpThreads: 0,
       interOpThreads: 1,
       inFlight: 2,
-      detectorThread: 'main',
+      detectorThread: 'worker',
       allowSpinning: false,
     });
     expect(config.limits).toEqual({ maxFileBytes: 20 * 1024 * 1024, maxPixels: 4096 * 4096 });
