@@ -60,8 +60,8 @@ export interface Agent {
 interface Job {
   readonly file: CameraFile;
   readonly pulledAt: number;
-  /** Set when stage 1 is done with the file. */
-  intake?: IntakeResult;
+  /** Set when stage 1 is done with the file; null when it failed unexpectedly (the file is left). */
+  intake?: IntakeResult | null;
 }
 
 const TICK_MS = 250;
@@ -441,10 +441,17 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
             servingInput,
           },
           file,
-        ).then((intake) => {
-          job.intake = intake;
-          poke();
-        });
+        ).then(
+          (intake) => {
+            job.intake = intake;
+            poke();
+          },
+          (err: unknown) => {
+            noteError(`unexpected failure while reading ${file.path}; it stays for the next start`, err);
+            job.intake = null;
+            poke();
+          },
+        );
         queue.push(job);
         poke();
       }
@@ -466,8 +473,12 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
    * its sha256 before anything is awaited, so of two images with the same bytes the later one waits
    * for the earlier one's decision, sees it inspected, and is settled as a duplicate.
    */
-  const startDeciding = (job: Job, intake: IntakeResult): Deciding => {
+  const startDeciding = (job: Job, intake: IntakeResult | null): Deciding => {
     const entry: Deciding = { job };
+    if (intake === null) {
+      entry.decision = { kind: 'leave' };
+      return entry;
+    }
     const sha256 = intake.kind === 'admitted' ? intake.image.sha256 : undefined;
     const before = sha256 === undefined ? undefined : deciding.get(sha256);
     let finished: () => void = () => undefined;
@@ -506,7 +517,7 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     for (;;) {
       while (started.length < INSPECT_AHEAD) {
         const next = queue[started.length];
-        if (!next?.intake) break; // its intake is still under way: decisions start in intake order
+        if (next?.intake === undefined) break; // its intake is still under way: decisions start in intake order
         started.push(startDeciding(next, next.intake));
       }
       const head = started[0];

@@ -239,6 +239,24 @@ describe('createAgent', () => {
     await w.agent.stop('done');
   });
 
+  it('leaves a file whose intake fails unexpectedly in the folder and goes on with the next ones', async () => {
+    const w = world();
+    const get = w.seen.get.bind(w.seen);
+    let calls = 0;
+    w.seen.get = (sha) => {
+      calls += 1;
+      if (calls === 1) throw new Error('index read failed'); // stage 1 of the first file
+      return get(sha);
+    };
+    await w.agent.start();
+    w.cam.add('ok-1.jpg', 'ok-2.jpg');
+    await until(() => w.cam.done.length === 1, 'the second file done');
+    expect(w.cam.done).toEqual(['/cam/ok-2.jpg']);
+    expect(w.archive.moves).toEqual(['done/ok/ok-2.jpg']);
+    expect(w.agent.status().lastError).toMatch(/unexpected failure while reading .*ok-1\.jpg/);
+    await w.agent.stop('done');
+  });
+
   it('finishes the archive move of an image inspected before a crash, without inspecting it again', async () => {
     const record = { sha256: sha('ok-1.jpg'), messageId: 'a'.repeat(64), file: 'ok-1.jpg', verdict: 'defect' as const };
     const w = world({ seen: [{ ...record, archived: false }] });
