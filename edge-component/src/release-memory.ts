@@ -12,9 +12,20 @@
  * pool, which must stay. A detached buffer (already released, or transferred to a worker) is left alone.
  */
 export function releaseMemory(view: ArrayBufferView | undefined): void {
-  if (view === undefined) return;
+  if (view === undefined || !ownsWholeBuffer(view) || view.buffer.detached) return;
+  view.buffer.transfer(0);
+}
+
+/**
+ * A view over the whole of a plain (not shared) ArrayBuffer: its owner may release or transfer the
+ * buffer without taking anything from another view.
+ */
+export function ownsWholeBuffer(view: ArrayBufferView): view is ArrayBufferView & { buffer: ArrayBuffer } {
   const { buffer } = view;
-  if (!(buffer instanceof ArrayBuffer) || buffer.detached) return;
-  if (view.byteOffset !== 0 || view.byteLength !== buffer.byteLength) return;
-  buffer.transfer(0);
+  return buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === buffer.byteLength;
+}
+
+/** The view's buffer was released or transferred away (it reads as empty now). */
+export function isDetached(view: ArrayBufferView): boolean {
+  return view.buffer instanceof ArrayBuffer && view.buffer.detached;
 }

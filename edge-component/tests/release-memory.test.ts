@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { releaseMemory } from '../src/release-memory.ts';
+import { isDetached, ownsWholeBuffer, releaseMemory } from '../src/release-memory.ts';
 
 describe('releaseMemory', () => {
   it('frees the buffer behind a typed array that spans it', () => {
@@ -31,5 +31,16 @@ describe('releaseMemory', () => {
     releaseMemory(t);
     expect(() => releaseMemory(t)).not.toThrow();
     expect(() => releaseMemory(undefined)).not.toThrow();
+  });
+
+  it('tells a view over its whole plain buffer from a part of one or a shared one, and a released one', () => {
+    const t = new Float32Array(8);
+    expect(ownsWholeBuffer(t)).toBe(true);
+    expect(ownsWholeBuffer(t.subarray(1))).toBe(false);
+    expect(ownsWholeBuffer(new Float32Array(new SharedArrayBuffer(32)))).toBe(false);
+    expect(isDetached(t)).toBe(false);
+    releaseMemory(t);
+    expect(isDetached(t)).toBe(true);
+    expect(isDetached(new Float32Array(new SharedArrayBuffer(32)))).toBe(false);
   });
 });

@@ -17,6 +17,7 @@ import { Worker } from 'node:worker_threads';
 import type { RawOutput, VerifiedBundle } from '../core/types.ts';
 import { DetectorError, ModelIntegrityError } from '../errors.ts';
 import type { Detector } from '../ports.ts';
+import { ownsWholeBuffer } from '../release-memory.ts';
 import { type OnnxSessionSettings, sessionOptionsFor } from './onnx-session.ts';
 import {
   type FromSessionWorker,
@@ -139,7 +140,8 @@ export async function loadWorkerDetector(
         );
       }
       if (death) throw death;
-      const input = ownBuffer(tensor) ? tensor : new Float32Array(tensor);
+      // Handed over as it is; a view into a larger or shared buffer is copied (the rest is not ours).
+      const input = ownsWholeBuffer(tensor) ? tensor : new Float32Array(tensor);
       const id = nextId++;
       return new Promise<RawOutput>((resolve, reject) => {
         pending.set(id, { resolve, reject });
@@ -162,10 +164,4 @@ export async function loadWorkerDetector(
       return closeDone;
     },
   };
-}
-
-/** A tensor that is the whole of a plain ArrayBuffer can be handed over (transferred) as it is. */
-function ownBuffer(tensor: Float32Array): boolean {
-  const { buffer } = tensor;
-  return buffer instanceof ArrayBuffer && tensor.byteOffset === 0 && tensor.byteLength === buffer.byteLength;
 }

@@ -27,7 +27,7 @@ import type { Inspection } from '../contracts/inspection.ts';
 import type { AgentState, Status } from '../contracts/status.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import type { AdmittedImage, CameraFile, Detector, Publisher } from '../ports.ts';
-import { releaseMemory } from '../release-memory.ts';
+import { isDetached, releaseMemory } from '../release-memory.ts';
 import type { AgentDeps, AgentSettings, ModelRefusal } from './agent-deps.ts';
 import {
   type AgentCounters,
@@ -640,8 +640,4 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
 
 function baseName(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
-}
-
-function isDetached(view: Float32Array): boolean {
-  return view.buffer instanceof ArrayBuffer && view.buffer.detached;
 }
