@@ -187,6 +187,7 @@ export async function createAgentRuntime(
       interOpThreads: config.inference.interOpThreads,
       worker: config.inference.detectorThread === 'worker',
       allowSpinning: config.inference.allowSpinning,
+      pipelineNice: config.inference.pipelineNice,
     },
     loadDetector,
     runSelfTests,

@@ -130,6 +130,20 @@ export interface Detector {
    */
   run(tensor: Float32Array): Promise<RawOutput>;
   close(): Promise<void>;
+  /** Where the session runs, for logs (absent: the calling thread, priorities untouched). */
+  readonly threads?: DetectorThreads;
+}
+
+/** The thread of a detector whose session runs in a thread of its own, and its priority over the others. */
+export interface DetectorThreads {
+  /** The inference thread's id (Linux), when it could be read. */
+  readonly inferenceThreadId?: number;
+  /** The nice value the agent's other threads were lowered to (0: not lowered). */
+  readonly othersNice: number;
+  /** The inference thread's own nice value (above 0 when it was started by a lowered thread). */
+  readonly inferenceNice?: number;
+  /** False where thread priorities cannot be set (not Linux). */
+  readonly prioritySupported: boolean;
 }
 
 /** One message waiting in the durable outbox. */

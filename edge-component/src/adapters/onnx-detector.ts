@@ -21,6 +21,11 @@ export { sessionOptionsFor } from './onnx-session.ts';
 export interface OnnxDetectorOptions extends OnnxSessionSettings {
   /** Run the session in a worker thread of its own. Default false: in the calling thread. */
   readonly worker?: boolean;
+  /**
+   * With `worker`: the nice value (0-19) the process's other threads are lowered to while this detector
+   * serves, so the inference thread keeps its core (thread-priority.ts). Default 0: unchanged.
+   */
+  readonly pipelineNice?: number;
 }
 
 /** The session in the calling thread: every run blocks it until the inference is done. */
@@ -60,5 +65,7 @@ export async function loadDetector(bundle: VerifiedBundle, options: OnnxDetector
     interOpThreads: options.interOpThreads,
     allowSpinning: options.allowSpinning ?? false,
   };
-  return options.worker === true ? loadWorkerDetector(bundle, settings) : loadInThreadDetector(bundle, settings);
+  return options.worker === true
+    ? loadWorkerDetector(bundle, settings, { pipelineNice: options.pipelineNice ?? 0 })
+    : loadInThreadDetector(bundle, settings);
 }

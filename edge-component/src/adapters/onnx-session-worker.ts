@@ -14,6 +14,7 @@ import {
   type ToSessionWorker,
   toWire,
 } from './onnx-worker-protocol.ts';
+import { currentThreadId } from './thread-priority.ts';
 
 const port = parentPort;
 if (!port) throw new Error('onnx-session-worker.ts runs as a worker thread (node:worker_threads), not as a script');
@@ -56,5 +57,6 @@ if (session) {
         port.close();
       });
   });
-  send({ type: 'ready' });
+  const threadId = currentThreadId();
+  send(threadId === undefined ? { type: 'ready' } : { type: 'ready', threadId });
 }

@@ -12,11 +12,15 @@
  * under way.
  * A worker that dies refuses every pending and later run with DetectorError DETECTOR_WORKER_FAILED;
  * after close(), run() is refused with ModelIntegrityError MODEL_RETIRED.
+ *
+ * Priority (`pipelineNice` above 0, Linux): once the worker is ready, every other thread of the process
+ * is lowered to that nice value and the worker's thread is kept where it is (thread-priority.ts), until
+ * the detector closes or its worker dies.
  */
 import { Worker } from 'node:worker_threads';
 import type { RawOutput, VerifiedBundle } from '../core/types.ts';
 import { DetectorError, ModelIntegrityError } from '../errors.ts';
-import type { Detector } from '../ports.ts';
+import type { Detector, DetectorThreads } from '../ports.ts';
 import { ownsWholeBuffer } from '../release-memory.ts';
 import { type OnnxSessionSettings, sessionOptionsFor } from './onnx-session.ts';
 import {
@@ -26,6 +30,7 @@ import {
   type SessionWorkerInit,
   type ToSessionWorker,
 } from './onnx-worker-protocol.ts';
+import { type KeptThread, keepThreadFirst } from './thread-priority.ts';
 
 /** The worker script: the TypeScript source beside this file, or the bundled .js beside the bundle. */
 export function sessionWorkerUrl(): URL {
@@ -39,12 +44,24 @@ interface Pending {
   reject(err: Error): void;
 }
 
+export interface WorkerDetectorOptions {
+  /** The worker script (tests start other ones). Default: sessionWorkerUrl(). */
+  readonly workerUrl?: URL;
+  /** Nice value (0-19) for the process's other threads while this detector serves; 0 (default): unchanged. */
+  readonly pipelineNice?: number;
+}
+
 export async function loadWorkerDetector(
   bundle: VerifiedBundle,
   settings: OnnxSessionSettings,
-  workerUrl: URL = sessionWorkerUrl(),
+  options: WorkerDetectorOptions = {},
 ): Promise<Detector> {
   const m = bundle.manifest;
+  const workerUrl = options.workerUrl ?? sessionWorkerUrl();
+  const pipelineNice = options.pipelineNice ?? 0;
+  if (!Number.isSafeInteger(pipelineNice) || pipelineNice < 0 || pipelineNice > 19) {
+    throw new RangeError(`loadDetector: pipelineNice must be an integer from 0 to 19, got ${pipelineNice}`);
+  }
   sessionOptionsFor(settings); // a RangeError for bad thread counts, before any thread starts
   const label = `${m.name} ${m.version}`;
   const modelBytes = bundle.modelBytes.slice();
@@ -62,8 +79,9 @@ export async function loadWorkerDetector(
   let nextId = 1;
   let closing = false;
   let death: Error | undefined;
-  let settleLoad: { resolve(): void; reject(err: Error): void } | undefined;
-  const loaded = new Promise<void>((resolve, reject) => {
+  let settleLoad: { resolve(threadId: number | undefined): void; reject(err: Error): void } | undefined;
+  let priority: KeptThread | undefined;
+  const loaded = new Promise<number | undefined>((resolve, reject) => {
     settleLoad = { resolve, reject };
   });
   let closedSignal: () => void = () => undefined;
@@ -87,6 +105,7 @@ export async function loadWorkerDetector(
         );
     settleLoad?.reject(death);
     settleLoad = undefined;
+    priority?.release();
     for (const p of pending.values()) p.reject(death);
     pending.clear();
     closedSignal();
@@ -97,7 +116,7 @@ export async function loadWorkerDetector(
   worker.on('message', (message: FromSessionWorker) => {
     switch (message.type) {
       case 'ready':
-        settleLoad?.resolve();
+        settleLoad?.resolve(message.threadId);
         settleLoad = undefined;
         break;
       case 'refused':
@@ -119,19 +138,28 @@ export async function loadWorkerDetector(
     keepAlive();
   });
 
+  let threadId: number | undefined;
   try {
-    await loaded;
+    threadId = await loaded;
   } catch (err) {
     closing = true;
     await worker.terminate();
     throw err;
   }
   keepAlive();
+  priority = death ? undefined : keepThreadFirst(threadId, pipelineNice);
+  const threads: DetectorThreads = {
+    ...(threadId === undefined ? {} : { inferenceThreadId: threadId }),
+    othersNice: priority?.supported ? pipelineNice : 0,
+    ...(priority?.niceOfKept === undefined ? {} : { inferenceNice: priority.niceOfKept }),
+    prioritySupported: priority?.supported ?? false,
+  };
 
   let closeDone: Promise<void> | undefined;
   return {
     manifest: m,
     model: { name: m.name, version: m.version, sha256: bundle.modelSha256, precision: m.precision },
+    threads,
     async run(tensor: Float32Array): Promise<RawOutput> {
       if (closing) throw retired();
       if (tensor.length !== inputSize) {
@@ -153,6 +181,7 @@ export async function loadWorkerDetector(
     close() {
       closeDone ??= (async () => {
         closing = true;
+        priority?.release();
         keepAlive();
         if (!death) {
           const message: ToSessionWorker = { type: 'close' };

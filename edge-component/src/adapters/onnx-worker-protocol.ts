@@ -27,7 +27,8 @@ export type ToSessionWorker =
   | { readonly type: 'close' };
 
 export type FromSessionWorker =
-  | { readonly type: 'ready' }
+  /** `threadId`: the worker's own thread id (Linux), for thread-priority.ts. */
+  | { readonly type: 'ready'; readonly threadId?: number }
   | { readonly type: 'refused'; readonly error: WireError }
   | {
       readonly type: 'result';

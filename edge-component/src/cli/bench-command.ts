@@ -9,7 +9,8 @@ import type { Command, CommandIo } from './command.ts';
 
 const HELP = `usage: edgeqc bench [--images 5000] [--rate 5] [--steady-images 150] [--raw-runs 300]
                     [--precision int8,fp32] [--intra-op-threads n] [--inter-op-threads n]
-                    [--in-flight n] [--detector-thread worker,main] [--[no-]allow-spinning] [--json]
+                    [--in-flight n] [--detector-thread worker,main] [--[no-]allow-spinning]
+                    [--pipeline-nice n] [--json]
 
 Benchmarks the agent on the demo model's sample images (each drop made unique, so none is a duplicate),
 per precision: raw onnxruntime session.run throughput on the prepared samples; the agent in its own
@@ -41,6 +42,9 @@ options:
   --allow-spinning, --no-allow-spinning
                        onnxruntime's thread pools spin while waiting for work, in the agent and the
                        raw baseline alike (config inference.allowSpinning; default: the config's)
+  --pipeline-nice <n>  nice value (0-19) of the agent's threads other than the inference thread, with
+                       the session in a worker (config inference.pipelineNice; default: the config's;
+                       0 leaves priorities alone)
   --json               print the report as JSON (progress still on stderr)
 `;
 
@@ -63,7 +67,13 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     steadyImages: number;
     rawRuns: number;
     precisions: Precision[];
-    inference: { intraOpThreads?: number; interOpThreads?: number; inFlight?: number; allowSpinning?: boolean };
+    inference: {
+      intraOpThreads?: number;
+      interOpThreads?: number;
+      inFlight?: number;
+      allowSpinning?: boolean;
+      pipelineNice?: number;
+    };
     detectorThreads?: Array<'worker' | 'main'>;
     json: boolean;
   };
@@ -82,6 +92,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
         'in-flight': { type: 'string' },
         'detector-thread': { type: 'string' },
         'allow-spinning': { type: 'boolean' },
+        'pipeline-nice': { type: 'string' },
         json: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -112,6 +123,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
           interOpThreads: wholeNumber('inter-op-threads', values['inter-op-threads'], 0),
           inFlight: wholeNumber('in-flight', values['in-flight'], 1),
           allowSpinning: values['allow-spinning'],
+          pipelineNice: wholeNumber('pipeline-nice', values['pipeline-nice'], 0),
         }).filter(([, v]) => v !== undefined),
       ),
       ...(detectorThreads ? { detectorThreads: detectorThreads as Array<'worker' | 'main'> } : {}),

@@ -92,8 +92,13 @@ export const MqttConfigSchema = z
 export const InferenceConfigSchema = z
   .strictObject({
     intraOpThreads: int('an integer from 0 to 64', 0, 64)
-      .default(0)
-      .describe('onnxruntime threads inside one operator; 0: onnxruntime chooses (one per core).'),
+      .default(1)
+      .describe(
+        'onnxruntime threads inside one operator; 0: onnxruntime chooses (one per core). Default 1: the model ' +
+          "runs on one core and the agent's decoding, letterboxing and publishing on the others (on 2 cores " +
+          'measured as many images per second as automatic threads, at 0.9x the raw one-thread session; ' +
+          'see the README bench section). Raise it on devices with more cores.',
+      ),
     interOpThreads: int('an integer from 0 to 64', 0, 64)
       .default(1)
       .describe('onnxruntime threads across operators; 0: onnxruntime chooses.'),
@@ -114,6 +119,13 @@ export const InferenceConfigSchema = z
       .describe(
         "Let onnxruntime's thread pools spin while waiting for work: a little quicker hand-over, but the " +
           'spinning takes CPU the rest of the agent needs.',
+      ),
+    pipelineNice: int('an integer from 0 to 19', 0, 19)
+      .default(10)
+      .describe(
+        "With detectorThread worker, on Linux: the nice value the agent's other threads (decoding, " +
+          'letterboxing, hashing, outbox, MQTT, onnxruntime helper threads) are lowered to, so that the thread ' +
+          'running the model keeps a core when the CPU is full; 0 leaves priorities alone.',
       ),
   })
   .describe('Inference session and pipeline concurrency.');
@@ -197,11 +209,12 @@ const AgentConfigObject = z.strictObject({
     'Direct MQTT connection, used when not running under Greengrass.',
   ),
   inference: InferenceConfigSchema.default({
-    intraOpThreads: 0,
+    intraOpThreads: 1,
     interOpThreads: 1,
     inFlight: 2,
     detectorThread: 'worker',
     allowSpinning: false,
+    pipelineNice: 10,
   }).describe('Inference session and pipeline concurrency.'),
   limits: LimitsConfigSchema.default({ maxFileBytes: 20 * 1024 * 1024, maxPixels: 4096 * 4096 }).describe(
     'Admission limits that keep memory bounded.',

@@ -24,7 +24,10 @@ export interface OpenModelOptions {
   /** Precision of the demo bundle (int8 or fp32). Default int8. */
   readonly precision?: Precision;
   readonly minModelVersion?: string;
-  /** onnxruntime threads. Defaults: the agent config's defaults. */
+  /**
+   * onnxruntime threads. Default intra-op 0 (onnxruntime chooses, one per core): one image at a time
+   * here, nothing to share the cores with, unlike the agent (config default 1). Inter-op: the config's.
+   */
   readonly intraOpThreads?: number;
   readonly interOpThreads?: number;
   /** Admission limits. Defaults: the agent config's defaults. */
@@ -81,7 +84,7 @@ export async function openModel(options: OpenModelOptions = {}): Promise<OpenedM
     ...(options.minModelVersion ? { minModelVersion: options.minModelVersion } : {}),
   });
   const detector = await loadDetector(bundle, {
-    intraOpThreads: options.intraOpThreads ?? inference.intraOpThreads,
+    intraOpThreads: options.intraOpThreads ?? 0,
     interOpThreads: options.interOpThreads ?? inference.interOpThreads,
     worker: inference.detectorThread === 'worker',
     allowSpinning: inference.allowSpinning,

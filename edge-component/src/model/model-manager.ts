@@ -89,6 +89,8 @@ export interface DetectorSettings {
   readonly worker?: boolean;
   /** onnxruntime's thread pools spin while waiting for work. Default false. */
   readonly allowSpinning?: boolean;
+  /** With `worker`: the nice value of the agent's other threads while a model serves (0: unchanged). */
+  readonly pipelineNice?: number;
 }
 
 export interface ModelManagerOptions {
@@ -355,7 +357,17 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
       lastRefusal = null;
       lastRefusalKey = '';
       if (previous) retire(previous);
-      log.info({ model: next.ref, previous: previous?.ref ?? null, keyId: next.keyId }, 'model serving');
+      const threads = detector.threads;
+      log.info(
+        { model: next.ref, previous: previous?.ref ?? null, keyId: next.keyId, ...(threads ? { threads } : {}) },
+        'model serving',
+      );
+      if (threads && threads.othersNice > 0 && (threads.inferenceNice ?? 0) >= threads.othersNice) {
+        log.warn(
+          { model: next.ref, threads },
+          `the inference thread of ${next.ref.name} ${next.ref.version} runs at nice ${threads.inferenceNice}, no higher than the agent's other threads: it was started by a lowered thread and cannot be raised without privilege, so it no longer has a core to itself until the agent restarts`,
+        );
+      }
       emit({
         type: 'model-loaded',
         model: next.ref,

@@ -19,6 +19,7 @@ import {
   stamped,
   startRecordingBroker,
   testBundle,
+  threadNices,
   until,
 } from './harness.ts';
 
@@ -100,6 +101,14 @@ describe('agent binary', () => {
     const agent = spawnAgent(agentArgs(name));
     try {
       await until(() => statusesOf(name).some((s) => s.state === 'online'), 'online', 60_000);
+      // inference.pipelineNice (default 10): the model's thread at 0, every other thread lowered.
+      const serving = /"inferenceThreadId":(\d+)/.exec(agent.stderr());
+      expect(serving, 'the model serving log names its inference thread').not.toBeNull();
+      const inferenceThread = Number(serving?.[1]);
+      const nices = await threadNices(agent.child.pid as number);
+      expect(nices.get(inferenceThread)).toBe(0);
+      expect(nices.get(agent.child.pid as number)).toBe(10);
+      for (const [tid, nice] of nices) if (tid !== inferenceThread) expect(nice, `thread ${tid}`).toBe(10);
       await mkdir(join(root, name, 'camera'), { recursive: true });
       await writeFile(join(root, name, 'camera', 'one.jpg'), stamped(bases[0] as Uint8Array, 'sigterm'));
       await until(() => broker.on(`edgeqc/${name}/inspections`).length === 1, 'one inspection', 60_000);

@@ -154,6 +154,11 @@ describe('load-config', () => {
         flags: flagsOf(['--camera-dir', 'c', '--trusted-key', keyFileA]),
       }),
     ).rejects.toThrow('annotate: expected true or false, got "maybe"');
+    await expect(
+      loadAgentConfig({
+        flags: flagsOf(['--camera-dir', 'c', '--trusted-key', keyFileA, '--inference-pipeline-nice', '20']),
+      }),
+    ).rejects.toThrow('inference.pipelineNice: expected an integer from 0 to 19, got 20');
   });
 
   it('names an unreadable or invalid config file', async () => {

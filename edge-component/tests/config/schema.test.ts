@@ -31,11 +31,12 @@ describe('AgentConfigSchema', () => {
       policy: 'pause-intake',
     });
     expect(config.inference).toEqual({
-      intraOpThreads: 0,
+      intraOpThreads: 1,
       interOpThreads: 1,
       inFlight: 2,
       detectorThread: 'worker',
       allowSpinning: false,
+      pipelineNice: 10,
     });
     expect(config.limits).toEqual({ maxFileBytes: 20 * 1024 * 1024, maxPixels: 4096 * 4096 });
     expect(config.mqtt).toEqual({ version: '5', keepAliveSec: 30 });

@@ -108,7 +108,7 @@ describe('loadDetector with the session in a worker thread', () => {
       [-1, /crash requested by the test/],
       [-2, /exited with code 3/],
     ] as const) {
-      const detector = await loadWorkerDetector(bundle, threads, CRASHING_WORKER);
+      const detector = await loadWorkerDetector(bundle, threads, { workerUrl: CRASHING_WORKER });
       expect((await detector.run((tensors[0] as Float32Array).slice())).data).toEqual(expected[0]);
       const crash = new Float32Array(tensors[0] as Float32Array);
       crash[0] = marker;
@@ -124,7 +124,9 @@ describe('loadDetector with the session in a worker thread', () => {
   });
 
   it('refuses to load with DETECTOR_WORKER_FAILED when the worker script cannot start', async () => {
-    const r = await refusal(loadWorkerDetector(bundle, threads, new URL('./no-such-worker.ts', import.meta.url)));
+    const r = await refusal(
+      loadWorkerDetector(bundle, threads, { workerUrl: new URL('./no-such-worker.ts', import.meta.url) }),
+    );
     expect(r).toBeInstanceOf(DetectorError);
     expect(r.code).toBe('DETECTOR_WORKER_FAILED');
   });

@@ -57,6 +57,8 @@ export interface InferenceSettings {
   readonly interOpThreads: number;
   readonly inFlight: number;
   readonly allowSpinning: boolean;
+  /** The agent's inference.pipelineNice (the raw baseline runs in this process, untouched). */
+  readonly pipelineNice: number;
 }
 
 export type DetectorThread = 'worker' | 'main';
@@ -119,6 +121,7 @@ export interface BenchReport {
     readonly interOp: number;
     readonly inFlight: number;
     readonly allowSpinning: boolean;
+    readonly pipelineNice: number;
   };
   /** Environment the agent ran with that changes its performance (as set for the benchmark). */
   readonly env: Readonly<Record<string, string>>;
@@ -164,6 +167,7 @@ function inferenceSettings(o: BenchOptions): InferenceSettings {
     interOpThreads: o.inference?.interOpThreads ?? d.interOpThreads,
     inFlight: o.inference?.inFlight ?? d.inFlight,
     allowSpinning: o.inference?.allowSpinning ?? d.allowSpinning,
+    pipelineNice: o.inference?.pipelineNice ?? d.pipelineNice,
   };
 }
 
@@ -272,6 +276,8 @@ async function benchAgent(
       '--inference-detector-thread',
       detectorThread,
       inference.allowSpinning ? '--inference-allow-spinning' : '--no-inference-allow-spinning',
+      '--inference-pipeline-nice',
+      String(inference.pipelineNice),
     ]),
     {
       nodeArgs: ['--import', MEMORY_PROBE, ...agentNodeArgs()],
@@ -431,6 +437,7 @@ export async function runBench(o: BenchOptions): Promise<BenchReport> {
       interOp: inference.interOpThreads,
       inFlight: inference.inFlight,
       allowSpinning: inference.allowSpinning,
+      pipelineNice: inference.pipelineNice,
     },
     env: performanceEnv(),
     results,
@@ -444,7 +451,7 @@ export function formatBenchReport(r: BenchReport): string[] {
   const mb = (b: number | undefined) => n(b === undefined ? undefined : b / 1048576);
   const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`);
   const lines = [
-    `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.samples} sample images cycled; onnxruntime threads intra ${r.threads.intraOp} (0 = automatic) inter ${r.threads.interOp}, spinning ${r.threads.allowSpinning ? 'on' : 'off'}, ${r.threads.inFlight} images in flight${env.length > 0 ? `; agent env ${env.join(' ')}` : ''}`,
+    `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, Node ${r.machine.node}; ${r.samples} sample images cycled; onnxruntime threads intra ${r.threads.intraOp} (0 = automatic) inter ${r.threads.interOp}, spinning ${r.threads.allowSpinning ? 'on' : 'off'}, other threads at nice ${r.threads.pipelineNice} (worker), ${r.threads.inFlight} images in flight${env.length > 0 ? `; agent env ${env.join(' ')}` : ''}`,
     `${''.padEnd(40)}${col((x) => `${x.precision.toUpperCase()}, session in ${x.detectorThread === 'worker' ? 'worker' : 'main thread'}`)}`,
     `${'raw session.run (images/s)'.padEnd(40)}${col((x) => n(x.rawImagesPerSecond, 1))}`,
     ...(r.threads.intraOp === 0

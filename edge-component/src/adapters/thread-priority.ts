@@ -1,0 +1,119 @@
+/**
+ * The model's thread first: every other thread of this process gets a higher nice value (a lower
+ * scheduling priority), so that on a small CPU the thread that runs onnxruntime keeps a core to itself
+ * while decoding, letterboxing, hashing, the outbox and MQTT share what is left. When the CPU is not
+ * full, nice values change nothing.
+ *
+ * Measured on the 2-core reference machine (one intra-op thread, session in a worker, 2000 images
+ * landing at once; README bench section): without it the inference thread lost about 2 ms of each
+ * 28 ms run to the agent's other threads and ran each inference in 27 CPU ms against 25 in a bare
+ * loop (its core's cache shared with them); with the others at nice 10 a run took 25-27 ms of wall
+ * time, all of it on the CPU.
+ *
+ * Linux only: the threads are the entries of /proc/self/task, and setpriority(2) on a thread id
+ * changes that thread alone. Elsewhere `supported` is false and nothing changes. Raising a nice value
+ * needs no privilege, lowering it does: a thread started later by a lowered thread starts lowered, and
+ * a kept thread that was started lowered stays so (reported as its `niceOfKept`).
+ *
+ * The threads to keep are registered here for the whole process (they are the process's threads,
+ * whoever loaded the model): a pass lowers every thread that is not kept and whose nice value is below
+ * the target. Passes run when a thread is kept and then every 10 s while any is, for threads started
+ * since by a thread that was not lowered.
+ */
+import { readdirSync, readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+
+const TASKS = '/proc/self/task';
+const REPASS_MS = 10_000;
+
+/** The calling thread's id (Linux), or undefined where threads are not listed in /proc. */
+export function currentThreadId(): number | undefined {
+  try {
+    const id = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    return Number.isSafeInteger(id) && id > 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface KeptThread {
+  /** False where this process's threads cannot be listed (not Linux): nothing was changed. */
+  readonly supported: boolean;
+  /** The kept thread's own nice value now (above 0 when it was started by a lowered thread). */
+  readonly niceOfKept?: number;
+  /** Threads lowered by the first pass. */
+  readonly lowered: number;
+  /** Stop keeping the thread (its model closed); the others stay where they are. */
+  release(): void;
+}
+
+const kept = new Map<number, number>(); // thread id -> target nice of the others
+let timer: NodeJS.Timeout | undefined;
+
+function threadIds(): number[] | undefined {
+  try {
+    return readdirSync(TASKS)
+      .map(Number)
+      .filter((id) => Number.isSafeInteger(id));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Lowers every thread that is not kept to `nice` (threads already at or above it are left). */
+function pass(nice: number): number {
+  let lowered = 0;
+  for (const id of threadIds() ?? []) {
+    if (kept.has(id)) continue;
+    try {
+      if (getPriority(id) >= nice) continue;
+      setPriority(id, nice);
+      lowered += 1;
+    } catch {
+      // The thread ended between the listing and the call, or is not ours to change: leave it.
+    }
+  }
+  return lowered;
+}
+
+const target = () => Math.max(0, ...kept.values());
+
+/**
+ * Keeps thread `threadId` at its priority and lowers the others of this process to `nice` (1-19).
+ * `nice` 0 changes nothing.
+ */
+export function keepThreadFirst(threadId: number | undefined, nice: number): KeptThread {
+  if (!Number.isSafeInteger(nice) || nice < 0 || nice > 19) {
+    throw new RangeError(`keepThreadFirst: nice must be an integer from 0 to 19, got ${nice}`);
+  }
+  const none: KeptThread = { supported: false, lowered: 0, release: () => undefined };
+  if (nice === 0) return { ...none, supported: threadIds() !== undefined };
+  if (threadId === undefined || threadIds() === undefined) return none;
+  kept.set(threadId, nice);
+  let niceOfKept: number | undefined;
+  try {
+    niceOfKept = getPriority(threadId);
+  } catch {
+    niceOfKept = undefined;
+  }
+  const lowered = pass(target());
+  if (!timer) {
+    timer = setInterval(() => pass(target()), REPASS_MS);
+    timer.unref();
+  }
+  let released = false;
+  return {
+    supported: true,
+    lowered,
+    ...(niceOfKept === undefined ? {} : { niceOfKept }),
+    release() {
+      if (released) return;
+      released = true;
+      kept.delete(threadId);
+      if (kept.size === 0 && timer) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    },
+  };
+}
