@@ -39,6 +39,9 @@ export function sessionWorkerUrl(): URL {
     : new URL(`./${SESSION_WORKER_BUNDLE_NAME}.js`, import.meta.url);
 }
 
+/** The start of the worker thread's name (`onnx <model> <version>`; the OS keeps its first 15 characters). */
+export const SESSION_THREAD_NAME_PREFIX = 'onnx ';
+
 interface Pending {
   resolve(out: RawOutput): void;
   reject(err: Error): void;
@@ -71,7 +74,7 @@ export async function loadWorkerDetector(
     transferList: [modelBytes.buffer],
     // Not the parent's --import/--require hooks (the benchmark's memory probe would run twice).
     execArgv: [],
-    name: `onnx ${label}`,
+    name: `${SESSION_THREAD_NAME_PREFIX}${label}`,
   });
 
   const pending = new Map<number, Pending>();

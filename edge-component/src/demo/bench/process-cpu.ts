@@ -1,5 +1,5 @@
 /** CPU time used so far by a process, from /proc (Linux), for the benchmark's per-image CPU cost. */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
@@ -13,6 +13,32 @@ export async function processCpuMs(pid: number): Promise<number | undefined> {
     const utime = Number(fields[11]);
     const stime = Number(fields[12]);
     return Number.isFinite(utime + stime) ? ((utime + stime) * 1000) / USER_HZ : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * User + system CPU milliseconds of the threads of process `pid` whose name starts with `prefix`
+ * (/proc/<pid>/task/<tid>/comm; a thread inherits its creator's name, so onnxruntime's pool threads
+ * started in the detector's worker carry the worker's name), summed, with how many there were; undefined
+ * when unreadable.
+ */
+export async function threadsCpuMs(pid: number, prefix: string): Promise<{ ms: number; threads: number } | undefined> {
+  try {
+    let ms = 0;
+    let threads = 0;
+    for (const tid of await readdir(`/proc/${pid}/task`)) {
+      const name = await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '');
+      if (!name.startsWith(prefix)) continue;
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const used = Number(fields[11]) + Number(fields[12]);
+      if (!Number.isFinite(used)) continue;
+      ms += (used * 1000) / USER_HZ;
+      threads += 1;
+    }
+    return { ms, threads };
   } catch {
     return undefined;
   }

@@ -21,6 +21,7 @@ import { join } from 'node:path';
 import type { Precision } from '@edgeqc/model-component/manifest';
 import { startEmbeddedBroker } from '../../adapters/embedded-broker.ts';
 import { sessionOptionsFor } from '../../adapters/onnx-detector.ts';
+import { SESSION_THREAD_NAME_PREFIX } from '../../adapters/onnx-worker-detector.ts';
 import { createSharpImagePreparer } from '../../adapters/sharp-image-preparer.ts';
 import { InferenceConfigSchema, LimitsConfigSchema } from '../../config/schema.ts';
 import { runCameraSimulator } from '../camera-simulator.ts';
@@ -29,7 +30,7 @@ import { DEMO_SAMPLES_DIR, demoBundle, PROJECT_ROOT } from '../demo-bundle.ts';
 import { startAgentProcess } from './agent-process.ts';
 import { watchDevice } from './arrivals.ts';
 import { type MemorySample, readMemorySamples } from './memory-samples.ts';
-import { processCpuMs } from './process-cpu.ts';
+import { processCpuMs, threadsCpuMs } from './process-cpu.ts';
 import { processRssBytes } from './process-rss.ts';
 import { rawSessionThroughput } from './raw-session.ts';
 import { type LatencySummary, perSecond, summarizeLatencies } from './stats.ts';
@@ -107,7 +108,16 @@ export interface PrecisionResult {
     readonly end?: MemoryBreakdown;
   };
   /** CPU milliseconds per image: one raw session.run, one preparation (admit + decode + letterbox), the agent. */
-  readonly cpuMs: { readonly rawRun: number; readonly prepare: number; readonly agentPerImage?: number };
+  readonly cpuMs: {
+    readonly rawRun: number;
+    readonly prepare: number;
+    readonly agentPerImage?: number;
+    /**
+     * The agent's inference threads during the flood (session in a worker: the worker thread and the
+     * onnxruntime threads it started; absent in the main thread, where inference cannot be told apart).
+     */
+    readonly inference?: { readonly perImage: number; readonly coresBusy: number; readonly threads: number };
+  };
   readonly images: number;
   readonly errors: number;
   readonly missing: number;
@@ -308,6 +318,7 @@ async function benchAgent(
       }, 1000);
       let half: number | undefined;
       const cpuBefore = await processCpuMs(agent.pid);
+      const inferenceBefore = await threadsCpuMs(agent.pid, SESSION_THREAD_NAME_PREFIX);
       await runCameraSimulator({
         sources,
         cameraDir,
@@ -343,6 +354,11 @@ async function benchAgent(
       ]);
       clearInterval(sampler);
       const cpuAfter = await processCpuMs(agent.pid);
+      const inferenceAfter = await threadsCpuMs(agent.pid, SESSION_THREAD_NAME_PREFIX);
+      const inferenceMs =
+        detectorThread === 'worker' && inferenceBefore && inferenceAfter && inferenceAfter.threads > 0
+          ? inferenceAfter.ms - inferenceBefore.ms
+          : undefined;
       const end = await processRssBytes(agent.pid);
       const max = Math.max(...[...rss, end].filter((r): r is number => r !== undefined));
       return {
@@ -353,6 +369,14 @@ async function benchAgent(
         rss: { half, end, max: Number.isFinite(max) ? max : undefined },
         cpuMsPerImage:
           cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / Math.max(1, done),
+        inference:
+          inferenceMs === undefined || !(last > first)
+            ? undefined
+            : {
+                perImage: inferenceMs / Math.max(1, done),
+                coresBusy: inferenceMs / (last - first),
+                threads: inferenceAfter?.threads ?? 0,
+              },
         stageMeansMs: {
           decode: stages.decode / latencies.length,
           preprocess: stages.preprocess / latencies.length,
@@ -398,7 +422,12 @@ async function benchAgent(
       stageMeansMs: flood.stageMeansMs,
       rssBytes: { start: rssStart, half: flood.rss.half, end: flood.rss.end, max: flood.rss.max },
       memory: { start: breakdown(memoryStart), peak: breakdown(memoryPeak), end: breakdown(memoryEnd) },
-      cpuMs: { rawRun: raw.cpuMsPerRun, prepare: prepareCpuMs, agentPerImage: flood.cpuMsPerImage },
+      cpuMs: {
+        rawRun: raw.cpuMsPerRun,
+        prepare: prepareCpuMs,
+        agentPerImage: flood.cpuMsPerImage,
+        ...(flood.inference ? { inference: flood.inference } : {}),
+      },
       images: o.images,
       errors: flood.errors + steady.errors,
       missing: flood.missing + steady.missing,
@@ -482,6 +511,7 @@ export function formatBenchReport(r: BenchReport): string[] {
     `${'  (mean wall ms per image, flood run)'.padEnd(40)}`,
     `${'CPU ms per image: raw run / prepare'.padEnd(40)}${col((x) => `${n(x.cpuMs.rawRun, 1)} / ${n(x.cpuMs.prepare, 1)}`)}`,
     `${'CPU ms per image: agent (all stages)'.padEnd(40)}${col((x) => n(x.cpuMs.agentPerImage, 1))}`,
+    `${'  of which inference thread(s)'.padEnd(40)}${col((x) => (x.cpuMs.inference ? `${n(x.cpuMs.inference.perImage, 1)}, ${n(x.cpuMs.inference.coresBusy, 2)} cores busy` : 'n/a'))}`,
     `${`CPU ceiling on ${r.machine.cpus} cores (images/s)`.padEnd(40)}${col((x) => `${n(ceiling(r, x), 1)} = ${n(ceiling(r, x) / x.rawImagesPerSecond, 2)} x raw`)}`,
     `${'errors / missing'.padEnd(40)}${col((x) => `${x.errors} / ${x.missing}`)}`,
   ];
