@@ -1,5 +1,6 @@
 import { cp, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ModelIntegrityError } from '../../src/errors.ts';
 import {
@@ -248,6 +249,33 @@ describe('model manager', () => {
     await vi.waitFor(() => expect(oldSession?.closedCount()).toBe(1));
     expect(loader.loaded[1]?.closedCount()).toBe(0);
     expect(manager.status()).toMatchObject({ state: 'serving', model: { version: GOOD_VERSION }, lastRefusal: null });
+  });
+
+  it('logs the inference thread of each model; warns when a swapped-in model could not keep its priority', async () => {
+    const lines: Array<{ level: number; msg: string; threads?: unknown }> = [];
+    const log = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const dir = await modelDir(b.older);
+    const loader = createFakeLoader();
+    let loads = 0;
+    // As the worker detector reports: the first model's thread kept at 0, the next one started lowered.
+    const threaded: ModelManagerDeps['loadDetector'] = async (bundle, options) => {
+      const inferenceNice = loads++ === 0 ? 0 : 10;
+      const detector = await loader.load(bundle, options);
+      const threads = { inferenceThreadId: 100 + loads, othersNice: 10, inferenceNice, prioritySupported: true };
+      return Object.assign(detector, { threads });
+    };
+    const { manager, next } = setup(dir, { log, loadDetector: threaded });
+    await manager.start();
+    const serving = lines.filter((l) => l.msg === 'model serving');
+    expect(serving).toHaveLength(1);
+    expect(serving[0]?.threads).toMatchObject({ inferenceThreadId: 101, othersNice: 10, inferenceNice: 0 });
+    expect(lines.filter((l) => l.level >= 40)).toEqual([]);
+    const loaded = next('model-loaded');
+    await moveIn(b.good, dir);
+    await loaded;
+    const warnings = lines.filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.msg).toMatch(/runs at nice 10, no higher than the agent's other threads/);
   });
 
   it('keeps the same model when the same bundle is written again (no swap, no event)', async () => {
