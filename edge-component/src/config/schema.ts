@@ -96,7 +96,7 @@ export const InferenceConfigSchema = z
       .describe(
         'onnxruntime threads inside one operator; 0: onnxruntime chooses (one per core). Default 1: the model ' +
           "runs on one core and the agent's decoding, letterboxing and publishing on the others (on 2 cores " +
-          'measured as many images per second as automatic threads, at 0.9x the raw one-thread session; ' +
+          'measured as many images per second as automatic threads, at about 0.9x the raw one-thread session; ' +
           'see the README bench section). Raise it on devices with more cores.',
       ),
     interOpThreads: int('an integer from 0 to 64', 0, 64)

@@ -8,6 +8,8 @@ import type { Detector } from '../../src/ports.ts';
 
 export interface FakeDetector extends Detector {
   readonly bundle: VerifiedBundle;
+  /** The model bytes' length when it was loaded (the manager frees them afterwards). */
+  readonly bytesAtLoad: number;
   readonly closedCount: () => number;
   readonly runs: () => number;
 }
@@ -29,6 +31,7 @@ export function createFakeLoader(): FakeLoader {
       const [, rows, anchors] = bundle.manifest.output.shape;
       const detector: FakeDetector = {
         bundle,
+        bytesAtLoad: bundle.modelBytes.length,
         manifest: bundle.manifest,
         model: {
           name: bundle.manifest.name,

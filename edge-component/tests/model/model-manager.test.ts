@@ -131,7 +131,8 @@ describe('model manager', () => {
     const d = manager.current();
     expect(d).not.toBeNull();
     const bundle = loader.loaded[0]?.bundle;
-    expect(bundle?.modelBytes.length).toBe(bundle?.manifest.model.sizeBytes);
+    expect(loader.loaded[0]?.bytesAtLoad).toBe(bundle?.manifest.model.sizeBytes);
+    expect(bundle?.modelBytes.length).toBe(0); // freed once the session held the model
     const ref = {
       name: 'tag-scratch',
       version: GOOD_VERSION,
