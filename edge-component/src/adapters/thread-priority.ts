@@ -12,8 +12,10 @@
  *
  * Linux only: the threads are the entries of /proc/self/task, and setpriority(2) on a thread id
  * changes that thread alone. Elsewhere `supported` is false and nothing changes. Raising a nice value
- * needs no privilege, lowering it does: a thread started later by a lowered thread starts lowered, and
- * a kept thread that was started lowered stays so (reported as its `niceOfKept`).
+ * needs no privilege, lowering it does: a thread started later by a lowered thread starts lowered (a
+ * model loaded by a hot swap). A kept thread found lowered is set back to the nice value this process's
+ * first thread had when this module loaded; without the privilege for that (root or CAP_SYS_NICE) it
+ * stays lowered, reported as its `niceOfKept`.
  *
  * The threads to keep are registered here for the whole process (they are the process's threads,
  * whoever loaded the model): a pass lowers every thread that is not kept and whose nice value is below
@@ -48,6 +50,15 @@ export interface KeptThread {
 }
 
 const kept = new Map<number, number>(); // thread id -> target nice of the others
+
+/** The loading thread's nice value before anything was lowered: where a kept thread belongs. */
+const baseNice = (() => {
+  try {
+    return getPriority();
+  } catch {
+    return 0;
+  }
+})();
 let timer: NodeJS.Timeout | undefined;
 
 function threadIds(): number[] | undefined {
@@ -78,9 +89,18 @@ function pass(nice: number): number {
 
 const target = () => Math.max(0, ...kept.values());
 
+function niceOf(threadId: number): number | undefined {
+  try {
+    return getPriority(threadId);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
- * Keeps thread `threadId` at its priority and lowers the others of this process to `nice` (1-19).
- * `nice` 0 changes nothing.
+ * Keeps thread `threadId` first (set back to the process's own nice value if it was started lowered
+ * and the process may raise it) and lowers the others of this process to `nice` (1-19). `nice` 0
+ * changes nothing.
  */
 export function keepThreadFirst(threadId: number | undefined, nice: number): KeptThread {
   if (!Number.isSafeInteger(nice) || nice < 0 || nice > 19) {
@@ -90,11 +110,14 @@ export function keepThreadFirst(threadId: number | undefined, nice: number): Kep
   if (nice === 0) return { ...none, supported: threadIds() !== undefined };
   if (threadId === undefined || threadIds() === undefined) return none;
   kept.set(threadId, nice);
-  let niceOfKept: number | undefined;
-  try {
-    niceOfKept = getPriority(threadId);
-  } catch {
-    niceOfKept = undefined;
+  let niceOfKept = niceOf(threadId);
+  if (niceOfKept !== undefined && niceOfKept > baseNice) {
+    try {
+      setPriority(threadId, baseNice);
+      niceOfKept = niceOf(threadId);
+    } catch {
+      // No privilege to raise it (EACCES): it stays lowered, and niceOfKept says so.
+    }
   }
   const lowered = pass(target());
   if (!timer) {
