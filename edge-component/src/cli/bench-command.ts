@@ -19,7 +19,8 @@ broker) at a steady rate, then end-to-end throughput and RSS while --images file
 Targets on the 2-core reference machine: end-to-end >= 0.9 x raw, p95 <= 150 ms at 5 images/s,
 RSS <= 256 MiB with no growth. Also prints where the agent's memory is (JS heap, buffers, native) and
 its CPU time per image beside a raw session.run's and a preparation's: on few cores that bounds the
-end-to-end throughput. Takes minutes (5000 images per precision); run it on an idle machine.
+end-to-end throughput; and, with the session in a worker, its inference thread(s)' CPU time per image
+and how many cores they kept busy (near 1 with one intra-op thread: the model sets the pace). Takes minutes (5000 images per precision); run it on an idle machine.
 MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, UV_THREADPOOL_SIZE, VIPS_CONCURRENCY and
 OMP_NUM_THREADS and NODE_OPTIONS set for the benchmark are
 passed on to the agent (and apply to the raw baseline, which runs in this process).
@@ -53,6 +54,13 @@ function wholeNumber(name: string, value: string | undefined, min: number): numb
   const n = Number(value);
   if (!Number.isInteger(n) || n < min)
     throw new Error(`--${name} ${JSON.stringify(value)}: expected a whole number >= ${min}`);
+  return n;
+}
+
+function niceValue(value: string | undefined): number | undefined {
+  const n = wholeNumber('pipeline-nice', value, 0);
+  if (n !== undefined && n > 19)
+    throw new Error(`--pipeline-nice ${JSON.stringify(value)}: expected a nice value from 0 to 19`);
   return n;
 }
 
@@ -123,7 +131,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
           interOpThreads: wholeNumber('inter-op-threads', values['inter-op-threads'], 0),
           inFlight: wholeNumber('in-flight', values['in-flight'], 1),
           allowSpinning: values['allow-spinning'],
-          pipelineNice: wholeNumber('pipeline-nice', values['pipeline-nice'], 0),
+          pipelineNice: niceValue(values['pipeline-nice']),
         }).filter(([, v]) => v !== undefined),
       ),
       ...(detectorThreads ? { detectorThreads: detectorThreads as Array<'worker' | 'main'> } : {}),
