@@ -2,26 +2,14 @@
  * `edgeqc bench` refuses bad options before anything runs (the benchmark itself is run by hand, not
  * in the tests): exit 2, the option and its value named, then the usage.
  */
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { benchCommand } from '../../src/cli/bench-command.ts';
+import { captureIo } from './capture-io.ts';
 
 async function bench(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const chunks = { out: '', err: '' };
-  const sink = (key: 'out' | 'err') =>
-    new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        chunks[key] += chunk.toString();
-        done();
-      },
-    });
-  const code = await benchCommand.run(argv, {
-    stdout: sink('out'),
-    stderr: sink('err'),
-    env: {},
-    signal: new AbortController().signal,
-  });
-  return { code, ...chunks };
+  const c = captureIo();
+  const code = await benchCommand.run(argv, c.io);
+  return { code, out: c.out(), err: c.err() };
 }
 
 describe('edgeqc bench options', () => {

@@ -2,33 +2,14 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { generateDevKeyPair } from '@edgeqc/model-component/signers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectCommand } from '../../src/cli/inspect-command.ts';
 import { ErrorEventSchema, type Inspection, InspectionSchema } from '../../src/contracts/index.ts';
 import { DEMO_SAMPLES_DIR, demoBundle } from '../../src/demo/demo-bundle.ts';
+import { captureIo as captureIoWith } from './capture-io.ts';
 
-function captureIo() {
-  const chunks = { out: '', err: '' };
-  const sink = (key: 'out' | 'err') =>
-    new Writable({
-      write(chunk: Buffer | string, _encoding, done) {
-        chunks[key] += chunk.toString();
-        done();
-      },
-    });
-  return {
-    io: {
-      stdout: sink('out'),
-      stderr: sink('err'),
-      env: { EDGEQC_THING_NAME: 'cli-test' },
-      signal: new AbortController().signal,
-    },
-    out: () => chunks.out,
-    err: () => chunks.err,
-  };
-}
+const captureIo = () => captureIoWith({ EDGEQC_THING_NAME: 'cli-test' });
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
