@@ -30,7 +30,7 @@ import {
   type SessionWorkerInit,
   type ToSessionWorker,
 } from './onnx-worker-protocol.ts';
-import { type KeptThread, keepThreadFirst } from './thread-priority.ts';
+import { checkNice, type KeptThread, keepThreadFirst } from './thread-priority.ts';
 
 /** The worker script: the TypeScript source beside this file, or the bundled .js beside the bundle. */
 export function sessionWorkerUrl(): URL {
@@ -62,10 +62,9 @@ export async function loadWorkerDetector(
   const m = bundle.manifest;
   const workerUrl = options.workerUrl ?? sessionWorkerUrl();
   const pipelineNice = options.pipelineNice ?? 0;
-  if (!Number.isSafeInteger(pipelineNice) || pipelineNice < 0 || pipelineNice > 19) {
-    throw new RangeError(`loadDetector: pipelineNice must be an integer from 0 to 19, got ${pipelineNice}`);
-  }
-  sessionOptionsFor(settings); // a RangeError for bad thread counts, before any thread starts
+  // RangeErrors for a bad nice value or thread counts, before any thread starts.
+  checkNice('loadDetector pipelineNice', pipelineNice);
+  sessionOptionsFor(settings);
   const label = `${m.name} ${m.version}`;
   const modelBytes = bundle.modelBytes.slice();
   const init: SessionWorkerInit = { manifest: m, modelPath: bundle.modelPath, modelBytes, settings };

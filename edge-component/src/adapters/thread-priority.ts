@@ -28,6 +28,13 @@ import { getPriority, setPriority } from 'node:os';
 const TASKS = '/proc/self/task';
 const REPASS_MS = 10_000;
 
+/** A RangeError naming `who` unless `nice` is a nice value to lower threads to (an integer 0-19). */
+export function checkNice(who: string, nice: number): void {
+  if (!Number.isSafeInteger(nice) || nice < 0 || nice > 19) {
+    throw new RangeError(`${who}: nice must be an integer from 0 to 19, got ${nice}`);
+  }
+}
+
 /** The calling thread's id (Linux), or undefined where threads are not listed in /proc. */
 export function currentThreadId(): number | undefined {
   try {
@@ -103,9 +110,7 @@ function niceOf(threadId: number): number | undefined {
  * changes nothing.
  */
 export function keepThreadFirst(threadId: number | undefined, nice: number): KeptThread {
-  if (!Number.isSafeInteger(nice) || nice < 0 || nice > 19) {
-    throw new RangeError(`keepThreadFirst: nice must be an integer from 0 to 19, got ${nice}`);
-  }
+  checkNice('keepThreadFirst', nice);
   const none: KeptThread = { supported: false, lowered: 0, release: () => undefined };
   if (nice === 0) return { ...none, supported: threadIds() !== undefined };
   if (threadId === undefined || threadIds() === undefined) return none;

@@ -179,16 +179,17 @@ export function spawnAgent(
   return { child, exited, stderr: () => err };
 }
 
-/** The nice value of every thread of a process (Linux), from /proc/<pid>/task/<tid>/stat. */
+/** The nice value of every thread of a process (Linux: a thread id works as a pid for getpriority). */
 export async function threadNices(pid: number): Promise<Map<number, number>> {
-  const { readdir, readFile } = await import('node:fs/promises');
+  const { readdir } = await import('node:fs/promises');
+  const { getPriority } = await import('node:os');
   const nices = new Map<number, number>();
   for (const tid of await readdir(`/proc/${pid}/task`)) {
-    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-    // Fields after the command name (which may hold spaces, so split after its closing parenthesis):
-    // state is field 3, nice field 19.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields.length > 16) nices.set(Number(tid), Number(fields[16]));
+    try {
+      nices.set(Number(tid), getPriority(Number(tid)));
+    } catch {
+      // the thread ended since the listing
+    }
   }
   return nices;
 }

@@ -156,5 +156,9 @@ describe('loadDetector with the session in a worker thread', () => {
       }
     }
     await expect(loadDetector(bundle, { intraOpThreads: -1, interOpThreads: 1 })).rejects.toThrow(RangeError);
+    // A nice value out of range is refused before a thread starts, naming the option and the value.
+    await expect(loadDetector(bundle, { ...threads, worker: true, pipelineNice: 20 })).rejects.toThrow(
+      /loadDetector pipelineNice: nice must be an integer from 0 to 19, got 20/,
+    );
   });
 });

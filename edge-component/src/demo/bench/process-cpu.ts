@@ -4,18 +4,21 @@ import { readdir, readFile } from 'node:fs/promises';
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
 const USER_HZ = 100;
 
+/**
+ * User + system CPU milliseconds in a /proc stat file (`/proc/<pid>/stat`, `/proc/<pid>/task/<tid>/stat`),
+ * or undefined when unreadable. The command name (2nd field) may hold spaces: the fields after it start
+ * past the last ')'; utime and stime are the 14th and 15th.
+ */
+async function statCpuMs(path: string): Promise<number | undefined> {
+  const stat = await readFile(path, 'utf8').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return stat !== '' && Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
+}
+
 /** User + system CPU milliseconds of process `pid` (all its threads), or undefined when unreadable. */
-export async function processCpuMs(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-    // The command name (2nd field) may hold spaces: the fields after it start past the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(fields[11]);
-    const stime = Number(fields[12]);
-    return Number.isFinite(utime + stime) ? ((utime + stime) * 1000) / USER_HZ : undefined;
-  } catch {
-    return undefined;
-  }
+export function processCpuMs(pid: number): Promise<number | undefined> {
+  return statCpuMs(`/proc/${pid}/stat`);
 }
 
 /**
@@ -31,11 +34,9 @@ export async function threadsCpuMs(pid: number, prefix: string): Promise<{ ms: n
     for (const tid of await readdir(`/proc/${pid}/task`)) {
       const name = await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8').catch(() => '');
       if (!name.startsWith(prefix)) continue;
-      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const used = Number(fields[11]) + Number(fields[12]);
-      if (!Number.isFinite(used)) continue;
-      ms += (used * 1000) / USER_HZ;
+      const used = await statCpuMs(`/proc/${pid}/task/${tid}/stat`);
+      if (used === undefined) continue;
+      ms += used;
       threads += 1;
     }
     return { ms, threads };
