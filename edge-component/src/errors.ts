@@ -1,57 +1,210 @@
 /**
- * Errors of the edge agent. Every error has a stable `code` (match on it, never on the message),
- * a message that names the input and what was expected, and the underlying `cause` when there is one.
- * Adapters that predate this file keep their own small error files (adapters/*-errors.ts).
+ * Errors of edge-component: one base, `EdgeError`, with a stable `code`, a message that names the input
+ * and what was expected, and the underlying `cause` when there is one. Each subclass has its codes as
+ * constants (`ArchiveCode.SourceMissing`) and as a union type (`ArchiveCode`). Match on the class and
+ * the code (`hasCode(err, ArchiveCode.SourceMissing)`), never on the message.
  */
-export class EdgeError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+
+/**
+ * An image that cannot be inspected (the agent quarantines it with this reason and keeps running).
+ * TooLarge is about bytes; UnsupportedFormat about the magic bytes; Duplicate: the same bytes were
+ * inspected before.
+ */
+export const ImageRejectedCode = {
+  Empty: 'IMAGE_EMPTY',
+  TooLarge: 'IMAGE_TOO_LARGE',
+  TooManyPixels: 'IMAGE_TOO_MANY_PIXELS',
+  UnsupportedFormat: 'IMAGE_UNSUPPORTED_FORMAT',
+  Truncated: 'IMAGE_TRUNCATED',
+  Corrupt: 'IMAGE_CORRUPT',
+  Unreadable: 'IMAGE_UNREADABLE',
+  Duplicate: 'IMAGE_DUPLICATE',
+} as const;
+export type ImageRejectedCode = (typeof ImageRejectedCode)[keyof typeof ImageRejectedCode];
+
+/**
+ * A model bundle the agent refuses to serve (a good running model keeps serving). Retired: a run on a
+ * replaced model that was already closed (read the model manager's current() again).
+ */
+export const ModelIntegrityCode = {
+  BundleMissingFile: 'BUNDLE_MISSING_FILE',
+  ManifestInvalid: 'MANIFEST_INVALID',
+  SignatureMissing: 'SIGNATURE_MISSING',
+  SignatureInvalid: 'SIGNATURE_INVALID',
+  UnknownKey: 'UNKNOWN_KEY',
+  SizeMismatch: 'MODEL_SIZE_MISMATCH',
+  HashMismatch: 'MODEL_HASH_MISMATCH',
+  TooOld: 'MODEL_TOO_OLD',
+  LoadFailed: 'MODEL_LOAD_FAILED',
+  ShapeMismatch: 'MODEL_SHAPE_MISMATCH',
+  ProbeNotFinite: 'MODEL_PROBE_NOT_FINITE',
+  SelfTestFailed: 'SELF_TEST_FAILED',
+  Retired: 'MODEL_RETIRED',
+} as const;
+export type ModelIntegrityCode = (typeof ModelIntegrityCode)[keyof typeof ModelIntegrityCode];
+
+/** The detector's onnxruntime worker thread could not start or stopped. */
+export const DetectorCode = { WorkerFailed: 'DETECTOR_WORKER_FAILED' } as const;
+export type DetectorCode = (typeof DetectorCode)[keyof typeof DetectorCode];
+
+/** A configuration or command line that does not validate. */
+export const AgentConfigCode = {
+  Invalid: 'CONFIG_INVALID',
+  Usage: 'USAGE',
+  TrustedKeyRequired: 'TRUSTED_KEY_REQUIRED',
+  TrustedKeyUnreadable: 'TRUSTED_KEY_UNREADABLE',
+} as const;
+export type AgentConfigCode = (typeof AgentConfigCode)[keyof typeof AgentConfigCode];
+
+/**
+ * The durable outbox. OpenFailed: folder unusable; WriteFailed: append not durable, nothing
+ * acknowledged; Full: pause-intake hard limit reached, try again later; BadEntry: empty topic, payload
+ * not bytes, entry larger than maxBytes; ReadFailed: a stored entry no longer checks out (set aside,
+ * not delivered).
+ */
+export const OutboxCode = {
+  OpenFailed: 'OUTBOX_OPEN_FAILED',
+  WriteFailed: 'OUTBOX_WRITE_FAILED',
+  Full: 'OUTBOX_FULL',
+  BadEntry: 'OUTBOX_BAD_ENTRY',
+  ReadFailed: 'OUTBOX_READ_FAILED',
+  Closed: 'OUTBOX_CLOSED',
+} as const;
+export type OutboxCode = (typeof OutboxCode)[keyof typeof OutboxCode];
+
+/** An image could not be moved to done/ or quarantine/. SourceMissing: the file vanished before the move. */
+export const ArchiveCode = { SourceMissing: 'ARCHIVE_SOURCE_MISSING', MoveFailed: 'ARCHIVE_MOVE_FAILED' } as const;
+export type ArchiveCode = (typeof ArchiveCode)[keyof typeof ArchiveCode];
+
+/** The seen index cannot be read or written. */
+export const SeenIndexCode = {
+  OpenFailed: 'SEEN_INDEX_OPEN_FAILED',
+  WriteFailed: 'SEEN_INDEX_WRITE_FAILED',
+  Closed: 'SEEN_INDEX_CLOSED',
+} as const;
+export type SeenIndexCode = (typeof SeenIndexCode)[keyof typeof SeenIndexCode];
+
+/** The configuration sources (file, Greengrass IPC). */
+export const ConfigSourceCode = {
+  FileUnreadable: 'CONFIG_FILE_UNREADABLE',
+  FileInvalidJson: 'CONFIG_FILE_INVALID_JSON',
+  IpcFailed: 'CONFIG_IPC_FAILED',
+} as const;
+export type ConfigSourceCode = (typeof ConfigSourceCode)[keyof typeof ConfigSourceCode];
+
+/** The publishing adapters (MQTT 5, MQTT 3.1.1, Greengrass IPC). */
+export const PublishCode = {
+  BadBrokerUrl: 'BAD_BROKER_URL',
+  BadCredentials: 'BAD_CREDENTIALS',
+  NotConnected: 'NOT_CONNECTED',
+  ConnectFailed: 'CONNECT_FAILED',
+  PublishFailed: 'PUBLISH_FAILED',
+  PublishRejected: 'PUBLISH_REJECTED',
+  Closed: 'CLOSED',
+} as const;
+export type PublishCode = (typeof PublishCode)[keyof typeof PublishCode];
+
+/** The agent packager (packaging/). */
+export const PackagingCode = {
+  Usage: 'USAGE',
+  ConfigInvalid: 'CONFIG_INVALID',
+  ConfigKey: 'CONFIG_KEY',
+  Platform: 'PLATFORM',
+  NoPlatform: 'NO_PLATFORM',
+  EntryMissing: 'ENTRY_MISSING',
+  BundleFailed: 'BUNDLE_FAILED',
+  PackageMissing: 'PACKAGE_MISSING',
+  PackageFetch: 'PACKAGE_FETCH',
+  TarballBadName: 'TARBALL_BAD_NAME',
+  NodeBinaryMissing: 'NODE_BINARY_MISSING',
+  License: 'LICENSE',
+  TemplateShape: 'TEMPLATE_SHAPE',
+  VersionExists: 'VERSION_EXISTS',
+  VersionRequirement: 'VERSION_REQUIREMENT',
+} as const;
+export type PackagingCode = (typeof PackagingCode)[keyof typeof PackagingCode];
+
+/** Codes the agent reports in an error event without an error class of their own. */
+export const InspectionCode = { Failed: 'INSPECTION_FAILED' } as const;
+export type InspectionCode = (typeof InspectionCode)[keyof typeof InspectionCode];
+
+export type EdgeErrorCode =
+  | ImageRejectedCode
+  | ModelIntegrityCode
+  | DetectorCode
+  | AgentConfigCode
+  | OutboxCode
+  | ArchiveCode
+  | SeenIndexCode
+  | ConfigSourceCode
+  | PublishCode
+  | PackagingCode
+  | InspectionCode;
+
+/** Node's system error codes (errno) that edge-component handles. */
+export type SystemErrorCode = 'ENOENT' | 'ENOTDIR' | 'EEXIST' | 'EXDEV' | 'EPERM' | 'ENOTSUP' | 'EOPNOTSUPP';
+
+/** The base of every error edge-component throws; a subclass fixes its codes with `C`. */
+export abstract class EdgeError<C extends string = string> extends Error {
+  readonly code: C;
+  constructor(code: C, message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = new.target.name;
     this.code = code;
   }
 }
 
-/**
- * An image that cannot be inspected (the agent quarantines it with this reason and keeps running).
- * Codes: IMAGE_EMPTY, IMAGE_TOO_LARGE (bytes), IMAGE_TOO_MANY_PIXELS, IMAGE_UNSUPPORTED_FORMAT
- * (magic bytes), IMAGE_TRUNCATED, IMAGE_CORRUPT, IMAGE_UNREADABLE, IMAGE_DUPLICATE.
- */
-export class ImageRejectedError extends EdgeError {}
+/** An image that cannot be inspected (the agent quarantines it with this reason and keeps running). */
+export class ImageRejectedError extends EdgeError<ImageRejectedCode> {}
 
-/**
- * A model bundle the agent refuses to serve (a good running model keeps serving).
- * Codes: BUNDLE_MISSING_FILE, MANIFEST_INVALID, SIGNATURE_MISSING, SIGNATURE_INVALID, UNKNOWN_KEY,
- * MODEL_SIZE_MISMATCH, MODEL_HASH_MISMATCH, MODEL_TOO_OLD, MODEL_LOAD_FAILED, MODEL_SHAPE_MISMATCH,
- * MODEL_PROBE_NOT_FINITE, SELF_TEST_FAILED; MODEL_RETIRED (a run on a replaced model that was
- * already closed: read the model manager's current() again).
- */
-export class ModelIntegrityError extends EdgeError {}
+/** A model bundle the agent refuses to serve (a good running model keeps serving). */
+export class ModelIntegrityError extends EdgeError<ModelIntegrityCode> {}
 
 /**
  * The detector cannot run: its onnxruntime worker thread could not start or stopped (an uncaught error
  * or exit in it). Every pending and later run of that detector is refused; load the model again.
- * Codes: DETECTOR_WORKER_FAILED.
  */
-export class DetectorError extends EdgeError {}
+export class DetectorError extends EdgeError<DetectorCode> {}
 
 /** A configuration that does not validate; the message names the key path and the value. */
-export class AgentConfigError extends EdgeError {}
+export class AgentConfigError extends EdgeError<AgentConfigCode> {}
 
-/**
- * The durable outbox cannot store or read a message (disk full, corrupt entry...).
- * Codes: OUTBOX_OPEN_FAILED (folder unusable), OUTBOX_WRITE_FAILED (append not durable; nothing
- * acknowledged), OUTBOX_FULL (pause-intake hard limit reached; try again later), OUTBOX_BAD_ENTRY
- * (empty topic, payload not bytes, entry larger than maxBytes), OUTBOX_READ_FAILED (a stored entry no
- * longer checks out: set aside, not delivered), OUTBOX_CLOSED.
- */
-export class OutboxError extends EdgeError {}
+/** The durable outbox cannot store or read a message (disk full, corrupt entry...). */
+export class OutboxError extends EdgeError<OutboxCode> {}
 
-/**
- * An image could not be moved to done/ or quarantine/ (the agent reports it and keeps the file).
- * Codes: ARCHIVE_SOURCE_MISSING (the file vanished before the move), ARCHIVE_MOVE_FAILED.
- */
-export class ArchiveError extends EdgeError {}
+/** An image could not be moved to done/ or quarantine/ (the agent reports it and keeps the file). */
+export class ArchiveError extends EdgeError<ArchiveCode> {}
 
-/** The seen index cannot be read or written. Codes: SEEN_INDEX_OPEN_FAILED, SEEN_INDEX_WRITE_FAILED, SEEN_INDEX_CLOSED. */
-export class SeenIndexError extends EdgeError {}
+/** The seen index cannot be read or written. */
+export class SeenIndexError extends EdgeError<SeenIndexCode> {}
+
+/** A configuration source (file, Greengrass IPC) cannot deliver a configuration. */
+export class ConfigSourceError extends EdgeError<ConfigSourceCode> {}
+
+/** A publishing adapter cannot connect or publish. */
+export class PublishError extends EdgeError<PublishCode> {}
+
+/** The agent packager cannot build the component. */
+export class PackagingError extends EdgeError<PackagingCode> {}
+
+/** The `code` of any error that has a string one (an EdgeError, a Node system error, another library's). */
+export function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}
+
+/** True when `err` carries one of `codes`. */
+export function hasCode(err: unknown, ...codes: readonly (EdgeErrorCode | SystemErrorCode)[]): boolean {
+  const code = errorCode(err);
+  return code !== undefined && codes.some((c) => c === code);
+}
+
+/** True when `value` is one of the codes of `codes` (a code read from outside, e.g. a worker's message). */
+export function isCodeOf<T extends Record<string, string>>(codes: T, value: unknown): value is T[keyof T] {
+  return typeof value === 'string' && Object.values(codes).some((c) => c === value);
+}
+
+/** The message of anything thrown. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

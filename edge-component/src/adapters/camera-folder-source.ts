@@ -29,6 +29,7 @@
 import { type FSWatcher, watch } from 'node:fs';
 import { open, opendir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
+import { hasCode } from '../errors.ts';
 import type { CameraFile, CameraSource } from '../ports.ts';
 import { isIgnoredCameraName } from './camera-names.ts';
 import { hasImageTrailer, isCompleteImage } from './image-complete.ts';
@@ -133,8 +134,8 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     // Sorted ascending by mtime, never longer than `room`.
     const oldest: { path: string; mtimeMs: number; sizeBytes: number }[] = [];
     // A missing folder (removed, not yet recreated) is empty for now; the watch is retried every second.
-    const handle = await opendir(dir).catch((err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') return undefined;
+    const handle = await opendir(dir).catch((err: unknown) => {
+      if (hasCode(err, 'ENOENT')) return undefined;
       throw err;
     });
     if (!handle) return;

@@ -12,8 +12,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { watch } from 'chokidar';
+import { ConfigSourceError } from '../errors.ts';
 import type { ConfigSource } from '../ports.ts';
-import { ConfigSourceError } from './config-errors.ts';
 
 export interface FileConfigSourceOptions {
   /** JSON file; none means overrides only. */

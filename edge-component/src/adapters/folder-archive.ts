@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { copyFile, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Inspection } from '../contracts/inspection.ts';
-import { ArchiveError } from '../errors.ts';
+import { ArchiveError, hasCode } from '../errors.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import type { AdmittedImage, ImageArchive } from '../ports.ts';
 import { annotateImage } from './annotate.ts';
@@ -29,8 +29,6 @@ export interface FolderArchiveOptions {
   readonly annotate: boolean;
   readonly log?: Logger;
 }
-
-const errno = (err: unknown) => (err as NodeJS.ErrnoException | null)?.code;
 
 async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
@@ -82,11 +80,11 @@ async function linkNoClobber(from: string, to: string): Promise<boolean> {
     await link(from, to);
     return true;
   } catch (err) {
-    if (errno(err) === 'EEXIST') {
+    if (hasCode(err, 'EEXIST')) {
       if (await sameFile(from, to)) return true; // linked before a crash; finish the move
       return false;
     }
-    if (errno(err) === 'EXDEV') {
+    if (hasCode(err, 'EXDEV')) {
       // Another file system: a durable copy under a temp name, then the same no-clobber link.
       const temp = join(dirname(to), `.${basename(to)}.copy.tmp`);
       await copyFile(from, temp);
@@ -98,13 +96,13 @@ async function linkNoClobber(from: string, to: string): Promise<boolean> {
         await unlink(temp);
       }
     }
-    if (errno(err) === 'EPERM' || errno(err) === 'ENOTSUP' || errno(err) === 'EOPNOTSUPP') {
+    if (hasCode(err, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP')) {
       // No hard links here (or a directory): rename once the name is free.
       try {
         await stat(to);
         return false;
       } catch (e) {
-        if (errno(e) !== 'ENOENT') throw e;
+        if (!hasCode(e, 'ENOENT')) throw e;
       }
       await rename(from, to);
       return true;
@@ -120,7 +118,7 @@ async function moveInto(from: string, dir: string, sha256: string | undefined, l
   try {
     await stat(from);
   } catch (err) {
-    if (errno(err) !== 'ENOENT') throw err;
+    if (!hasCode(err, 'ENOENT')) throw err;
     // Gone: already moved here before a crash (same bytes under one of our names)?
     if (sha256) {
       for (const name of names.slice(0, 3)) {
@@ -138,7 +136,7 @@ async function moveInto(from: string, dir: string, sha256: string | undefined, l
     const to = join(dir, name);
     if (await linkNoClobber(from, to)) {
       await unlink(from).catch((err: unknown) => {
-        if (errno(err) !== 'ENOENT') throw err; // a rename fallback already removed it
+        if (!hasCode(err, 'ENOENT')) throw err; // a rename fallback already removed it
       });
       await syncDir(dir);
       await syncDir(dirname(from));

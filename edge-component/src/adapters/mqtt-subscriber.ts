@@ -5,7 +5,7 @@
  * the reader falls behind by more than `maxBuffered`, the oldest messages are dropped and counted.
  */
 import { mqtt } from 'aws-iot-device-sdk-v2';
-import { PublishError } from './mqtt-errors.ts';
+import { PublishError } from '../errors.ts';
 import { createMqtt311Connection } from './mqtt311-publisher.ts';
 
 export interface ReceivedMessage {

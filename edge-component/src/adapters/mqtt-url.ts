@@ -1,5 +1,5 @@
 /** Parses a broker URL: `mqtt://host[:port]` (default 1883) or `mqtts://host[:port]` (default 8883). */
-import { PublishError } from './mqtt-errors.ts';
+import { PublishError } from '../errors.ts';
 
 export interface BrokerAddress {
   readonly host: string;

@@ -7,8 +7,8 @@
  * behave as in the MQTT 5 publisher. The connection reconnects by itself.
  */
 import { io, mqtt } from 'aws-iot-device-sdk-v2';
+import { PublishError } from '../errors.ts';
 import type { Publisher, PublishRequest } from '../ports.ts';
-import { PublishError } from './mqtt-errors.ts';
 import { parseBrokerUrl } from './mqtt-url.ts';
 
 export interface Mqtt311PublisherOptions {

@@ -10,8 +10,8 @@
  * - The client reconnects by itself with backoff; `isConnected` follows its events.
  */
 import { iot, mqtt5 } from 'aws-iot-device-sdk-v2';
+import { PublishError } from '../errors.ts';
 import type { Publisher, PublishRequest } from '../ports.ts';
-import { PublishError } from './mqtt-errors.ts';
 import { parseBrokerUrl } from './mqtt-url.ts';
 
 export type Mqtt5Endpoint =

@@ -7,7 +7,7 @@
  * same class with the same code.
  */
 import type { Manifest } from '../core/types.ts';
-import { EdgeError, ModelIntegrityError } from '../errors.ts';
+import { EdgeError, isCodeOf, ModelIntegrityCode, ModelIntegrityError } from '../errors.ts';
 import type { OnnxSessionSettings } from './onnx-session.ts';
 
 /** The worker's file name (without .js) in the packaged agent, beside main.js (packaging/package-agent.ts). */
@@ -53,7 +53,9 @@ export function toWire(err: unknown): WireError {
 
 /** The error again on this side: a ModelIntegrityError keeps its code; anything else is an Error of that name. */
 export function fromWire(wire: WireError): Error {
-  if (wire.name === 'ModelIntegrityError' && wire.code) return new ModelIntegrityError(wire.code, wire.message);
+  if (wire.name === ModelIntegrityError.name && isCodeOf(ModelIntegrityCode, wire.code)) {
+    return new ModelIntegrityError(wire.code, wire.message);
+  }
   const err = new Error(wire.message);
   err.name = wire.name;
   return err;

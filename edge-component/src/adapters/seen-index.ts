@@ -14,7 +14,7 @@
 import { type FileHandle, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { z } from 'zod';
-import { SeenIndexError } from '../errors.ts';
+import { hasCode, SeenIndexError } from '../errors.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import type { SeenIndex, SeenRecord } from '../ports.ts';
 
@@ -51,7 +51,7 @@ async function load(file: string, log: Logger) {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { records, lines: 0, damaged: 0 };
+    if (hasCode(err, 'ENOENT')) return { records, lines: 0, damaged: 0 };
     throw err;
   }
   const lines = text.split('\n');

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { AGENT_CONFIG_FLAGS, configHelp } from '../config/load-config.ts';
-import { AgentConfigError } from '../errors.ts';
+import { AgentConfigError, messageOf } from '../errors.ts';
 
 export function agentHelp(): string {
   return `usage: edgeqc agent [options]            (device binary: node main.js agent [options])
@@ -63,7 +63,7 @@ export function parseAgentArgs(argv: readonly string[]): AgentArgs {
       },
     }));
   } catch (cause) {
-    throw new AgentConfigError('USAGE', `${(cause as Error).message} (edgeqc agent --help)`, { cause });
+    throw new AgentConfigError('USAGE', `${messageOf(cause)} (edgeqc agent --help)`, { cause });
   }
   const { help, 'validate-config': validateOnly, greengrass, ...flags } = values;
   return { help: help === true, validateOnly: validateOnly === true, greengrass: greengrass === true, flags };

@@ -8,13 +8,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { admitBytes } from '../core/admit.ts';
 import type { SelfTestResult, VerifiedBundle } from '../core/types.ts';
+import { errorCode, messageOf } from '../errors.ts';
 import type { Detector, ImagePreparer } from '../ports.ts';
 import { inspectImage } from './inspect-image.ts';
 
 const reasonOf = (err: unknown) => {
-  const code = (err as { code?: unknown }).code;
-  const message = err instanceof Error ? err.message : String(err);
-  return typeof code === 'string' ? `${code}: ${message}` : message;
+  const code = errorCode(err);
+  return code === undefined ? messageOf(err) : `${code}: ${messageOf(err)}`;
 };
 
 export async function runSelfTests(

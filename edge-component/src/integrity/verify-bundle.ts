@@ -36,7 +36,7 @@ import {
   verifyManifestSignature,
 } from '@edgeqc/model-component/signature';
 import type { VerifiedBundle } from '../core/types.ts';
-import { AgentConfigError, ModelIntegrityError } from '../errors.ts';
+import { AgentConfigError, errorCode, hasCode, ModelIntegrityCode, ModelIntegrityError, messageOf } from '../errors.ts';
 
 export interface VerifyBundleOptions {
   /** PEM public keys (SPKI) of the signers the device trusts; at least one. */
@@ -46,10 +46,6 @@ export interface VerifyBundleOptions {
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-function errCode(err: unknown): string | undefined {
-  return (err as { code?: unknown } | null)?.code as string | undefined;
-}
 
 /** Parses the trusted PEM keys (a bad one is a configuration error, not a bundle's fault). */
 export function parseTrustedKeys(pems: readonly string[]): TrustedKey[] {
@@ -69,9 +65,9 @@ export function parseTrustedKeys(pems: readonly string[]): TrustedKey[] {
   });
 }
 
-async function requireFile(dir: string, name: string, code: string): Promise<void> {
+async function requireFile(dir: string, name: string, code: ModelIntegrityCode): Promise<void> {
   const st = await stat(join(dir, name)).catch((cause: unknown) => {
-    if (errCode(cause) === 'ENOENT' || errCode(cause) === 'ENOTDIR') return null;
+    if (hasCode(cause, 'ENOENT', 'ENOTDIR')) return null;
     throw new ModelIntegrityError('BUNDLE_MISSING_FILE', `model bundle ${dir}: cannot read ${name}`, { cause });
   });
   if (st === null) {
@@ -100,19 +96,23 @@ function checkSignature(dir: string, manifestBytes: Uint8Array, sigBytes: Uint8A
   } catch (cause) {
     throw new ModelIntegrityError(
       'SIGNATURE_INVALID',
-      `model bundle ${dir}: manifest.sig is malformed (expected an edgeqc.manifest-signature.v1 JSON document): ${(cause as Error).message}`,
+      `model bundle ${dir}: manifest.sig is malformed (expected an edgeqc.manifest-signature.v1 JSON document): ${messageOf(cause)}`,
       { cause },
     );
   }
   try {
     return verifyManifestSignature(manifestBytes, signature, keys).keyId;
   } catch (cause) {
-    const code = errCode(cause) === 'UNKNOWN_KEY' ? 'UNKNOWN_KEY' : 'SIGNATURE_INVALID';
+    // model-component's SignatureError names an unknown key with the same code.
+    const code =
+      errorCode(cause) === ModelIntegrityCode.UnknownKey
+        ? ModelIntegrityCode.UnknownKey
+        : ModelIntegrityCode.SignatureInvalid;
     const expected =
-      code === 'UNKNOWN_KEY'
+      code === ModelIntegrityCode.UnknownKey
         ? `expected a signature by one of ${keys.map((k) => k.keyId).join(', ')}`
         : 'expected a signature over the exact bytes of manifest.json';
-    throw new ModelIntegrityError(code, `model bundle ${dir}: ${(cause as Error).message}; ${expected}`, { cause });
+    throw new ModelIntegrityError(code, `model bundle ${dir}: ${messageOf(cause)}; ${expected}`, { cause });
   }
 }
 
@@ -211,7 +211,7 @@ export async function verifyModelBundle(dirGiven: string, options: VerifyBundleO
   } catch (cause) {
     throw new ModelIntegrityError(
       'MANIFEST_INVALID',
-      `model bundle ${dir}: manifest.json is signed but invalid: ${(cause as Error).message}`,
+      `model bundle ${dir}: manifest.json is signed but invalid: ${messageOf(cause)}`,
       { cause },
     );
   }

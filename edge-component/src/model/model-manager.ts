@@ -29,7 +29,7 @@ import { join } from 'node:path';
 import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE } from '@edgeqc/model-component/manifest';
 import type { ModelRef } from '../contracts/inspection.ts';
 import type { Manifest, RawOutput, SelfTestResult, VerifiedBundle } from '../core/types.ts';
-import { ModelIntegrityError } from '../errors.ts';
+import { errorCode, ModelIntegrityError, messageOf } from '../errors.ts';
 import { verifyModelBundle } from '../integrity/verify-bundle.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import type { Detector, ImagePreparer } from '../ports.ts';
@@ -162,11 +162,9 @@ const refOf = (m: Manifest, sha256: string): ModelRef => ({
 
 function codeOf(err: unknown, fallback: string): string {
   if (err instanceof ModelIntegrityError) return err.code;
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^[A-Z][A-Z0-9_]{2,63}$/.test(code) ? code : fallback;
+  const code = errorCode(err);
+  return code !== undefined && /^[A-Z][A-Z0-9_]{2,63}$/.test(code) ? code : fallback;
 }
-
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** Identity, size and mtime of the bundle's files: changes when any of them is written or replaced. */
 async function folderFingerprint(dir: string): Promise<string> {

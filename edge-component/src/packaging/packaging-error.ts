@@ -1,9 +1,2 @@
-/** Errors of the agent packager (to be folded into edge-component/src/errors.ts by its owner). */
-export class PackagingError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = new.target.name;
-    this.code = code;
-  }
-}
+/** Errors of the agent packager: `PackagingError` and its codes live with the workspace's other errors. */
+export { PackagingCode, PackagingError } from '../errors.ts';

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { startEmbeddedBroker } from '../../src/adapters/embedded-broker.ts';
-import { PublishError } from '../../src/adapters/mqtt-errors.ts';
 import { type MqttSubscription, type ReceivedMessage, subscribeMqtt } from '../../src/adapters/mqtt-subscriber.ts';
 import { parseBrokerUrl } from '../../src/adapters/mqtt-url.ts';
 import { createMqtt5Publisher } from '../../src/adapters/mqtt5-publisher.ts';
 import { createMqtt311Publisher } from '../../src/adapters/mqtt311-publisher.ts';
+import { PublishError } from '../../src/errors.ts';
 import type { Publisher } from '../../src/ports.ts';
 import { freePort, startMosquitto } from '../support/mosquitto.ts';
 

@@ -6,8 +6,8 @@
  * event only names the changed key path).
  */
 import { greengrasscoreipc } from 'aws-iot-device-sdk-v2';
+import { ConfigSourceError } from '../../errors.ts';
 import type { ConfigSource } from '../../ports.ts';
-import { ConfigSourceError } from '../config-errors.ts';
 import type { GreengrassIpcSession } from './ipc-session.ts';
 
 const { ConfigurationValidityStatus } = greengrasscoreipc.model;

@@ -5,8 +5,8 @@
  * authorized, spooler full, connection lost) rejects, and the caller's outbox keeps the message.
  */
 import { greengrasscoreipc } from 'aws-iot-device-sdk-v2';
+import { PublishError } from '../../errors.ts';
 import type { Publisher } from '../../ports.ts';
-import { PublishError } from '../mqtt-errors.ts';
 import type { GreengrassIpcSession } from './ipc-session.ts';
 
 const { QOS } = greengrasscoreipc.model;

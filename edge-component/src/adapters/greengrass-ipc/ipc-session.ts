@@ -7,7 +7,7 @@
  * client are not renewed (a nucleus restart restarts its components anyway).
  */
 import { greengrasscoreipc } from 'aws-iot-device-sdk-v2';
-import { PublishError } from '../mqtt-errors.ts';
+import { PublishError } from '../../errors.ts';
 
 export type GreengrassIpcClient = greengrasscoreipc.Client;
 

@@ -11,6 +11,7 @@
  */
 import { mkdir, open, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hasCode } from '../../errors.ts';
 
 const SEGMENT = /^seg-(\d{16})\.log$/;
 
@@ -68,7 +69,7 @@ export async function readCursor(dir: string): Promise<number | undefined> {
   try {
     text = await readFile(join(dir, 'cursor'), 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if (hasCode(err, 'ENOENT')) return undefined;
     throw err;
   }
   const value = Number(text.trim());
