@@ -1,7 +1,8 @@
 /**
  * `edgeqc.inspection.v1`: one message per inspected image on `<prefix>/inspections`.
- * The JSON Schema committed beside this file is generated from this zod schema (see json-schema.ts);
- * consumers validate with it, the agent validates with zod before publishing.
+ * This zod schema is the contract: the agent validates each message with it before publishing.
+ * Consumers validate with its JSON Schema, edge-component/contracts/edgeqc.inspection.v1.schema.json,
+ * generated from it by `npm run contracts` (json-schema.ts); a test fails when the two disagree.
  */
 import { PrecisionSchema, Sha256HexSchema, VerdictSchema } from '@edgeqc/model-component/manifest';
 import { z } from 'zod';
@@ -39,36 +40,38 @@ export const ModelRefSchema = z.strictObject({
 });
 export type ModelRef = z.infer<typeof ModelRefSchema>;
 
-export const InspectionSchema = z.strictObject({
-  schema: z.literal(INSPECTION_SCHEMA_ID),
-  messageId: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .describe('sha256 over image sha256 and model sha256: the same image and model give the same id.'),
-  thingName: z.string().min(1).max(128),
-  image: z.strictObject({
-    file: z.string().min(1).max(1024).describe('File name as it arrived in the camera folder.'),
-    sha256: Sha256HexSchema,
-    width: z.number().int().positive(),
-    height: z.number().int().positive(),
-  }),
-  capturedAt: z.iso.datetime().describe('File modification time.'),
-  inspectedAt: z.iso.datetime(),
-  model: ModelRefSchema,
-  verdict: VerdictSchema,
-  thresholds: z.strictObject({
-    confidence: z.number().min(0).max(1),
-    iou: z.number().gt(0).max(1),
-    review: z.number().min(0).max(1),
-    defect: z.number().min(0).max(1),
-  }),
-  detections: z.array(DetectionSchema).max(300),
-  timingsMs: z.strictObject({
-    decode: z.number().min(0),
-    preprocess: z.number().min(0),
-    inference: z.number().min(0),
-    postprocess: z.number().min(0),
-    total: z.number().min(0),
-  }),
-});
+export const InspectionSchema = z
+  .strictObject({
+    schema: z.literal(INSPECTION_SCHEMA_ID),
+    messageId: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .describe('sha256 over image sha256 and model sha256: the same image and model give the same id.'),
+    thingName: z.string().min(1).max(128),
+    image: z.strictObject({
+      file: z.string().min(1).max(1024).describe('File name as it arrived in the camera folder.'),
+      sha256: Sha256HexSchema,
+      width: z.number().int().positive(),
+      height: z.number().int().positive(),
+    }),
+    capturedAt: z.iso.datetime().describe('File modification time.'),
+    inspectedAt: z.iso.datetime(),
+    model: ModelRefSchema,
+    verdict: VerdictSchema,
+    thresholds: z.strictObject({
+      confidence: z.number().min(0).max(1),
+      iou: z.number().gt(0).max(1),
+      review: z.number().min(0).max(1),
+      defect: z.number().min(0).max(1),
+    }),
+    detections: z.array(DetectionSchema).max(300),
+    timingsMs: z.strictObject({
+      decode: z.number().min(0),
+      preprocess: z.number().min(0),
+      inference: z.number().min(0),
+      postprocess: z.number().min(0),
+      total: z.number().min(0),
+    }),
+  })
+  .meta({ title: INSPECTION_SCHEMA_ID, description: 'One message per inspected image, on <prefix>/inspections.' });
 export type Inspection = z.infer<typeof InspectionSchema>;
