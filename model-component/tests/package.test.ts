@@ -10,7 +10,7 @@ import { gdkRecipeValidator } from '../src/recipe/gdk-schema.ts';
 import { RecipeSchema } from '../src/recipe/recipe-schema.ts';
 import { decodeSignature, trustedKey, verifyManifestSignature } from '../src/sign/index.ts';
 import { createPemSigner, generateDevKeyPair } from '../src/sign/signers.ts';
-import { DEMO_FP32, DEMO_INT8, gdkSchema } from './helpers/fixtures.ts';
+import { DEMO_FP32, DEMO_INT8 } from './helpers/fixtures.ts';
 
 const signer = createPemSigner(generateDevKeyPair('ed25519').privateKeyPem);
 let clock = 0;
@@ -74,7 +74,7 @@ describe('packageModel', () => {
       expect(a.Digest).toBe(sha256(await readFile(join(r.bundleDir, file))).toString('base64'));
     }
     expect(JSON.stringify(recipe.Manifests[0].Lifecycle)).toBe('{}');
-    const verdict = gdkRecipeValidator(gdkSchema())(recipe);
+    const verdict = gdkRecipeValidator()(recipe);
     expect(verdict.errors).toEqual([]);
   });
 

@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { gdkRecipeValidator } from '@edgeqc/model-component/gdk-schema';
 import { loadRecipeTemplate, RecipeSchema } from '@edgeqc/model-component/recipe';
 import { describe, expect, it } from 'vitest';
@@ -10,14 +8,7 @@ import {
   renderNodeRuntimeRecipe,
 } from '../../src/packaging/component-recipes.ts';
 
-const gdk = gdkRecipeValidator(
-  JSON.parse(
-    readFileSync(
-      fileURLToPath(new URL('../../../../shared/schemas/greengrass-recipe.schema.json', import.meta.url)),
-      'utf8',
-    ),
-  ) as object,
-);
+const gdk = gdkRecipeValidator();
 const hex = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 const platforms = [
   { platform: 'linux-x64' as const, file: { name: 'edgeqc-agent-linux-x64.zip', sha256: hex(1) } },

@@ -16,9 +16,7 @@ import { drop, smallBases, stamped, startRecordingBroker, testBundle, until } fr
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const platform = hostPlatform() as Platform;
-const gdk = gdkRecipeValidator(
-  JSON.parse(await readFile(join(ROOT, '..', 'shared', 'schemas', 'greengrass-recipe.schema.json'), 'utf8')) as object,
-);
+const gdk = gdkRecipeValidator();
 const AGENT_CONFIG = { cameraDir: '/var/lib/edgeqc/camera' };
 
 let out: string;

@@ -1,9 +1,11 @@
 /**
  * Validates a recipe against the Greengrass Development Kit's recipe JSON Schema the way GDK does:
  * every key lower-cased first, and the schema's Python-only `(?i)` pattern flag turned into the
- * JavaScript `i` flag. The schema file is third-party data (CI has it at
- * ../shared/schemas/greengrass-recipe.schema.json from the project root); the caller passes it in.
+ * JavaScript `i` flag. The schema is third-party data vendored beside this file, with its licence and
+ * provenance: schema/ (greengrass-recipe.schema.json, LICENSE, README.md).
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { MAX_RECIPE_BYTES } from './recipe-schema.ts';
@@ -29,8 +31,16 @@ export interface GdkVerdict {
   readonly errors: readonly string[];
 }
 
-/** Returns a validator over the given GDK schema object. */
-export function gdkRecipeValidator(schema: object): (recipe: unknown) => GdkVerdict {
+/** The vendored GDK recipe schema file. */
+export const GDK_RECIPE_SCHEMA_PATH = fileURLToPath(new URL('./schema/greengrass-recipe.schema.json', import.meta.url));
+
+/** The vendored GDK recipe schema, read from its file on each call. */
+export function gdkRecipeSchema(): object {
+  return JSON.parse(readFileSync(GDK_RECIPE_SCHEMA_PATH, 'utf8')) as object;
+}
+
+/** Returns a validator over a GDK schema object: by default the vendored one. */
+export function gdkRecipeValidator(schema: object = gdkRecipeSchema()): (recipe: unknown) => GdkVerdict {
   const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
   const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: pythonFlagRegExp } });
   addFormats(ajv);

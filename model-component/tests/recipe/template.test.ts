@@ -3,7 +3,6 @@ import { RecipeError } from '../../src/errors.ts';
 import { gdkRecipeValidator } from '../../src/recipe/gdk-schema.ts';
 import { recipeBytes } from '../../src/recipe/recipe-schema.ts';
 import { renderTemplate } from '../../src/recipe/template.ts';
-import { gdkSchema } from '../helpers/fixtures.ts';
 
 describe('renderTemplate', () => {
   it('replaces whole-string placeholders by values and inner ones by text, leaving Greengrass variables alone', () => {
@@ -51,7 +50,7 @@ const minimal = {
 };
 
 describe('recipe schemas', () => {
-  const gdk = gdkRecipeValidator(gdkSchema());
+  const gdk = gdkRecipeValidator();
 
   it('accepts a minimal recipe in both schemas, and the GDK one honours the (?i) flag', () => {
     expect(recipeBytes(minimal).recipe.ComponentName).toBe('com.edgeqc.Model.x');
