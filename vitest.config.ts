@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 /** One config, one project per workspace; integration tests live in test/. */
 export default defineConfig({
   test: {
-    projects: ['edge-component', 'model-component', 'orchestrator', 'infra']
+    projects: ['edge-component', 'model-component', 'orchestrator', 'infra', 'sim']
       .map((name) => ({
         test: { name, root: `./${name}`, include: ['tests/**/*.test.ts'], testTimeout: 30_000 },
       }))

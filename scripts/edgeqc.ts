@@ -2,7 +2,11 @@
 /**
  * `edgeqc`: one command line over the workspaces. Each workspace exports its commands from its `./cli`
  * subpath; this file only dispatches (and loads a workspace only when one of its commands runs).
+ * Started by `npm run edgeqc -- <command>`, or by the `edgeqc` bin, edgeqc-bin.js beside it, which runs
+ * it on the project's Node 24 whatever `node` the shell has.
  */
+import { readFileSync } from 'node:fs';
+
 interface CommandIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
@@ -16,30 +20,37 @@ interface Command {
 }
 
 const workspaces: ReadonlyArray<{ names: readonly string[]; load: () => Promise<{ commands: readonly Command[] }> }> = [
-  { names: ['agent', 'inspect', 'watch', 'bench', 'package-agent'], load: () => import('@edgeqc/edge-component/cli') },
+  { names: ['agent', 'inspect', 'watch', 'package-agent'], load: () => import('@edgeqc/edge-component/cli') },
   { names: ['package-model', 'keygen'], load: () => import('@edgeqc/model-component/cli') },
   {
-    names: ['publish-model', 'publish-components', 'rollout', 'demo-rollout'],
+    names: ['publish-model', 'publish-components', 'rollout'],
     load: () => import('@edgeqc/orchestrator/cli'),
   },
+  { names: ['bench', 'demo-rollout'], load: () => import('@edgeqc/sim/cli') },
 ];
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(
-      'usage: edgeqc <command> [options]   (edgeqc <command> --help for its options)\n\ncommands:\n',
+      'usage: edgeqc <command> [options]   (edgeqc <command> --help for its options; edgeqc --version)\n\ncommands:\n',
     );
     const width = Math.max(...workspaces.flatMap((ws) => ws.names.map((n) => n.length))) + 2;
     for (const ws of workspaces) {
       try {
         const { commands } = await ws.load();
         for (const c of commands) process.stdout.write(`  ${c.name.padEnd(width)}${c.summary}\n`);
-      } catch {
-        process.stdout.write(`  ${ws.names.join(', ')}  (not available in this build)\n`);
+      } catch (err) {
+        const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+        process.stdout.write(`  ${ws.names.join(', ')}  (not available in this build: ${why})\n`);
       }
     }
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    const root = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`edgeqc ${root.version} on Node ${process.version} (${process.execPath})\n`);
+    return 0;
   }
   const ws = workspaces.find((w) => w.names.includes(name));
   const command = ws ? (await ws.load()).commands.find((c) => c.name === name) : undefined;

@@ -1,6 +1,5 @@
 import { packageAgentCommand } from '../packaging/package-agent-command.ts';
 import { agentCommand } from './agent-command.ts';
-import { benchCommand } from './bench-command.ts';
 import type { Command } from './command.ts';
 import { inspectCommand } from './inspect-command.ts';
 import { watchCommand } from './watch-command.ts';
@@ -10,6 +9,5 @@ export const commands: readonly Command[] = [
   agentCommand,
   inspectCommand,
   watchCommand,
-  benchCommand,
   packageAgentCommand,
 ];

@@ -1,10 +1,10 @@
 // Tests of src/cli/watch-command.ts (kept beside the MQTT adapter tests it depends on).
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startEmbeddedBroker } from '../../src/adapters/embedded-broker.ts';
 import { createMqtt311Publisher } from '../../src/adapters/mqtt311-publisher.ts';
 import { formatWatchLine, watchCommand } from '../../src/cli/watch-command.ts';
 import type { ErrorEvent, Inspection, Status } from '../../src/contracts/index.ts';
+import { startMosquitto } from '../support/mosquitto.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -86,10 +86,10 @@ describe('watch output', () => {
   });
 });
 
-describe('edgeqc watch against the embedded broker', () => {
+describe('edgeqc watch against a real broker (Mosquitto)', () => {
   it('prints one line per inspection, status and error of every device, and stops after --count', async () => {
-    const broker = await startEmbeddedBroker();
-    cleanups.push(() => broker.close());
+    const broker = await startMosquitto();
+    cleanups.push(() => broker.stop());
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     let out = '';

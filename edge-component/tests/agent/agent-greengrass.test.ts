@@ -8,7 +8,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoBundle } from '../../src/demo/demo-bundle.ts';
+import type { DemoBundle } from '../../src/demo-model/demo-bundle.ts';
 import { type FakeNucleus, startFakeNucleus } from '../support/greengrass-ipc-server.ts';
 import { filesIn, smallBases, spawnAgent, stamped, testBundle, until } from './harness.ts';
 

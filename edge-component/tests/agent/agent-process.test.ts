@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoBundle } from '../../src/demo/demo-bundle.ts';
+import type { DemoBundle } from '../../src/demo-model/demo-bundle.ts';
 import {
   type AgentProcess,
   filesIn,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../../src/config/schema.ts';
 import { InspectionSchema } from '../../src/contracts/inspection.ts';
 import { StatusSchema } from '../../src/contracts/status.ts';
-import type { DemoBundle } from '../../src/demo/demo-bundle.ts';
+import type { DemoBundle } from '../../src/demo-model/demo-bundle.ts';
 import { silentLogger } from '../../src/log.ts';
 import { type AgentRuntime, createAgentRuntime } from '../../src/main.ts';
 import {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import { Aedes } from 'aedes';
 import sharp from 'sharp';
-import { type DemoBundle, demoBundle } from '../../src/demo/demo-bundle.ts';
+import { type DemoBundle, demoBundle } from '../../src/demo-model/demo-bundle.ts';
 
 export const EDGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const PROJECT_ROOT = join(EDGE_ROOT, '..');

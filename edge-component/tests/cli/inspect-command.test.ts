@@ -6,7 +6,7 @@ import { generateDevKeyPair } from '@edgeqc/model-component/signers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectCommand } from '../../src/cli/inspect-command.ts';
 import { ErrorEventSchema, type Inspection, InspectionSchema } from '../../src/contracts/index.ts';
-import { DEMO_SAMPLES_DIR, demoBundle } from '../../src/demo/demo-bundle.ts';
+import { DEMO_SAMPLES_DIR, demoBundle } from '../../src/demo-model/demo-bundle.ts';
 import { captureIo as captureIoWith } from './capture-io.ts';
 
 const captureIo = () => captureIoWith({ EDGEQC_THING_NAME: 'cli-test' });

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDiskOutbox } from '../../src/adapters/disk-outbox.ts';
-import { startEmbeddedBroker } from '../../src/adapters/embedded-broker.ts';
 import { type MqttSubscription, subscribeMqtt } from '../../src/adapters/mqtt-subscriber.ts';
 import { createMqtt5Publisher } from '../../src/adapters/mqtt5-publisher.ts';
 import { createMqtt311Publisher } from '../../src/adapters/mqtt311-publisher.ts';
@@ -24,15 +23,11 @@ const variants: {
   publisher(url: string): Publisher;
 }[] = [
   {
-    name: 'embedded Aedes broker, MQTT 3.1.1 publisher',
+    name: 'Mosquitto, MQTT 3.1.1 publisher',
     async broker(port) {
-      let b = await startEmbeddedBroker({ port });
-      return {
-        stop: () => b.close(),
-        async start() {
-          b = await startEmbeddedBroker({ port });
-        },
-      };
+      const m = await startMosquitto({ port });
+      cleanups.push(() => m.stop());
+      return { stop: () => m.kill(), start: () => m.restart() };
     },
     publisher: (url) => createMqtt311Publisher({ url, clientId: 'outbox-dev', operationTimeoutMs: 5000 }),
   },

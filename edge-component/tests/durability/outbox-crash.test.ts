@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDiskOutbox } from '../../src/adapters/disk-outbox.ts';
-import { startEmbeddedBroker } from '../../src/adapters/embedded-broker.ts';
 import { subscribeMqtt } from '../../src/adapters/mqtt-subscriber.ts';
+import { startMosquitto } from '../support/mosquitto.ts';
 import { recordingPublisher, tempDir, text, until } from './helpers.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -81,8 +81,8 @@ describe('disk outbox and kill -9', () => {
   }, 60_000);
 
   it('delivers every acknowledged message to a real broker across a SIGKILL while publishing (a re-delivery carries the same bytes), in order', async () => {
-    const broker = await startEmbeddedBroker();
-    cleanups.push(() => broker.close());
+    const broker = await startMosquitto();
+    cleanups.push(() => broker.stop());
     const sub = await subscribeMqtt({ url: broker.url, topicFilter: 'edgeqc/crash/#' });
     cleanups.push(() => sub.close());
     const received: string[] = [];

@@ -1,5 +1,4 @@
 import type { Command } from '@edgeqc/model-component/cli';
-import { demoRolloutCommand } from '../local/demo/demo-rollout-command.ts';
 import { publishComponentsCommand } from './publish-components-command.ts';
 import { publishModelCommand } from './publish-model-command.ts';
 import { rolloutCommand } from './rollout-command.ts';
@@ -9,5 +8,4 @@ export const commands: readonly Command[] = [
   publishModelCommand,
   publishComponentsCommand,
   rolloutCommand,
-  demoRolloutCommand,
 ];

@@ -10,3 +10,4 @@ export { createPackageModelHandler, recipeUriOf } from './package-model.ts';
 export { createResolveModelHandler } from './resolve-model.ts';
 export { createVerifyCanaryHandler } from './verify-canary.ts';
 export { createVerifyFleetHandler } from './verify-fleet.ts';
+export { defaultLogger } from './step.ts';

@@ -1,9 +1,0 @@
-/** The one-machine mode: simulated devices, local adapters, the local state machine runner, the rollout demo. */
-
-export { type DemoRolloutOptions, runDemoRollout } from './demo/demo-rollout.ts';
-export { type DeviceSummary, formatDeviceLine } from './demo/fleet-summary.ts';
-export { compactPath, type ScenarioReport, type ScenarioStep } from './demo/rollout-scenario.ts';
-export { CoreDevice, type CoreDeviceOptions, type DeviceEvent } from './device/core-device.ts';
-export { createLocalWorld, type LocalWorld } from './fleet/local-world.ts';
-export { createLocalPipeline } from './pipeline/local-pipeline.ts';
-export { type LocalExecutionResult, runLocalExecution } from './runner/local-execution.ts';

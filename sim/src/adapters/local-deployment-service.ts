@@ -1,0 +1,97 @@
+/**
+ * The DeploymentService port over the one-machine fleet: thing groups and their members, the group's
+ * current deployment, CreateDeployment (each member device applies it), and per-device status.
+ * Not simulated: the IoT job rollout rate and abort criteria (with a handful of devices every member
+ * gets the deployment at once; the state machine's own fleet check decides).
+ */
+import type {
+  DeploymentInfo,
+  DeploymentRequest,
+  DeploymentService,
+  EffectiveDeploymentInfo,
+  InstalledComponentInfo,
+} from '@edgeqc/orchestrator/ports';
+import type { LocalFleet } from './local-fleet.ts';
+
+export class LocalDeploymentService implements DeploymentService {
+  readonly #fleet: LocalFleet;
+
+  constructor(fleet: LocalFleet) {
+    this.#fleet = fleet;
+  }
+
+  async thingGroupArn(groupName: string): Promise<string> {
+    return this.#fleet.thingGroupArn(groupName);
+  }
+
+  async groupMembers(groupName: string): Promise<string[]> {
+    return this.#fleet.devices.filter((d) => d.thingGroups.includes(groupName)).map((d) => d.thingName);
+  }
+
+  async currentDeployment(targetArn: string): Promise<DeploymentInfo | undefined> {
+    const latest = this.#fleet.listDeployments(targetArn)[0];
+    return latest?.deploymentId ? this.getDeployment(latest.deploymentId) : undefined;
+  }
+
+  async createDeployment(request: DeploymentRequest): Promise<{ deploymentId: string; iotJobId?: string }> {
+    const components = Object.fromEntries(
+      Object.entries(request.components).map(([name, spec]) => [
+        name,
+        {
+          componentVersion: spec.componentVersion,
+          configurationUpdate: spec.configurationUpdate && {
+            merge: spec.configurationUpdate.merge,
+            reset: spec.configurationUpdate.reset ? [...spec.configurationUpdate.reset] : undefined,
+          },
+        },
+      ]),
+    );
+    const { deploymentId, iotJobId } = this.#fleet.createDeployment({
+      targetArn: request.targetArn,
+      deploymentName: request.deploymentName,
+      components,
+      deploymentPolicies: { failureHandlingPolicy: request.policies.failureHandlingPolicy },
+    });
+    return { deploymentId, iotJobId };
+  }
+
+  async getDeployment(deploymentId: string): Promise<DeploymentInfo> {
+    const d = this.#fleet.getDeployment(deploymentId);
+    return {
+      deploymentId,
+      targetArn: d.targetArn ?? '',
+      status: d.deploymentStatus ?? 'ACTIVE',
+      components: Object.fromEntries(
+        Object.entries(d.components ?? {}).map(([name, spec]) => [
+          name,
+          {
+            componentVersion: spec.componentVersion ?? '',
+            configurationUpdate: spec.configurationUpdate
+              ? { merge: spec.configurationUpdate.merge, reset: spec.configurationUpdate.reset }
+              : undefined,
+          },
+        ]),
+      ),
+      createdAt: d.creationTimestamp,
+      iotJobId: d.iotJobId,
+    };
+  }
+
+  async listEffectiveDeployments(thingName: string): Promise<EffectiveDeploymentInfo[]> {
+    return this.#fleet.listEffectiveDeployments(thingName).map((d) => ({
+      deploymentId: d.deploymentId ?? '',
+      executionStatus: d.coreDeviceExecutionStatus ?? 'QUEUED',
+      reason: d.reason,
+      detailedStatus: d.statusDetails?.errorStack?.join(', ') || undefined,
+      modifiedAt: d.modifiedTimestamp,
+    }));
+  }
+
+  async listInstalledComponents(thingName: string): Promise<InstalledComponentInfo[]> {
+    return this.#fleet.listInstalledComponents(thingName).map((c) => ({
+      componentName: c.componentName ?? '',
+      componentVersion: c.componentVersion ?? '',
+      lifecycleState: c.lifecycleState ?? 'NEW',
+    }));
+  }
+}

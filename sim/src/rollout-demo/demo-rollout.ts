@@ -1,0 +1,204 @@
+/**
+ * `npm run demo:rollout` / `edgeqc demo-rollout`, and the end-to-end test: the whole system on one
+ * machine. Packages the real agent (package-agent) and publishes it, starts the embedded broker and
+ * three simulated core devices (canary-1 in `canary`, line-1 and line-2 in `fleet`) with cameras, and
+ * runs the rollout story through the state machine the CDK app synthesizes.
+ *
+ * The state machine is the one the CDK app synthesizes (`@edgeqc/infra/synth`), read from the template.
+ */
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageAgent } from '@edgeqc/edge-component/package-agent';
+import { stateMachineDefinitionFrom, synthPipelineTemplate } from '@edgeqc/infra/synth';
+import { createPemSigner, generateDevKeyPair } from '@edgeqc/model-component/signers';
+import { defaultLogger } from '@edgeqc/orchestrator/handler-factories';
+import { TamperingArtifactStore } from '../adapters/tampering-artifact-store.ts';
+import type { DeviceEvent } from '../device/core-device.ts';
+import { INFERENCE_COMPONENT } from '../fleet/agent-health-probe.ts';
+import { createLocalWorld } from '../fleet/local-world.ts';
+import { publishPackagingOutput } from '../fleet/publish-components.ts';
+import { createLocalPipeline } from '../pipeline/local-pipeline.ts';
+import { DEMO_MODEL_DIR, PROJECT_ROOT } from '../project-root.ts';
+import type { CfnTemplate } from '../runner/cfn-intrinsics.ts';
+import { formatDeviceLine } from './fleet-summary.ts';
+import { runRolloutScenario, type ScenarioReport } from './rollout-scenario.ts';
+import { writeSyntheticImages } from './synthetic-images.ts';
+
+const MODEL_DIR = DEMO_MODEL_DIR;
+const MODEL_GROUP = 'tag-scratch';
+const BUCKET = 'edgeqc-artifacts';
+const INFERENCE_VERSION = '1.0.0';
+
+export interface DemoRolloutOptions {
+  /** Working folder (devices, store, registry...). Default: a new temporary folder, removed at the end. */
+  readonly root?: string;
+  readonly keepRoot?: boolean;
+  readonly shotIntervalMs?: number;
+  /** Every Wait state of the state machine waits this long. Default 500 ms. */
+  readonly waitMs?: number;
+  readonly settleTimeoutMs?: number;
+  readonly say: (line: string) => void;
+  /** Device lifecycle events, for a verbose console. */
+  readonly onDeviceEvent?: (event: DeviceEvent) => void;
+  /** Agent entry to package. Default: package-agent's default (edge-component/src/main.ts). */
+  readonly agentEntry?: string;
+  /** Where the state machine comes from. Default: infra's synth module (the CDK app). */
+  readonly synth?: InfraSynth;
+}
+
+export interface InfraSynth {
+  synthPipelineTemplate(): unknown;
+  stateMachineDefinitionFrom(template: unknown): unknown;
+}
+
+/** Model files of the three releases: v1 the FP32 export, v2 the INT8 model, v3 the INT8 model again (tampered on the way). */
+async function modelFiles(): Promise<Record<string, Uint8Array>> {
+  const int8 = await readFile(join(MODEL_DIR, 'model.int8.onnx'));
+  const fp32 = await readFile(join(MODEL_DIR, 'model.fp32.onnx')).catch(() => int8);
+  return { '1.0.0': fp32, '2.0.0': int8, '3.0.0': int8 };
+}
+
+async function cameraImages(root: string): Promise<string[]> {
+  for (const folder of ['samples', 'sample-images', 'images']) {
+    const dir = join(MODEL_DIR, folder);
+    const files = await readdir(dir).catch(() => [] as string[]);
+    const images = files.filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+    if (images.length > 0) return images.map((f) => join(dir, f));
+  }
+  return writeSyntheticImages(join(root, 'camera-source'), 12);
+}
+
+/** The agent configuration deployed with com.edgeqc.Inference (its DefaultConfiguration). */
+export function demoAgentConfig(trustedPublicKeyPem: string): Record<string, unknown> {
+  return { cameraDir: 'camera', trustedKeys: [trustedPublicKeyPem] };
+}
+
+export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioReport & { root: string }> {
+  const say = o.say;
+  const synth: InfraSynth = o.synth ?? {
+    synthPipelineTemplate: () => synthPipelineTemplate(),
+    stateMachineDefinitionFrom: (t) =>
+      stateMachineDefinitionFrom(t as Parameters<typeof stateMachineDefinitionFrom>[0]),
+  };
+  const root = o.root ?? (await mkdtemp(join(tmpdir(), 'edgeqc-demo-')));
+  defaultLogger.level = 'silent'; // the handlers' JSON step logs would drown the story (it narrates their outcome)
+  try {
+    say(`working folder ${root}`);
+    const keys = generateDevKeyPair('ed25519');
+    const signer = createPemSigner(keys.privateKeyPem, { signerName: 'local-demo' });
+    say(`signing key: a fresh Ed25519 key (${keys.keyId}); the agent trusts only its public key`);
+
+    const agentOut = join(root, 'agent-package');
+    const packaged = await packageAgent(
+      // The agent validates its configuration itself when it starts (a bad one fails the deployment).
+      { validateConfig: (raw) => raw as Record<string, unknown> },
+      {
+        platforms: [process.arch === 'arm64' ? 'linux-arm64' : 'linux-x64'],
+        outDir: agentOut,
+        projectRoot: PROJECT_ROOT,
+        entry: o.agentEntry,
+        version: INFERENCE_VERSION,
+        agentConfig: demoAgentConfig(keys.publicKeyPem),
+        modelName: MODEL_GROUP,
+        modelVersionRequirement: '>=1.0.0 <4.0.0',
+        fetch: false,
+      },
+    );
+    const mib = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MiB`;
+    say(
+      `agent packaged: ${packaged.artifacts.map((a) => `${a.component} ${a.version} (${mib(a.sizeBytes)})`).join(', ')}`,
+    );
+
+    const world = await createLocalWorld({
+      root,
+      devices: [
+        { thingName: 'canary-1', thingGroups: ['canary'] },
+        { thingName: 'line-1', thingGroups: ['fleet'] },
+        { thingName: 'line-2', thingGroups: ['fleet'] },
+      ],
+      deviceTiming: { healthTimeoutMs: 60_000, shutdownGraceMs: 20_000 },
+      onDeviceEvent: (e) => {
+        o.onDeviceEvent?.(e);
+        const d = e.type === 'deployment' ? e.deployment : undefined;
+        if (d && (d.coreDeviceExecutionStatus === 'SUCCEEDED' || d.coreDeviceExecutionStatus === 'FAILED')) {
+          say(
+            `  device ${e.thingName}: ${d.deploymentName} ${d.coreDeviceExecutionStatus}${d.reason ? ` (${d.reason})` : ''}`,
+          );
+        }
+      },
+    });
+    try {
+      say(`broker ${world.broker.url} (embedded); devices canary-1 [canary], line-1 and line-2 [fleet]`);
+      const published = await publishPackagingOutput(world.store, world.catalog, agentOut);
+      say(
+        `component catalog: ${published.map((c) => `${c.componentName} ${c.componentVersion} ${c.state}`).join(', ')}`,
+      );
+
+      const template = (await synth.synthPipelineTemplate()) as CfnTemplate;
+      const store = new TamperingArtifactStore(world.store);
+      const pipeline = createLocalPipeline({
+        world,
+        template,
+        definitionFrom: (t) => synth.stateMachineDefinitionFrom(t),
+        signer,
+        store,
+        bucket: BUCKET,
+        modelPackageGroup: MODEL_GROUP,
+        inferenceComponentVersion: INFERENCE_VERSION,
+        waitMs: o.waitMs ?? 500,
+        canaryTimeoutSeconds: 180,
+        fleetTimeoutSeconds: 180,
+      });
+      say(
+        `state machine: synthesized by the CDK app, ${Object.keys(pipeline.definition.States).length} states, run by aws-local-stepfunctions`,
+      );
+
+      const models = await modelFiles();
+      const firstInspection = new Set<string>();
+      world.observer.onInspection = (i) => {
+        const key = `${i.thingName}@${i.model.version}`;
+        if (firstInspection.has(key)) return;
+        firstInspection.add(key);
+        say(
+          `  watch: ${i.thingName} now inspects with model ${i.model.version} (first: ${i.image.file}, ${i.verdict})`,
+        );
+      };
+      const report = await runRolloutScenario({
+        world,
+        pipeline,
+        cameraDirOf: (thing) => join(world.fleet.device(thing).layout.work(INFERENCE_COMPONENT), 'camera'),
+        images: await cameraImages(root),
+        shotIntervalMs: o.shotIntervalMs ?? 400,
+        settleTimeoutMs: o.settleTimeoutMs ?? 60_000,
+        releases: [{ version: '1.0.0' }, { version: '2.0.0' }, { version: '3.0.0', tamper: true }],
+        say,
+        registerModel: async (release) => {
+          const uri = `s3://edgeqc-models/${MODEL_GROUP}/${release.version}/model.onnx`;
+          await world.store.put(uri, models[release.version]!);
+          if (release.tamper) store.spoil.add(`com.edgeqc.Model.${MODEL_GROUP}/${release.version}`);
+          const pkg = await world.registry.register({
+            group: MODEL_GROUP,
+            modelDataUrl: uri,
+            metadata: { modelName: MODEL_GROUP, modelVersion: release.version, labels: 'scratch' },
+          });
+          await world.registry.approve(pkg.arn);
+          return pkg.arn;
+        },
+      });
+      say('\n== summary');
+      for (const d of report.devices) say(`  ${formatDeviceLine(d)}`);
+      for (const s of report.steps) {
+        say(
+          `  ${s.modelVersion}: ${s.execution.status}${s.execution.error ? ` (${s.execution.error})` : ''}, ended in ${s.execution.finalState}`,
+        );
+      }
+      say(`  ${(report.durationMs / 1000).toFixed(0)} s`);
+      return { ...report, root };
+    } finally {
+      await world.close();
+    }
+  } finally {
+    if (!o.root && !o.keepRoot) await rm(root, { recursive: true, force: true });
+  }
+}
