@@ -1,6 +1,6 @@
 /**
  * Ports of the rollout: small interfaces the handlers' logic runs over. Production adapters (AWS SDK
- * v3) live in adapters/, the one-machine ones in local/. Adapters translate transient AWS failures into
+ * v3) live in adapters/, the one-machine ones in the sim workspace (sim/src/adapters/). Adapters translate transient AWS failures into
  * ErrorNames.Throttled / ServiceUnavailable (see errors.ts) and return plain data, never SDK objects.
  */
 export type { Signer } from '@edgeqc/model-component/signature';

@@ -49,7 +49,7 @@ import { z } from 'zod';
 import { EdgeError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
-/** The repository root (this file is edge-component/src/demo/demo-bundle.ts). */
+/** The repository root (this file is edge-component/src/demo-model/demo-bundle.ts). */
 export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 /** The demo model's folder in the source tree. */
 export const DEMO_MODEL_DIR = join(PROJECT_ROOT, 'model-component', 'models', 'tag-scratch');

@@ -1,5 +1,5 @@
 /**
- * `edgeqc bench`: the benchmark (demo/bench/run-bench.ts), run by hand. Prints raw onnxruntime
+ * `edgeqc bench`: the benchmark (run-bench.ts), run by hand. Prints raw onnxruntime
  * throughput, end-to-end agent throughput and their ratio, latency p50/p95 at a steady rate, and the
  * agent's RSS over the run, INT8 and FP32 side by side. Not a test: it asserts nothing.
  */
