@@ -1,19 +1,14 @@
 /**
- * The two stages of one image's way through the agent.
+ * One image's intake and the plain helpers the stages share.
  *
- * Stage 1 (`admitAndPrepare`, several images at once): read, sniff and hash the file; when its sha256
- * is not in the seen index, decode and letterbox it for the model that serves now. Never throws: a
- * failure is part of the result.
- *
- * Stage 2 (`finish`, one image at a time, in intake order): duplicates and crash leftovers are settled
- * without inspecting; otherwise inspect with the detector that serves at this moment (a hot swap takes
- * effect between two images), append the message to the durable outbox, remember the image in the seen
- * index, move it to done/<verdict>/ and mark it archived. A rejected file goes to quarantine/ with its
- * reason, and an error event goes out through the outbox.
+ * `admitAndPrepare` (the intake stage runs several at once): read, sniff and hash the file; when its
+ * sha256 is not in the seen index, decode and letterbox it for the model that serves now. Never throws:
+ * a failure is part of the result. `rejectionOf` names why an image cannot be inspected;
+ * `recoveredInspection` stands in for the inspection of an image a crash left unmoved.
  */
 import type { Manifest } from '@edgeqc/model-component/manifest';
 import type { Inspection } from '../contracts/inspection.ts';
-import { EdgeError } from '../errors.ts';
+import { EdgeError, hasCode, ImageRejectedCode, messageOf } from '../errors.ts';
 import type { AdmittedImage, CameraFile, Detector, PreparedImage, SeenRecord } from '../ports.ts';
 
 export type IntakeResult =
@@ -42,13 +37,10 @@ export interface StageOneDeps {
   servingInput(): Manifest['input'] | null;
 }
 
-const isMissing = (err: unknown) => (err as { code?: string } | null)?.code === 'ENOENT';
-
 /** A rejection's code and message: the agent's own codes, or IMAGE_UNREADABLE for anything else. */
 export function rejectionOf(err: unknown, file: string): { code: string; message: string } {
   if (err instanceof EdgeError) return { code: err.code, message: err.message };
-  const detail = err instanceof Error ? err.message : String(err);
-  return { code: 'IMAGE_UNREADABLE', message: `${file} cannot be read: ${detail}` };
+  return { code: ImageRejectedCode.Unreadable, message: `${file} cannot be read: ${messageOf(err)}` };
 }
 
 export async function admitAndPrepare(deps: StageOneDeps, file: CameraFile): Promise<IntakeResult> {
@@ -56,7 +48,7 @@ export async function admitAndPrepare(deps: StageOneDeps, file: CameraFile): Pro
   try {
     image = await deps.admit(file);
   } catch (err) {
-    if (isMissing(err)) return { kind: 'gone', file, message: `${file.path} disappeared before it was read` };
+    if (hasCode(err, 'ENOENT')) return { kind: 'gone', file, message: `${file.path} disappeared before it was read` };
     return { kind: 'rejected', file, ...rejectionOf(err, file.path) };
   }
   const input = deps.servingInput();
