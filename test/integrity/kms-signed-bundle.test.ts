@@ -12,7 +12,7 @@ import { verifyModelBundle } from '@edgeqc/edge-component/integrity';
 import { packageModel } from '@edgeqc/model-component/package';
 import { decodeSignature } from '@edgeqc/model-component/signature';
 import { createKmsSigner } from '@edgeqc/model-component/signers';
-import { type MotoServer, motoClientConfig, startMotoServer } from '@edgeqc/model-component/test-support/moto-server';
+import { type MotoServer, startMotoServer } from '@edgeqc/sim/moto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const MODEL = new URL('../../model-component/models/tag-scratch/model.int8.onnx', import.meta.url).pathname;
@@ -24,8 +24,8 @@ let bundleDir: string;
 let kmsPem: string;
 
 beforeAll(async () => {
-  moto = await startMotoServer();
-  client = new KMSClient(motoClientConfig(moto));
+  moto = await startMotoServer({ region: 'eu-west-1' });
+  client = new KMSClient(moto.config);
   work = await mkdtemp(join(tmpdir(), 'edgeqc-kms-agent-'));
   const key = await client.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }));
   const signer = createKmsSigner({ keyId: key.KeyMetadata?.Arn ?? '', client });

@@ -1,8 +1,7 @@
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+/** The local PEM signer (the KMS signer against moto: sim/tests/aws/kms-signer.test.ts). */
+import { describe, expect, it } from 'vitest';
 import { decodeSignature, encodeSignature, trustedKey, verifyManifestSignature } from '../../src/sign/index.ts';
-import { createKmsSigner, createPemSigner, generateDevKeyPair } from '../../src/sign/signers.ts';
-import { type MotoServer, motoClientConfig, startMotoServer } from '../helpers/moto-server.ts';
+import { createPemSigner, generateDevKeyPair } from '../../src/sign/signers.ts';
 
 const message = new TextEncoder().encode('{\n  "name": "tag-scratch"\n}\n');
 
@@ -24,38 +23,5 @@ describe('local PEM signer', () => {
 
   it('refuses a private key that is not PEM', () => {
     expect(() => createPemSigner('not a key')).toThrow(/not a PEM private key/);
-  });
-});
-
-describe('AWS KMS signer (against moto_server)', () => {
-  let moto: MotoServer;
-  let client: KMSClient;
-  beforeAll(async () => {
-    moto = await startMotoServer();
-    client = new KMSClient(motoClientConfig(moto));
-  });
-  afterAll(async () => {
-    client?.destroy();
-    await moto?.stop();
-  });
-
-  it('signs with an ECC_NIST_P256 key and the signature verifies with the existing verifier', async () => {
-    const created = await client.send(
-      new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', Description: 'edgeqc test' }),
-    );
-    const keyArn = created.KeyMetadata?.Arn ?? '';
-    const signer = createKmsSigner({ keyId: keyArn, client });
-    const sig = await signer.sign(message);
-    expect(sig.algorithm).toBe('ECDSA_SHA_256');
-    expect(keyArn.endsWith(sig.signer.replace(/^.*key\//, ''))).toBe(true);
-    const key = trustedKey(await signer.publicKey());
-    expect(verifyManifestSignature(message, sig, [key]).keyId).toBe(sig.keyId);
-    expect(() => verifyManifestSignature(new TextEncoder().encode('other'), sig, [key])).toThrow(/does not verify/);
-  });
-
-  it('refuses a KMS key that is not ECC_NIST_P256 SIGN_VERIFY', async () => {
-    const created = await client.send(new CreateKeyCommand({ KeySpec: 'RSA_2048', KeyUsage: 'SIGN_VERIFY' }));
-    const signer = createKmsSigner({ keyId: created.KeyMetadata?.KeyId ?? '', client });
-    await expect(signer.sign(message)).rejects.toThrow(/expected ECC_NIST_P256\/SIGN_VERIFY/);
   });
 });

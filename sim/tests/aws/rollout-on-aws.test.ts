@@ -4,6 +4,7 @@
  * moto lacks) at the SDK boundary with aws-sdk-client-mock, answering in the real API's shapes.
  */
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   CreateComponentVersionCommand,
   CreateDeploymentCommand,
@@ -28,20 +29,18 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import { decodeSignature, trustedKey, verifyManifestSignature } from '@edgeqc/model-component/signature';
 import { createKmsSigner } from '@edgeqc/model-component/signers';
-import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   componentVersionArn,
   createGreengrassComponentCatalog,
-} from '../../src/adapters/greengrass-component-catalog.ts';
-import { createGreengrassDeploymentService } from '../../src/adapters/greengrass-deployments.ts';
-import { createIotFleetHealth } from '../../src/adapters/iot-fleet-health.ts';
-import { createS3ArtifactStore } from '../../src/adapters/s3-artifact-store.ts';
-import { createSageMakerModelRegistry } from '../../src/adapters/sagemaker-model-registry.ts';
-import { createSnsNotifier } from '../../src/adapters/sns-notifier.ts';
-import { publishModelCommand } from '../../src/cli/publish-model-command.ts';
-import type { RolloutState } from '../../src/domain/rollout-state.ts';
-import { ErrorNames, isRetryable } from '../../src/errors.ts';
+} from '@edgeqc/orchestrator/adapters/greengrass-component-catalog';
+import { createGreengrassDeploymentService } from '@edgeqc/orchestrator/adapters/greengrass-deployments';
+import { createIotFleetHealth } from '@edgeqc/orchestrator/adapters/iot-fleet-health';
+import { createS3ArtifactStore } from '@edgeqc/orchestrator/adapters/s3-artifact-store';
+import { createSageMakerModelRegistry } from '@edgeqc/orchestrator/adapters/sagemaker-model-registry';
+import { createSnsNotifier } from '@edgeqc/orchestrator/adapters/sns-notifier';
+import { publishModelCommand } from '@edgeqc/orchestrator/cli/publish-model-command';
+import type { RolloutState } from '@edgeqc/orchestrator/domain';
+import { ErrorNames, isRetryable } from '@edgeqc/orchestrator/errors';
 import {
   createCheckDeployableHandler,
   createCreateComponentVersionHandler,
@@ -51,21 +50,23 @@ import {
   createPackageModelHandler,
   createResolveModelHandler,
   createVerifyCanaryHandler,
-} from '../../src/handlers/index.ts';
-import type { Notifier } from '../../src/ports.ts';
-import { statusMessage } from '../helpers/fixtures.ts';
-import { captureIo } from '../helpers/io.ts';
-import { type Moto, startMoto } from '../helpers/moto.ts';
+} from '@edgeqc/orchestrator/handler-factories';
+import type { Notifier } from '@edgeqc/orchestrator/ports';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MotoServer, startMotoServer } from '../../src/aws/moto-server.ts';
+import { DEMO_MODEL_DIR, PROJECT_ROOT } from '../../src/project-root.ts';
+import { captureIo } from '../support/capture-io.ts';
+import { statusMessage } from '../support/status-message.ts';
 
-const MODEL_DIR = new URL('../../../model-component/models/tag-scratch/', import.meta.url);
-const MODEL = new URL('model.int8.onnx', MODEL_DIR).pathname;
+const MODEL = join(DEMO_MODEL_DIR, 'model.int8.onnx');
 const BUCKET = 'edgeqc-components-test';
 const ACCOUNT = '123456789012';
 
 const gg = mockClient(GreengrassV2Client);
 const iotData = mockClient(IoTDataPlaneClient);
 
-let moto: Moto;
+let moto: MotoServer;
 let s3: S3Client;
 let sagemaker: SageMakerClient;
 let kms: KMSClient;
@@ -74,7 +75,7 @@ let keyId: string;
 let topicArn: string;
 
 beforeAll(async () => {
-  moto = await startMoto();
+  moto = await startMotoServer();
   s3 = new S3Client({ ...moto.config, forcePathStyle: true });
   sagemaker = new SageMakerClient(moto.config);
   kms = new KMSClient(moto.config);
@@ -112,7 +113,7 @@ describe('ResolveModel against the SageMaker model registry', () => {
       const io = captureIo({ ...moto.env });
       const code = await publishModelCommand.run(
         [MODEL, '--group', 'tag-scratch', '--bucket', BUCKET, '--json', ...extra],
-        io,
+        io.io,
       );
       expect(io.err()).toBe('');
       expect(code).toBe(0);
@@ -171,7 +172,7 @@ describe('PackageModel with the real ONNX model, KMS signing and S3', () => {
 
     // Running the step again for the same model reuses every artifact (immutable, identical); the
     // template read from a recipes folder (how the Lambda bundle gets it) renders the same recipe.
-    const recipesDir = new URL('../../../recipes/', import.meta.url).pathname;
+    const recipesDir = join(PROJECT_ROOT, 'recipes');
     const again = await createPackageModelHandler({
       registry: registry(),
       store: store(),
