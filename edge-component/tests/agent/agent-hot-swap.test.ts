@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../../src/config/schema.ts';
 import { InspectionSchema } from '../../src/contracts/inspection.ts';
 import { silentLogger } from '../../src/log.ts';
-import { createAgentRuntime } from '../../src/main.ts';
+import { createAgentRuntime } from '../../src/runtime/agent-runtime.ts';
 import {
   drop,
   PROJECT_ROOT,

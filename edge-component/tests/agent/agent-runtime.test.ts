@@ -1,7 +1,7 @@
 /**
- * The agent wired as on a device (main.ts's createAgentRuntime: real camera folder source, sharp
- * preparer, onnxruntime with the INT8 demo model in a signed bundle, disk outbox, seen index, folder
- * archive) publishing to the embedded broker over MQTT 3.1.1.
+ * The agent wired as on a device (runtime/agent-runtime.ts's createAgentRuntime: real camera folder
+ * source, sharp preparer, onnxruntime with the INT8 demo model in a signed bundle, disk outbox, seen
+ * index, folder archive) publishing to the embedded broker over MQTT 3.1.1.
  */
 import { cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { InspectionSchema } from '../../src/contracts/inspection.ts';
 import { StatusSchema } from '../../src/contracts/status.ts';
 import type { DemoBundle } from '../../src/demo-model/demo-bundle.ts';
 import { silentLogger } from '../../src/log.ts';
-import { type AgentRuntime, createAgentRuntime } from '../../src/main.ts';
+import { type AgentRuntime, createAgentRuntime } from '../../src/runtime/agent-runtime.ts';
 import {
   drop,
   filesIn,

@@ -1,0 +1,128 @@
+/**
+ * One run of the agent with one configuration: the adapters (camera folder source, sharp preparer,
+ * disk outbox, seen index and folder archive under the work folder, the publisher), the model manager
+ * and the agent, wired and started. A configuration change stops this run and starts a new one.
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createCameraFolderSource } from '../adapters/camera-folder-source.ts';
+import { createDiskOutbox } from '../adapters/disk-outbox.ts';
+import { createFolderArchive } from '../adapters/folder-archive.ts';
+import { createIpcLifecycleReporter } from '../adapters/greengrass-ipc/ipc-lifecycle-reporter.ts';
+import type { GreengrassIpcSession } from '../adapters/greengrass-ipc/ipc-session.ts';
+import { loadDetector } from '../adapters/onnx-detector.ts';
+import { createSeenIndex } from '../adapters/seen-index.ts';
+import { createSharpImagePreparer } from '../adapters/sharp-image-preparer.ts';
+import { jsonBytes, willStatus } from '../agent/agent-messages.ts';
+import { AGENT_VERSION } from '../agent/agent-version.ts';
+import { type Agent, createAgent, type ModelEvent } from '../agent/create-agent.ts';
+import { type AgentConfig, topicPrefixOf, workFolders } from '../config/schema.ts';
+import { topicsFor } from '../contracts/topics.ts';
+import { messageOf } from '../errors.ts';
+import { inspectImage } from '../inference/inspect-image.ts';
+import { runSelfTests } from '../inference/self-test.ts';
+import type { Logger } from '../log.ts';
+import { createModelManager } from '../model/model-manager.ts';
+import type { PublishRequest } from '../ports.ts';
+import { createPublisher } from './create-publisher.ts';
+
+/** One run of the agent with one configuration (a configuration change makes a new one). */
+export interface AgentRuntime {
+  readonly agent: Agent;
+  stop(reason: string): Promise<void>;
+}
+
+/** Wires the adapters, the model manager and the agent for one configuration, and starts them. */
+export async function createAgentRuntime(
+  config: AgentConfig,
+  context: { readonly log: Logger; readonly greengrass?: GreengrassIpcSession },
+): Promise<AgentRuntime> {
+  const { log } = context;
+  const thingName = config.thingName as string;
+  const topics = topicsFor(topicPrefixOf(config));
+  const folders = workFolders(config);
+  await mkdir(folders.state, { recursive: true });
+  const will: PublishRequest = {
+    topic: topics.status,
+    payload: jsonBytes(willStatus(thingName, AGENT_VERSION)),
+    qos: 1,
+    retain: true,
+  };
+  const publisher = createPublisher(config, will, context.greengrass);
+  publisher.connect().catch((err: unknown) => {
+    // Both MQTT clients keep trying in the background; the outbox holds the messages meanwhile.
+    log.warn({ err: messageOf(err) }, 'broker not reachable yet; inspections wait in the outbox');
+  });
+  const preparer = createSharpImagePreparer({
+    maxFileBytes: config.limits.maxFileBytes,
+    maxPixels: config.limits.maxPixels,
+  });
+  const outbox = await createDiskOutbox({
+    dir: config.outbox.dir,
+    capacity: config.outbox.capacity,
+    maxBytes: config.outbox.maxBytes,
+    policy: config.outbox.policy,
+    log,
+  });
+  const seen = await createSeenIndex({ file: join(folders.state, 'seen-index.jsonl'), capacity: config.seenCapacity });
+  const archive = createFolderArchive({ root: config.workDir, annotate: config.annotate });
+  const camera = createCameraFolderSource({ dir: config.cameraDir });
+
+  let agent: Agent | undefined;
+  const early: ModelEvent[] = [];
+  const forward = (event: ModelEvent) => {
+    if (agent) agent.modelEvent(event);
+    else early.push(event);
+  };
+  const models = createModelManager({
+    dir: config.model.dir,
+    trustedKeys: config.trustedKeys,
+    minModelVersion: config.model.minVersion,
+    detector: {
+      intraOpThreads: config.inference.intraOpThreads,
+      interOpThreads: config.inference.interOpThreads,
+      worker: config.inference.detectorThread === 'worker',
+      allowSpinning: config.inference.allowSpinning,
+      pipelineNice: config.inference.pipelineNice,
+    },
+    loadDetector,
+    runSelfTests,
+    preparer,
+    log,
+    onEvent: (event) =>
+      forward(event.type === 'model-loaded' ? { type: 'loaded' } : { type: 'rejected', refusal: event.refusal }),
+  });
+  await models.start();
+  agent = createAgent(
+    {
+      camera,
+      preparer,
+      models,
+      inspect: inspectImage,
+      outbox,
+      publisher,
+      archive,
+      seen,
+      lifecycle: context.greengrass ? createIpcLifecycleReporter(context.greengrass) : undefined,
+      log,
+    },
+    {
+      thingName,
+      topicPrefix: topicPrefixOf(config),
+      agentVersion: AGENT_VERSION,
+      statusIntervalSec: config.statusIntervalSec,
+      inFlight: config.inference.inFlight,
+      thresholds: config.thresholds,
+    },
+  );
+  await agent.start();
+  for (const event of early) agent.modelEvent(event);
+  const running = agent;
+  return {
+    agent: running,
+    async stop(reason) {
+      await running.stop(reason);
+      await models.close().catch((err: unknown) => log.warn({ err }, 'model manager close failed'));
+    },
+  };
+}
