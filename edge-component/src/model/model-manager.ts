@@ -1,17 +1,14 @@
 /**
- * The model manager: which model serves, and the only way a model gets to serve.
+ * The model manager: which model serves.
  *
- * A bundle folder serves only after it passed, in order: verifyModelBundle (files, signature, hash,
- * minimum version: before any session exists), loadDetector (session from the verified bytes,
- * input/output against the manifest, a finite probe) and the bundle's self-test images. A refusal at
- * any step never replaces a model that serves; with no good model the manager reports `degraded` with
- * the reason (the agent then leaves the camera folder untouched).
+ * A bundle folder serves only after it passed the bundle gate (bundle-gate.ts: signature, hash,
+ * session, self-test). A refusal never replaces a model that serves; with no good model the manager
+ * reports `degraded` with the reason (the agent then leaves the camera folder untouched).
  *
  * Hot swap: the folder is watched (and `reload()` does the same on demand). A changed bundle is
  * verified and loaded BESIDE the serving one; then `current()` switches to it in one assignment, so
  * the next image uses the new model and no image is lost or inspected twice. Inspections already
- * running finish on the old detector: the old session is closed once its runs drained (reference
- * count), after a short grace for a caller that read `current()` just before the switch.
+ * running finish on the old detector (served-model.ts: closed once its runs drained, after a grace).
  *
  * API:
  *   start()    loads the folder once (never throws for a bad bundle), then watches it
@@ -27,72 +24,23 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE } from '@edgeqc/model-component/manifest';
-import type { ModelRef } from '../contracts/inspection.ts';
-import type { Manifest, RawOutput, SelfTestResult, VerifiedBundle } from '../core/types.ts';
-import { errorCode, ModelIntegrityError, messageOf } from '../errors.ts';
+import { ModelIntegrityCode } from '../errors.ts';
 import { verifyModelBundle } from '../integrity/verify-bundle.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import type { Detector, ImagePreparer } from '../ports.ts';
-import { releaseMemory } from '../release-memory.ts';
+import { type BundleGate, type DetectorSettings, passBundleGate } from './bundle-gate.ts';
+import type { LoadOutcome, ModelManagerEvent, ModelManagerStatus, ModelRefusal } from './model-reports.ts';
+import { closeServedModel, createServedModel, type ServedModel } from './served-model.ts';
 import { createBundleDirWatcher, type WatchBundleDir } from './watch-bundle-dir.ts';
 
-/** Why a bundle was refused; `code` is a ModelIntegrityError code (errors.ts). */
-export interface ModelRefusal {
-  readonly code: string;
-  readonly message: string;
-  /** What the bundle claimed to be (when its manifest was read) and where it was. */
-  readonly model?: { readonly name?: string; readonly version?: string; readonly path?: string };
-}
-
-export type ModelManagerEvent =
-  | {
-      readonly type: 'model-loaded';
-      readonly model: ModelRef;
-      readonly selfTest: SelfTestResult;
-      readonly keyId: string;
-      readonly dir: string;
-      /** The model it replaced (hot swap); null for the first one. */
-      readonly previous: ModelRef | null;
-    }
-  | {
-      readonly type: 'model-rejected';
-      readonly refusal: ModelRefusal;
-      /** The model that keeps serving, if any. */
-      readonly serving: ModelRef | null;
-    };
-
-export type ModelManagerState = 'loading' | 'serving' | 'degraded';
-
-export interface ModelManagerStatus {
-  readonly state: ModelManagerState;
-  /** Why there is no serving model (degraded), or what happens (loading). */
-  readonly reason: string | null;
-  readonly dir: string | null;
-  readonly model: ModelRef | null;
-  readonly selfTest: SelfTestResult | null;
-  /** Key id that verified the serving model's manifest. */
-  readonly keyId: string | null;
-  readonly loadedAt: string | null;
-  /** The last refusal since the last successful load; null when the last load succeeded. */
-  readonly lastRefusal: ModelRefusal | null;
-}
-
-export type LoadOutcome =
-  | { readonly outcome: 'loaded'; readonly model: ModelRef }
-  | { readonly outcome: 'unchanged'; readonly model: ModelRef }
-  | { readonly outcome: 'rejected'; readonly refusal: ModelRefusal };
-
-/** What loadDetector is given for every model (adapters/onnx-detector.ts OnnxDetectorOptions). */
-export interface DetectorSettings {
-  readonly intraOpThreads: number;
-  readonly interOpThreads: number;
-  /** The session in a worker thread of its own, or (default) in the calling thread. */
-  readonly worker?: boolean;
-  /** onnxruntime's thread pools spin while waiting for work. Default false. */
-  readonly allowSpinning?: boolean;
-  /** With `worker`: the nice value of the agent's other threads while a model serves (0: unchanged). */
-  readonly pipelineNice?: number;
-}
+export type { DetectorSettings } from './bundle-gate.ts';
+export type {
+  LoadOutcome,
+  ModelManagerEvent,
+  ModelManagerState,
+  ModelManagerStatus,
+  ModelRefusal,
+} from './model-reports.ts';
 
 export interface ModelManagerOptions {
   /** The bundle folder; none: degraded until one is configured. */
@@ -112,13 +60,9 @@ export interface ModelManagerDeps {
   /** Default: integrity/verify-bundle.ts. */
   readonly verify?: typeof verifyModelBundle;
   /** adapters/onnx-detector.ts `loadDetector`. */
-  readonly loadDetector: (bundle: VerifiedBundle, options: DetectorSettings) => Promise<Detector>;
+  readonly loadDetector: BundleGate['loadDetector'];
   /** inference/self-test.ts `runSelfTests`. */
-  readonly runSelfTests: (
-    bundle: VerifiedBundle,
-    detector: Detector,
-    preparer: ImagePreparer,
-  ) => Promise<SelfTestResult>;
+  readonly runSelfTests: BundleGate['runSelfTests'];
   readonly preparer: ImagePreparer;
   /** Default: folder notifications on the bundle folder and its parent (watch-bundle-dir.ts). */
   readonly watchDir?: WatchBundleDir;
@@ -132,38 +76,6 @@ export interface ModelManager {
   status(): ModelManagerStatus;
   reload(): Promise<LoadOutcome>;
   close(): Promise<void>;
-}
-
-/** A loaded model and the runs in flight on it. */
-interface Served {
-  readonly detector: Detector;
-  readonly facade: Detector;
-  readonly ref: ModelRef;
-  readonly manifest: Manifest;
-  readonly selfTest: SelfTestResult;
-  readonly keyId: string;
-  readonly loadedAt: string;
-  inFlight: number;
-  retired: boolean;
-  /** Set once closing was decided (after the grace); the session closes when the runs drained. */
-  closed: Promise<void> | null;
-  /** True from the moment the session closes: a run is refused. */
-  shut: boolean;
-  drained: (() => void) | null;
-  endGrace: (() => void) | null;
-}
-
-const refOf = (m: Manifest, sha256: string): ModelRef => ({
-  name: m.name,
-  version: m.version,
-  sha256,
-  precision: m.precision,
-});
-
-function codeOf(err: unknown, fallback: string): string {
-  if (err instanceof ModelIntegrityError) return err.code;
-  const code = errorCode(err);
-  return code !== undefined && /^[A-Z][A-Z0-9_]{2,63}$/.test(code) ? code : fallback;
 }
 
 /** Identity, size and mtime of the bundle's files: changes when any of them is written or replaced. */
@@ -187,8 +99,8 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
   const graceMs = config.retireGraceMs ?? 2000;
   const dir = config.dir ?? null;
 
-  let serving: Served | null = null;
-  const retiring = new Set<Served>();
+  let serving: ServedModel | null = null;
+  const retiring = new Set<ServedModel>();
   let lastRefusal: ModelRefusal | null = null;
   let loading = false;
   let closed = false;
@@ -196,86 +108,10 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
   let chain: Promise<unknown> = Promise.resolve();
   let queued: Promise<LoadOutcome> | null = null;
 
-  function makeServed(detector: Detector, bundle: VerifiedBundle, selfTest: SelfTestResult): Served {
-    const entry: Served = {
-      detector,
-      ref: refOf(bundle.manifest, bundle.modelSha256),
-      manifest: bundle.manifest,
-      selfTest,
-      keyId: bundle.keyId,
-      loadedAt: new Date().toISOString(),
-      inFlight: 0,
-      retired: false,
-      closed: null,
-      shut: false,
-      drained: null,
-      endGrace: null,
-      facade: undefined as unknown as Detector,
-    };
-    const facade: Detector = {
-      manifest: detector.manifest,
-      model: detector.model,
-      async run(tensor: Float32Array): Promise<RawOutput> {
-        if (entry.shut) {
-          throw new ModelIntegrityError(
-            'MODEL_RETIRED',
-            `model ${entry.ref.name} ${entry.ref.version} was replaced and closed; read current() again`,
-          );
-        }
-        entry.inFlight += 1;
-        try {
-          return await detector.run(tensor);
-        } finally {
-          entry.inFlight -= 1;
-          if (entry.inFlight === 0 && entry.drained) entry.drained();
-        }
-      },
-      async close() {
-        // the manager owns the session
-      },
-    };
-    (entry as { facade: Detector }).facade = facade;
-    return entry;
-  }
+  const closeEntry = (entry: ServedModel, afterMs: number) =>
+    closeServedModel(entry, afterMs, log, () => retiring.delete(entry));
 
-  function idle(entry: Served): Promise<void> {
-    if (entry.inFlight === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      entry.drained = () => {
-        entry.drained = null;
-        resolve();
-      };
-    });
-  }
-
-  /** Closes a model once its grace passed (or was cut short) and its runs drained. */
-  function closeEntry(entry: Served, afterMs: number): Promise<void> {
-    entry.closed ??= (async () => {
-      if (afterMs > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, afterMs);
-          entry.endGrace = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-      while (entry.inFlight > 0) await idle(entry);
-      entry.shut = true; // same synchronous step as the check above: no run can start in between
-      try {
-        await entry.detector.close();
-        log.info({ model: entry.ref }, 'retired model closed');
-      } catch (err) {
-        log.warn({ err, model: entry.ref }, 'closing a model failed');
-      } finally {
-        retiring.delete(entry);
-      }
-    })();
-    if (afterMs === 0) entry.endGrace?.();
-    return entry.closed;
-  }
-
-  function retire(entry: Served): void {
+  function retire(entry: ServedModel): void {
     entry.retired = true;
     retiring.add(entry);
     void closeEntry(entry, graceMs);
@@ -299,63 +135,34 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
   async function loadOnce(): Promise<LoadOutcome> {
     if (dir === null) {
       return await refuse({
-        code: 'BUNDLE_MISSING_FILE',
+        code: ModelIntegrityCode.BundleMissingFile,
         message: 'no model folder configured (model.dir, --model or EDGEQC_MODEL_DIR)',
       });
     }
     loading = true;
     try {
-      let bundle: VerifiedBundle;
-      try {
-        bundle = await verify(dir, { trustedKeys: config.trustedKeys, minModelVersion: config.minModelVersion });
-      } catch (err) {
-        return await refuse({ code: codeOf(err, 'MANIFEST_INVALID'), message: messageOf(err), model: { path: dir } });
-      }
-      const claimed = { name: bundle.manifest.name, version: bundle.manifest.version, path: dir };
-      if (
-        serving &&
+      const gated = await passBundleGate(dir, { ...config, verify }, (bundle) =>
+        serving !== null &&
         serving.ref.sha256 === bundle.modelSha256 &&
         JSON.stringify(serving.manifest) === JSON.stringify(bundle.manifest)
-      ) {
+          ? serving.ref
+          : null,
+      );
+      if (gated.kind === 'refused') return await refuse(gated.refusal);
+      if (gated.kind === 'unchanged') {
         lastRefusal = null;
         lastRefusalKey = '';
-        releaseMemory(bundle.modelBytes);
-        return { outcome: 'unchanged', model: serving.ref };
+        return { outcome: 'unchanged', model: gated.model };
       }
-      let detector: Detector;
-      try {
-        detector = await config.loadDetector(bundle, { ...config.detector });
-      } catch (err) {
-        return await refuse({ code: codeOf(err, 'MODEL_LOAD_FAILED'), message: messageOf(err), model: claimed });
-      } finally {
-        // The session holds the model now (or there is none): free the verified bytes at once instead
-        // of whenever V8 next collects them (12 MB for the FP32 demo model; README bench section).
-        releaseMemory(bundle.modelBytes);
-      }
-      let selfTest: SelfTestResult;
-      try {
-        selfTest = await config.runSelfTests(bundle, detector, config.preparer);
-      } catch (err) {
-        await detector.close().catch(() => undefined);
-        return await refuse({
-          code: 'SELF_TEST_FAILED',
-          message: `model bundle ${dir}: the self-test could not run: ${messageOf(err)}`,
-          model: claimed,
-        });
-      }
-      if (!selfTest.passed) {
-        await detector.close().catch(() => undefined);
-        return await refuse({
-          code: 'SELF_TEST_FAILED',
-          message: `model bundle ${dir}: ${selfTest.failures.length} of ${selfTest.cases} self-test image(s) failed: ${selfTest.failures.join('; ')}`,
-          model: claimed,
-        });
-      }
+      const { bundle, detector, selfTest } = gated;
       if (closed) {
         await detector.close().catch(() => undefined);
-        return { outcome: 'rejected', refusal: { code: 'MODEL_LOAD_FAILED', message: 'the model manager closed' } };
+        return {
+          outcome: 'rejected',
+          refusal: { code: ModelIntegrityCode.LoadFailed, message: 'the model manager closed' },
+        };
       }
-      const next = makeServed(detector, bundle, selfTest);
+      const next = createServedModel(detector, bundle, selfTest);
       const previous = serving;
       serving = next; // the switch: the next current() returns the new model
       lastRefusal = null;
