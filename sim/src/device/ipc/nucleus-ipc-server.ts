@@ -1,16 +1,20 @@
 /**
- * The nucleus side of Greengrass IPC for a simulated device: a Unix socket speaking the event-stream RPC
- * protocol that aws-iot-device-sdk-v2's `greengrasscoreipc` client speaks. A component connects with the
- * SVCUID token the device gave it (CONNECT with `:version` 0.1.0 -> CONNECT_ACK ConnectionAccepted).
+ * The nucleus side of Greengrass IPC: a Unix socket speaking the event-stream RPC protocol that
+ * aws-iot-device-sdk-v2's `greengrasscoreipc` client speaks, unmodified. A component connects with the
+ * SVCUID token it was given (CONNECT with `:version` 0.1.0 -> CONNECT_ACK ConnectionAccepted; a wrong
+ * token gets a CONNECT_ACK without it and the socket closes). The simulated core device serves its
+ * components with it, and tests serve the agent's adapters with it (standalone-nucleus.ts).
  *
  * Operations served (what our agent uses): PublishToIoTCore, GetConfiguration,
- * SubscribeToConfigurationUpdate, SubscribeToValidateConfigurationUpdates (accepted; the device sends
- * no validation events), SendConfigurationValidityReport and UpdateState. Anything else answers
- * with a modelled ServiceError, as the nucleus does for an operation a component may not use.
+ * SubscribeToConfigurationUpdate, SubscribeToValidateConfigurationUpdates (proposals sent by
+ * proposeConfiguration), SendConfigurationValidityReport and UpdateState. Anything else answers with a
+ * modelled ServiceError, as the nucleus does for an operation a component may not use. A client ends a
+ * subscription by terminating its stream.
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { ConfigurationValidation, type ValidityReport } from './configuration-validation.ts';
 import {
   encodeRpc,
   headerString,
@@ -20,26 +24,40 @@ import {
   RpcDecoder,
   type RpcMessage,
 } from './event-stream-wire.ts';
+import { IpcServiceError } from './ipc-service-error.ts';
+import { IpcSubscriptions, type SubscriptionOperation } from './ipc-subscriptions.ts';
+import { answerOperation, type Connection } from './nucleus-operations.ts';
 
 export type ComponentReportedState = 'RUNNING' | 'ERRORED';
 
+export interface PublishToIoTCoreRequest {
+  readonly topicName: string;
+  readonly qos: 0 | 1;
+  readonly payload: Uint8Array;
+  readonly retain: boolean;
+}
+
 export interface NucleusIpcHandlers {
-  publishToIoTCore(
-    component: string,
-    request: { topicName: string; qos: 0 | 1; payload: Uint8Array; retain: boolean },
-  ): Promise<void>;
+  /** Throw an IpcServiceError to refuse the way the nucleus does (e.g. UnauthorizedError). */
+  publishToIoTCore(component: string, request: PublishToIoTCoreRequest): Promise<void>;
   /** The configuration value at `keyPath` of `target` (undefined when there is none). */
   getConfiguration(target: string, keyPath: readonly string[]): unknown;
   updateState(component: string, state: ComponentReportedState): void;
+  /** Told every operation a component calls (`GetConfiguration`, ...) before it is served. Default: none. */
+  onOperation?(component: string, operation: string): void;
 }
 
-type Send = (bytes: Uint8Array) => void;
+export interface ProposeOptions {
+  /** How long the component has to answer (the deployment's validation timeout). Default: 30 000 ms. */
+  readonly timeoutMs?: number;
+}
 
 export class NucleusIpcServer {
   readonly socketPath: string;
   readonly #handlers: NucleusIpcHandlers;
   readonly #tokens = new Map<string, string>();
-  readonly #configSubscribers = new Map<string, Set<{ send: Send; streamId: number; keyPath: string[] }>>();
+  readonly #subscriptions = new IpcSubscriptions();
+  readonly #validation = new ConfigurationValidation();
   readonly #sockets = new Set<Socket>();
   #server: Server | undefined;
 
@@ -66,16 +84,22 @@ export class NucleusIpcServer {
   }
 
   async close(): Promise<void> {
-    for (const s of this.#sockets) s.destroy();
+    this.#validation.cancelAll('the nucleus IPC server closed');
+    this.dropConnections();
     const server = this.#server;
     this.#server = undefined;
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await rm(this.socketPath, { force: true });
   }
 
+  /** Closes every component connection, as a nucleus restart does; components reconnect. */
+  dropConnections(): void {
+    for (const s of this.#sockets) s.destroy();
+  }
+
   /** Tells subscribers of `component` that its configuration changed. */
   notifyConfigurationUpdate(component: string): void {
-    for (const sub of this.#configSubscribers.get(component) ?? []) {
+    for (const sub of this.#subscriptions.streams(component, 'SubscribeToConfigurationUpdate')) {
       sub.send(
         jsonApplicationMessage(sub.streamId, 'aws.greengrass#ConfigurationUpdateEvents', {
           configurationUpdateEvent: { componentName: component, keyPath: sub.keyPath },
@@ -84,17 +108,43 @@ export class NucleusIpcServer {
     }
   }
 
+  /**
+   * Proposes a configuration to `component`'s validation subscribers and resolves with its
+   * SendConfigurationValidityReport for `deploymentId`; undefined when it does not validate
+   * configurations (no subscriber: the nucleus goes on without a verdict).
+   */
+  async proposeConfiguration(
+    component: string,
+    configuration: Readonly<Record<string, unknown>>,
+    deploymentId: string,
+    options: ProposeOptions = {},
+  ): Promise<ValidityReport | undefined> {
+    const streams = this.#subscriptions.streams(component, 'SubscribeToValidateConfigurationUpdates');
+    if (streams.length === 0) return undefined;
+    return this.#validation.propose(component, streams, configuration, deploymentId, options.timeoutMs ?? 30_000);
+  }
+
+  /** Resolves once `component` has `count` open `operation` streams; rejects after `timeoutMs` (default 30 s). */
+  waitForSubscribers(component: string, operation: SubscriptionOperation, count = 1, timeoutMs = 30_000) {
+    return this.#subscriptions.waitFor(component, operation, count, timeoutMs);
+  }
+
   #accept(socket: Socket): void {
     this.#sockets.add(socket);
     const decoder = new RpcDecoder();
     let component: string | undefined;
-    const send: Send = (bytes) => {
-      if (!socket.destroyed) socket.write(bytes);
+    const streams = new Map<number, () => void>();
+    const connection: Connection = {
+      send: (bytes) => {
+        if (!socket.destroyed) socket.write(bytes);
+      },
+      subscribe: (target, operation, streamId, keyPath) => {
+        streams.set(streamId, this.#subscriptions.add(target, operation, { send: connection.send, streamId, keyPath }));
+      },
     };
-    const subscriptions: Array<() => void> = [];
     socket.on('close', () => {
       this.#sockets.delete(socket);
-      for (const unsub of subscriptions) unsub();
+      for (const unsubscribe of streams.values()) unsubscribe();
     });
     socket.on('error', () => socket.destroy());
     socket.on('data', (chunk) => {
@@ -102,134 +152,70 @@ export class NucleusIpcServer {
       try {
         messages = decoder.push(chunk);
       } catch {
-        send(encodeRpc({ type: MessageType.ProtocolError, streamId: 0 }));
+        connection.send(encodeRpc({ type: MessageType.ProtocolError, streamId: 0 }));
         socket.destroy();
         return;
       }
       for (const m of messages) {
         if (m.type === MessageType.Ping) {
-          send(encodeRpc({ type: MessageType.PingResponse, streamId: 0 }));
-          continue;
-        }
-        if (m.type === MessageType.Connect) {
-          let token: string | undefined;
-          try {
-            token = (JSON.parse(new TextDecoder().decode(m.payload)) as { authToken?: string }).authToken;
-          } catch {
-            token = undefined;
-          }
-          component = token ? this.#tokens.get(token) : undefined;
-          const accepted = component !== undefined && headerString(m, ':version') === '0.1.0';
-          send(
-            encodeRpc({
-              type: MessageType.ConnectAck,
-              flags: accepted ? MessageFlags.ConnectionAccepted : 0,
-              streamId: 0,
-            }),
-          );
+          connection.send(encodeRpc({ type: MessageType.PingResponse, streamId: 0 }));
+        } else if (m.type === MessageType.Connect) {
+          component = this.#authenticate(m);
+          const accepted = component !== undefined;
+          const flags = accepted ? MessageFlags.ConnectionAccepted : 0;
+          connection.send(encodeRpc({ type: MessageType.ConnectAck, flags, streamId: 0 }));
           if (!accepted) socket.end();
-          continue;
+        } else if (m.type === MessageType.ApplicationMessage && component !== undefined && m.streamId !== 0) {
+          const operation = headerString(m, 'operation');
+          if (operation) {
+            void this.#serve(component, operation.replace(/^aws\.greengrass#/, ''), m, connection);
+          } else if (m.flags & MessageFlags.TerminateStream) {
+            streams.get(m.streamId)?.();
+            streams.delete(m.streamId);
+          }
         }
-        if (m.type !== MessageType.ApplicationMessage || component === undefined || m.streamId === 0) continue;
-        const operation = headerString(m, 'operation');
-        if (!operation) continue; // a message on an already activated stream: none of ours expects one
-        void this.#operate(component, operation, m, send, subscriptions);
       }
     });
   }
 
-  async #operate(
-    component: string,
-    operation: string,
-    m: RpcMessage,
-    send: Send,
-    subscriptions: Array<() => void>,
-  ): Promise<void> {
-    const id = m.streamId;
-    const done = (shape: string, body: unknown) =>
-      send(jsonApplicationMessage(id, shape, body, MessageFlags.TerminateStream));
-    const fail = (message: string) =>
-      send(
+  /** The component a CONNECT authenticates as (its SVCUID token, protocol version 0.1.0), if any. */
+  #authenticate(m: RpcMessage): string | undefined {
+    if (headerString(m, ':version') !== '0.1.0') return undefined;
+    try {
+      const token = (JSON.parse(new TextDecoder().decode(m.payload)) as { authToken?: unknown }).authToken;
+      return typeof token === 'string' ? this.#tokens.get(token) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async #serve(component: string, operation: string, m: RpcMessage, connection: Connection): Promise<void> {
+    const fail = (shape: string, message: string) =>
+      connection.send(
         jsonApplicationMessage(
-          id,
-          'aws.greengrass#ServiceError',
+          m.streamId,
+          `aws.greengrass#${shape}`,
           { message },
           MessageFlags.TerminateStream,
           MessageType.ApplicationError,
         ),
       );
-    let request: Record<string, unknown>;
     try {
-      request = JSON.parse(new TextDecoder().decode(m.payload)) as Record<string, unknown>;
-    } catch {
-      fail(`${operation}: request payload is not JSON`);
-      return;
-    }
-    try {
-      switch (operation) {
-        case 'aws.greengrass#PublishToIoTCore': {
-          const payload = Buffer.from(String(request.payload ?? ''), 'base64');
-          const qos = request.qos === '1' || request.qos === 1 || request.qos === 'AT_LEAST_ONCE' ? 1 : 0;
-          await this.#handlers.publishToIoTCore(component, {
-            topicName: String(request.topicName),
-            qos,
-            payload,
-            retain: request.retain === true,
-          });
-          done('aws.greengrass#PublishToIoTCoreResponse', {});
-          return;
-        }
-        case 'aws.greengrass#GetConfiguration': {
-          const target = typeof request.componentName === 'string' ? request.componentName : component;
-          const keyPath = Array.isArray(request.keyPath) ? request.keyPath.map(String) : [];
-          const value = this.#handlers.getConfiguration(target, keyPath);
-          if (value === undefined) {
-            send(
-              jsonApplicationMessage(
-                id,
-                'aws.greengrass#ResourceNotFoundError',
-                { message: `no configuration ${target} /${keyPath.join('/')}`, resourceType: 'configuration' },
-                MessageFlags.TerminateStream,
-                MessageType.ApplicationError,
-              ),
-            );
-            return;
-          }
-          const wrapped =
-            typeof value === 'object' && value !== null && !Array.isArray(value)
-              ? value
-              : { [keyPath.at(-1) ?? 'value']: value };
-          done('aws.greengrass#GetConfigurationResponse', { componentName: target, value: wrapped });
-          return;
-        }
-        case 'aws.greengrass#SubscribeToConfigurationUpdate': {
-          const target = typeof request.componentName === 'string' ? request.componentName : component;
-          const keyPath = Array.isArray(request.keyPath) ? request.keyPath.map(String) : [];
-          const sub = { send, streamId: id, keyPath };
-          const set = this.#configSubscribers.get(target) ?? new Set();
-          set.add(sub);
-          this.#configSubscribers.set(target, set);
-          subscriptions.push(() => set.delete(sub));
-          send(jsonApplicationMessage(id, 'aws.greengrass#SubscribeToConfigurationUpdateResponse', {}));
-          return;
-        }
-        case 'aws.greengrass#SubscribeToValidateConfigurationUpdates':
-          send(jsonApplicationMessage(id, 'aws.greengrass#SubscribeToValidateConfigurationUpdatesResponse', {}));
-          return;
-        case 'aws.greengrass#SendConfigurationValidityReport':
-          done('aws.greengrass#SendConfigurationValidityReportResponse', {});
-          return;
-        case 'aws.greengrass#UpdateState': {
-          const state = request.state === 'ERRORED' ? 'ERRORED' : 'RUNNING';
-          this.#handlers.updateState(component, state);
-          done('aws.greengrass#UpdateStateResponse', {});
-          return;
-        }
-        default:
-          fail(`${operation} is not served by the simulated nucleus`);
+      this.#handlers.onOperation?.(component, operation);
+      let request: Record<string, unknown>;
+      try {
+        request = JSON.parse(new TextDecoder().decode(m.payload)) as Record<string, unknown>;
+      } catch {
+        throw new IpcServiceError('InvalidArgumentsError', `${operation}: request payload is not JSON`);
       }
+      await answerOperation(
+        { handlers: this.#handlers, validation: this.#validation },
+        { component, operation, streamId: m.streamId, request },
+        connection,
+      );
     } catch (err) {
-      fail(`${operation} failed: ${(err as Error).message}`);
+      if (err instanceof IpcServiceError) fail(err.shape, err.message);
+      else fail('ServiceError', `${operation} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 }

@@ -1,13 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createIpcConfigSource } from '../../src/adapters/greengrass-ipc/ipc-config-source.ts';
-import { createIpcLifecycleReporter } from '../../src/adapters/greengrass-ipc/ipc-lifecycle-reporter.ts';
-import { createIpcPublisher } from '../../src/adapters/greengrass-ipc/ipc-publisher.ts';
+/**
+ * The agent's Greengrass IPC adapters (edge-component) with the unmodified SDK client against the
+ * simulated nucleus's IPC server, started standalone for one component.
+ */
+import { createIpcConfigSource } from '@edgeqc/edge-component/adapters/greengrass-ipc/ipc-config-source';
+import { createIpcLifecycleReporter } from '@edgeqc/edge-component/adapters/greengrass-ipc/ipc-lifecycle-reporter';
+import { createIpcPublisher } from '@edgeqc/edge-component/adapters/greengrass-ipc/ipc-publisher';
 import {
   createGreengrassIpcSession,
   type GreengrassIpcSession,
-} from '../../src/adapters/greengrass-ipc/ipc-session.ts';
-import type { ConfigVerdict } from '../../src/ports.ts';
-import { type FakeNucleus, startFakeNucleus } from '../support/greengrass-ipc-server.ts';
+} from '@edgeqc/edge-component/adapters/greengrass-ipc/ipc-session';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type StandaloneNucleus, startStandaloneNucleus } from '../../src/device/ipc/standalone-nucleus.ts';
 
 const ENV_KEYS = ['AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT', 'SVCUID'] as const;
 const saved = Object.fromEntries(ENV_KEYS.map((k) => [k, process.env[k]]));
@@ -20,11 +23,11 @@ afterEach(async () => {
   }
 });
 
-/** A nucleus test server, and the component's environment pointing at it (as the nucleus sets it). */
+/** A standalone nucleus, and the component's environment pointing at it (as the nucleus sets it). */
 async function nucleus(
   configuration: Record<string, unknown> = {},
-): Promise<{ n: FakeNucleus; session: GreengrassIpcSession }> {
-  const n = await startFakeNucleus({ configuration });
+): Promise<{ n: StandaloneNucleus; session: GreengrassIpcSession }> {
+  const n = await startStandaloneNucleus({ configuration });
   cleanups.push(() => n.close());
   Object.assign(process.env, n.env);
   const session = createGreengrassIpcSession();
@@ -32,9 +35,12 @@ async function nucleus(
   return { n, session };
 }
 
+/** What ConfigSource.watch is given (the port's types are the edge-component's own). */
+type ConfigWatch = Parameters<ReturnType<typeof createIpcConfigSource>['watch']>[0];
+
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-describe('Greengrass IPC adapters against the event-stream test server (unmodified SDK client)', () => {
+describe('Greengrass IPC adapters against the simulated nucleus (unmodified SDK client)', () => {
   it('publishes to IoT Core at QoS 1 with payload bytes, topic and retain intact', async () => {
     const { n, session } = await nucleus();
     const pub = createIpcPublisher(session);
@@ -44,8 +50,8 @@ describe('Greengrass IPC adapters against the event-stream test server (unmodifi
     await pub.publish({ topic: 'edgeqc/dev/inspections', payload, qos: 1 });
     await pub.close({ topic: 'edgeqc/dev/status', payload: bytes('offline'), qos: 1, retain: true });
     expect(n.published).toEqual([
-      { topicName: 'edgeqc/dev/inspections', qos: '1', payload, retain: false },
-      { topicName: 'edgeqc/dev/status', qos: '1', payload: bytes('offline'), retain: true },
+      { topicName: 'edgeqc/dev/inspections', qos: 1, payload, retain: false },
+      { topicName: 'edgeqc/dev/status', qos: 1, payload: bytes('offline'), retain: true },
     ]);
     await expect(pub.publish({ topic: 't', payload, qos: 1 })).rejects.toMatchObject({ code: 'CLOSED' });
   });
@@ -102,7 +108,7 @@ describe('Greengrass IPC adapters against the event-stream test server (unmodifi
     expect(await source.load()).toEqual({ thingName: 'dev-1', thresholds: { defect: 0.5 } });
 
     const changes: unknown[] = [];
-    const validate = (raw: unknown): ConfigVerdict => {
+    const validate: ConfigWatch['validate'] = (raw) => {
       const defect = (raw as { thresholds?: { defect?: unknown } }).thresholds?.defect;
       return typeof defect === 'number' && defect >= 0 && defect <= 1
         ? { accepted: true }

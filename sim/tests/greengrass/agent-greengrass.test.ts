@@ -1,16 +1,35 @@
 /**
- * `main.js agent --greengrass` against a stand-in nucleus that speaks the Greengrass IPC wire protocol:
+ * `main.js agent --greengrass` against the simulated nucleus's IPC server (standalone):
  * configuration from GetConfiguration (relative paths against the work folder), publishing through
  * PublishToIoTCore, UpdateState; an invalid configuration update rejected through the validation hook;
  * a tampered model reported as ERRORED with the reason on /status and /errors, the camera left alone.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEMO_SAMPLES_DIR, type DemoBundle, demoBundle } from '@edgeqc/edge-component/demo-bundle';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DemoBundle } from '../../src/demo-model/demo-bundle.ts';
-import { type FakeNucleus, startFakeNucleus } from '../support/greengrass-ipc-server.ts';
-import { filesIn, smallBases, spawnAgent, stamped, testBundle, until } from './harness.ts';
+import { type StandaloneNucleus, startStandaloneNucleus } from '../../src/device/ipc/standalone-nucleus.ts';
+import { withComment } from '../../src/edge-demo/camera-simulator.ts';
+import { spawnAgent, until } from '../support/agent-child.ts';
+
+/** A real bundle of the INT8 demo model (packaged, self-tested from the samples, signed with a dev key). */
+const testBundle = () => demoBundle({ cacheDir: join(tmpdir(), 'edgeqc-agent-tests-bundle') });
+
+/** Small JPEGs cut from the demo model's sample images, one per sample. */
+async function smallBases(width: number): Promise<Uint8Array[]> {
+  const files = (await readdir(DEMO_SAMPLES_DIR)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  return Promise.all(
+    files.map(async (f) => new Uint8Array(await sharp(join(DEMO_SAMPLES_DIR, f)).resize({ width }).jpeg().toBuffer())),
+  );
+}
+
+/** The JPEG with a comment: other bytes, same pixels, so a distinct image file. */
+const stamped = (jpeg: Uint8Array, label: string) => withComment(jpeg, `edgeqc-test:${label}`);
+
+const filesIn = async (dir: string) =>
+  (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isFile()).map((e) => e.name);
 
 let bundle: DemoBundle;
 let bases: Uint8Array[];
@@ -29,10 +48,10 @@ const decode = (p: { topicName: string; payload: Uint8Array }) => ({
   json: JSON.parse(new TextDecoder().decode(p.payload)) as Record<string, unknown>,
 });
 
-async function withNucleus(name: string, modelDir: string, run: (n: FakeNucleus, work: string) => Promise<void>) {
+async function withNucleus(name: string, modelDir: string, run: (n: StandaloneNucleus, work: string) => Promise<void>) {
   const work = join(root, name);
   await mkdir(join(work, 'camera'), { recursive: true });
-  const nucleus = await startFakeNucleus({
+  const nucleus = await startStandaloneNucleus({
     componentName: 'com.edgeqc.Inference',
     configuration: { cameraDir: 'camera', trustedKeys: [bundle.publicKeyPem], inference: { intraOpThreads: 1 } },
   });
