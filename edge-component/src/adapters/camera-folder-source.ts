@@ -3,7 +3,7 @@
  * (`fs.watch` of the folder itself, inotify on Linux; files in sub-folders such as done/ and
  * quarantine/ are never seen). Not chokidar: on every burst of changes chokidar re-reads the whole
  * folder and lstats every file in it (at most once a second), which with a backlog of thousands of
- * images cost 15-18 % of the agent's main thread (CPU profile of `edgeqc bench --images 3000`); the
+ * images cost a noticeable share of the agent's main thread (a CPU profile of `edgeqc bench`); the
  * notifications here cost one entry per event, and this source does its own stats anyway.
  * An event is only a hint: a name is made due and stat'ed; a notification lost (the watch failing,
  * or an event without a name) leads to a rescan of the folder, and so does `rescanIntervalMs`.
@@ -18,21 +18,24 @@
  *     after about `settleMs`; one being written in place has no end yet (or grows) and waits.
  *   - stable: two stats `stabilityMs` apart saw the same size and mtime (any other file, e.g. a
  *     truncated image, which the preparer then quarantines, or trailing bytes after the image's end).
- *   This covers a camera writing in place and the backlog (which a watcher's own
- *   write-finish wait, such as chokidar's awaitWriteFinish, would not cover). Hidden and temporary names are ignored (camera-names.ts).
- * - Bounded memory: at most `maxPending` paths wait for their stability check. When more land, their
+ *   This covers a camera writing in place and the backlog (which a watcher's own write-finish wait,
+ *   such as chokidar's awaitWriteFinish, would not cover). Hidden and temporary names are ignored
+ *   (camera-names.ts).
+ * - Bounded memory (camera-backlog.ts): at most `maxPending` paths wait for their stability check. When more land, their
  *   events are dropped and an `overflow` flag is set; once the pending set drains to half, the folder
  *   is rescanned for the oldest files not yet yielded (the scan keeps only as many as fit).
- * - A path is yielded at most once while it stays in the folder: it is remembered until `markDone` or until
- *   a notification for it finds it gone; this set holds only files the consumer has not yet moved out.
+ * - A path is yielded at most once while it stays in the folder: it is remembered until `markDone` or
+ *   until a notification for it finds it gone; this set holds only files the consumer has not yet
+ *   moved out.
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { open, opendir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { hasCode } from '../errors.ts';
 import type { CameraFile, CameraSource } from '../ports.ts';
+import { type CameraFolderStats, createCameraBacklog } from './camera-backlog.ts';
 import { isIgnoredCameraName } from './camera-names.ts';
-import { hasImageTrailer, isCompleteImage } from './image-complete.ts';
+
+export type { CameraFolderStats } from './camera-backlog.ts';
 
 export interface CameraFolderSourceOptions {
   /** The camera folder. */
@@ -56,23 +59,6 @@ export interface CameraFolderSourceOptions {
   readonly rescanIntervalMs?: number;
 }
 
-interface Pending {
-  sizeBytes: number;
-  mtimeMs: number;
-  /** When size/mtime were last seen to change (ms since epoch). */
-  changedAt: number;
-  /** Whether the bytes at this size/mtime are a provably complete image (undefined: not looked yet). */
-  complete?: boolean;
-}
-
-/** Counters for tests and the status heartbeat. */
-export interface CameraFolderStats {
-  readonly pending: number;
-  readonly yieldedNotDone: number;
-  readonly overflowed: boolean;
-  readonly rescans: number;
-}
-
 export interface CameraFolderSource extends CameraSource {
   stats(): CameraFolderStats;
 }
@@ -85,12 +71,6 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
   const rescanIntervalMs = options.rescanIntervalMs ?? 60_000;
   if (!(maxPending >= 1)) throw new RangeError(`maxPending must be >= 1, got ${maxPending}`);
 
-  const pending = new Map<string, Pending>();
-  const yielded = new Set<string>();
-  let overflow = false;
-  let rescans = 0;
-  let lastScanAt = 0;
-  let rescanNeeded = false;
   let watchLost = false;
   const folderName = basename(dir);
   let wake: (() => void) | undefined;
@@ -100,93 +80,7 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     wake = undefined;
     w?.();
   };
-
-  const offer = (path: string) => {
-    if (yielded.has(path)) return;
-    const known = pending.get(path);
-    if (known) {
-      known.changedAt = Date.now();
-      known.complete = undefined;
-    } else if (pending.size < maxPending) {
-      pending.set(path, { sizeBytes: -1, mtimeMs: -1, changedAt: Date.now() });
-    } else {
-      overflow = true;
-    }
-    notify();
-  };
-
-  const forget = (path: string) => {
-    pending.delete(path);
-    yielded.delete(path);
-  };
-
-  /** Adds the oldest files not yet pending or yielded, as many as fit; sets `overflow` if some did not. */
-  const scan = async () => {
-    rescans += 1;
-    lastScanAt = Date.now();
-    overflow = false;
-    rescanNeeded = false;
-    const room = maxPending - pending.size;
-    if (room <= 0) {
-      overflow = true;
-      return;
-    }
-    // Sorted ascending by mtime, never longer than `room`.
-    const oldest: { path: string; mtimeMs: number; sizeBytes: number }[] = [];
-    // A missing folder (removed, not yet recreated) is empty for now; the watch is retried every second.
-    const handle = await opendir(dir).catch((err: unknown) => {
-      if (hasCode(err, 'ENOENT')) return undefined;
-      throw err;
-    });
-    if (!handle) return;
-    for await (const entry of handle) {
-      if (!entry.isFile() || isIgnoredCameraName(entry.name)) continue;
-      const path = join(dir, entry.name);
-      if (yielded.has(path) || pending.has(path)) continue;
-      const s = await stat(path).catch(() => undefined);
-      if (!s?.isFile()) continue;
-      if (oldest.length >= room) {
-        overflow = true;
-        const last = oldest[oldest.length - 1];
-        if (last !== undefined && s.mtimeMs >= last.mtimeMs) continue;
-        oldest.pop();
-      }
-      let i = oldest.length;
-      while (i > 0 && (oldest[i - 1]?.mtimeMs ?? 0) > s.mtimeMs) i -= 1;
-      oldest.splice(i, 0, { path, mtimeMs: s.mtimeMs, sizeBytes: s.size });
-    }
-    const now = Date.now();
-    for (const f of oldest) pending.set(f.path, { sizeBytes: f.sizeBytes, mtimeMs: f.mtimeMs, changedAt: now });
-  };
-
-  /** Re-stats the pending paths that are due; returns the complete ones (see the file comment), oldest first. */
-  const checkPending = async (): Promise<CameraFile[]> => {
-    const now = Date.now();
-    const ready: CameraFile[] = [];
-    for (const [path, p] of pending) {
-      // Not due yet: seen (or told by the watcher) to change less than settleMs ago, or known not to be
-      // a complete image and not yet stable for stabilityMs. A watcher event makes it due again.
-      const since = now - p.changedAt;
-      if (p.sizeBytes !== -1 && (since < settleMs || (p.complete === false && since < stabilityMs))) continue;
-      const s = await stat(path).catch(() => undefined);
-      if (!s?.isFile()) {
-        pending.delete(path);
-        continue;
-      }
-      if (s.size !== p.sizeBytes || s.mtimeMs !== p.mtimeMs) {
-        p.sizeBytes = s.size;
-        p.mtimeMs = s.mtimeMs;
-        p.changedAt = now;
-        p.complete = undefined;
-      } else if (now - p.changedAt >= stabilityMs) {
-        ready.push({ path, sizeBytes: s.size, mtimeMs: s.mtimeMs });
-      } else if (now - p.changedAt >= settleMs) {
-        p.complete ??= await provablyComplete(path, s.size);
-        if (p.complete) ready.push({ path, sizeBytes: s.size, mtimeMs: s.mtimeMs });
-      }
-    }
-    return ready.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : 1));
-  };
+  const backlog = createCameraBacklog({ dir, stabilityMs, settleMs, maxPending, rescanIntervalMs, onOffer: notify });
 
   const sleep = (ms: number, signal: AbortSignal) =>
     new Promise<void>((done) => {
@@ -204,7 +98,7 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
   /** A folder notification: the name is a hint, made due (or forgotten once it is gone). */
   const onEvent = (event: string, name: string | Buffer | null) => {
     if (name === null) {
-      rescanNeeded = true;
+      backlog.requestRescan();
       notify();
       return;
     }
@@ -217,13 +111,13 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     }
     if (isIgnoredCameraName(entry)) return;
     const path = join(dir, entry);
-    if (!yielded.has(path)) {
-      offer(path);
+    if (!backlog.isYielded(path)) {
+      backlog.offer(path);
     } else if (event === 'rename') {
       // A yielded file moved out or deleted: forget it, so that a new file of that name is seen.
       stat(path).then(
         () => undefined,
-        () => forget(path),
+        () => backlog.forget(path),
       );
     }
   };
@@ -236,7 +130,7 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
         w.on('error', () => {
           w.close();
           if (watcher === w) watcher = undefined;
-          rescanNeeded = true;
+          backlog.requestRescan();
           notify();
         });
         watcher = w;
@@ -246,7 +140,7 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     };
     try {
       startWatching();
-      await scan();
+      await backlog.scan();
       const pollMs = Math.max(10, Math.min(settleMs, Math.floor(stabilityMs / 2)));
       while (!signal.aborted) {
         if (watchLost) {
@@ -257,30 +151,18 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
         if (!watcher) {
           // The notifications stopped (the folder was replaced, or the watch failed): watch again, rescan.
           startWatching();
-          rescanNeeded = true;
+          backlog.requestRescan();
         }
-        if (rescanNeeded || (overflow && pending.size <= maxPending / 2)) await scan();
-        else if (rescanIntervalMs > 0 && Date.now() - lastScanAt >= rescanIntervalMs) await scan();
-        if (pending.size === 0) {
+        if (backlog.scanDue()) await backlog.scan();
+        if (backlog.pendingCount === 0) {
           const idleMs = rescanIntervalMs > 0 ? rescanIntervalMs : 3_600_000;
           await sleep(watcher ? idleMs : Math.min(idleMs, 1000), signal);
           continue;
         }
-        const ready = await checkPending();
+        const ready = await backlog.due();
         for (const file of ready) {
           if (signal.aborted) return;
-          // The consumer may have been slow: confirm the file is still there and unchanged.
-          const s = await stat(file.path).catch(() => undefined);
-          const p = pending.get(file.path);
-          if (!p) continue;
-          if (!s?.isFile() || s.size !== file.sizeBytes || s.mtimeMs !== file.mtimeMs) {
-            if (!s?.isFile()) pending.delete(file.path);
-            else Object.assign(p, { sizeBytes: s.size, mtimeMs: s.mtimeMs, changedAt: Date.now() });
-            continue;
-          }
-          pending.delete(file.path);
-          yielded.add(file.path);
-          yield file;
+          if (await backlog.claim(file)) yield file;
         }
         if (ready.length === 0) await sleep(pollMs, signal);
       }
@@ -292,37 +174,8 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
   return {
     files: (signal) => files(signal),
     markDone(path) {
-      yielded.delete(resolve(path));
+      backlog.markDone(resolve(path));
     },
-    stats: () => ({ pending: pending.size, yieldedNotDone: yielded.size, overflowed: overflow, rescans }),
+    stats: () => backlog.stats(),
   };
-}
-
-/**
- * Whether the file's `sizeBytes` bytes are a complete JPEG/PNG (image-complete.ts). The last bytes are
- * looked at first, so a file without an image's end is not read. False when the file cannot be read or
- * has another size now.
- */
-async function provablyComplete(path: string, sizeBytes: number): Promise<boolean> {
-  if (sizeBytes < 16) return false;
-  const handle = await open(path, 'r').catch(() => undefined);
-  if (!handle) return false;
-  try {
-    const tail = new Uint8Array(12);
-    const { bytesRead } = await handle.read(tail, 0, 12, sizeBytes - 12);
-    if (bytesRead !== 12 || !hasImageTrailer(tail)) return false;
-    const bytes = new Uint8Array(sizeBytes + 1); // one more: a file that grew meanwhile is not complete
-    let filled = 0;
-    for (;;) {
-      const r = await handle.read(bytes, filled, bytes.length - filled, filled);
-      if (r.bytesRead === 0) break;
-      filled += r.bytesRead;
-      if (filled === bytes.length) return false;
-    }
-    return filled === sizeBytes && isCompleteImage(bytes.subarray(0, sizeBytes));
-  } catch {
-    return false;
-  } finally {
-    await handle.close().catch(() => undefined);
-  }
 }
