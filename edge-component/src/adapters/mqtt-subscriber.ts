@@ -35,6 +35,10 @@ export async function subscribeMqtt(options: MqttSubscribeOptions): Promise<Mqtt
   const connection = createMqtt311Connection({
     url: options.url,
     clientId: options.clientId ?? `edgeqc-sub-${crypto.randomUUID().slice(0, 8)}`,
+    // A reader on a busy machine (or next to a broker in the same process) may answer pings late: a lost
+    // connection loses the QoS 1 messages in flight, so it is declared lost only after a long silence.
+    keepAliveSeconds: 60,
+    pingTimeoutMs: 30_000,
   });
   connection.on('error', () => {
     // Surfaced through the rejected connect/subscribe promises.
@@ -49,9 +53,8 @@ export async function subscribeMqtt(options: MqttSubscribeOptions): Promise<Mqtt
     w?.();
   };
 
-  try {
-    await connection.connect();
-    await connection.subscribe(options.topicFilter, mqtt.QoS.AtLeastOnce, (topic, payload, _dup, _qos, retain) => {
+  const subscribe = () =>
+    connection.subscribe(options.topicFilter, mqtt.QoS.AtLeastOnce, (topic, payload, _dup, _qos, retain) => {
       if (buffer.length >= maxBuffered) {
         buffer.shift();
         dropped += 1;
@@ -59,6 +62,15 @@ export async function subscribeMqtt(options: MqttSubscribeOptions): Promise<Mqtt
       buffer.push({ topic, payload: new Uint8Array(payload), retain });
       notify();
     });
+  // The connection is a clean session: after a reconnect the broker has forgotten the subscription, and
+  // without a new one the reader would wait forever on a live connection.
+  connection.on('resume', (_returnCode: number, sessionPresent: boolean) => {
+    if (!sessionPresent && !done) subscribe().catch(() => undefined);
+  });
+
+  try {
+    await connection.connect();
+    await subscribe();
   } catch (cause) {
     await connection.disconnect().catch(() => undefined);
     throw new PublishError('CONNECT_FAILED', `cannot subscribe to ${options.topicFilter} at ${options.url}`, { cause });

@@ -31,6 +31,8 @@ export function createMqtt311Connection(options: {
   clientId: string;
   will?: PublishRequest;
   keepAliveSeconds?: number;
+  /** How long a PINGRESP may take before the connection counts as lost. Default: 3 s, at most half the keep-alive. */
+  pingTimeoutMs?: number;
   operationTimeoutMs?: number;
 }): mqtt.MqttClientConnection {
   const address = parseBrokerUrl(options.url);
@@ -47,7 +49,7 @@ export function createMqtt311Connection(options: {
     clean_session: true,
     keep_alive: keepAliveSeconds,
     // aws-c-mqtt aborts the process unless the keep-alive is longer than the ping timeout.
-    ping_timeout: Math.min(3000, (keepAliveSeconds * 1000) / 2),
+    ping_timeout: Math.min(options.pingTimeoutMs ?? 3000, (keepAliveSeconds * 1000) / 2),
     protocol_operation_timeout: options.operationTimeoutMs ?? 30_000,
     reconnect_min_sec: 1,
     reconnect_max_sec: 30,
