@@ -5,9 +5,4 @@ import { inspectCommand } from './inspect-command.ts';
 import { watchCommand } from './watch-command.ts';
 
 /** The edge workspace's `edgeqc` subcommands. */
-export const commands: readonly Command[] = [
-  agentCommand,
-  inspectCommand,
-  watchCommand,
-  packageAgentCommand,
-];
+export const commands: readonly Command[] = [agentCommand, inspectCommand, watchCommand, packageAgentCommand];

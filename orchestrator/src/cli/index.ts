@@ -4,8 +4,4 @@ import { publishModelCommand } from './publish-model-command.ts';
 import { rolloutCommand } from './rollout-command.ts';
 
 /** The orchestrator's `edgeqc` subcommands. */
-export const commands: readonly Command[] = [
-  publishModelCommand,
-  publishComponentsCommand,
-  rolloutCommand,
-];
+export const commands: readonly Command[] = [publishModelCommand, publishComponentsCommand, rolloutCommand];

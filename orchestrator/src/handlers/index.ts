@@ -8,6 +8,6 @@ export { createNotifyHandler } from './notify.ts';
 export { createNotifyFailureHandler } from './notify-failure.ts';
 export { createPackageModelHandler, recipeUriOf } from './package-model.ts';
 export { createResolveModelHandler } from './resolve-model.ts';
+export { defaultLogger } from './step.ts';
 export { createVerifyCanaryHandler } from './verify-canary.ts';
 export { createVerifyFleetHandler } from './verify-fleet.ts';
-export { defaultLogger } from './step.ts';

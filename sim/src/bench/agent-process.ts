@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { join } from 'node:path';
 import { AGENT_ENTRY } from '../project-root.ts';
 
 export interface AgentProcess {
