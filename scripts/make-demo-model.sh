@@ -4,16 +4,14 @@
 # Writes model-component/models/tag-scratch/{model.fp32.onnx,model.int8.onnx,metrics.json,samples,reference};
 # data, checkpoints and logs go to .work/demo-model/ (gitignored). Prints the time of every step.
 #
-#   bash scripts/make-demo-model.sh                 # everything (about 75-85 min on 2 cores; not timed as one run
-#                                                   # since TRAIN_COUNT became 4488: generation ~0.3-0.5 s per image per worker,
-#                                                   # a scratched image being rendered twice for its visibility labels)
+#   bash scripts/make-demo-model.sh                 # everything (well over an hour on 2 cores: see the model's README)
 #   TRAIN_MINUTES=10 bash scripts/make-demo-model.sh  # shorter training
 #
 # Environment: PYTHON (default .venv/bin/python, with scripts/demo_model/requirements.txt installed),
 # WORK (default .work/demo-model), TRAIN_COUNT (4488; training keeps them
 # letterboxed in memory, S x S x 3 bytes each: 1.9 MB at 800), TEST_COUNT (500), TRAIN_MINUTES (52), THREADS (2),
-# WIDTH (network width multiplier, 0.25 as YOLOv8n; legs 1-9 of the committed model used 0.125), SIZE (the
-# model input size S, 800; legs 1-10 used 640; export, quantization and evaluation read it from the model), INIT (a checkpoint to continue training from,
+# WIDTH (network width multiplier, 0.25 as YOLOv8n), SIZE (the
+# model input size S, 800; export, quantization and evaluation read it from the model), INIT (a checkpoint to continue training from,
 # or an FP32 ONNX export such as the committed model.fp32.onnx; default: from scratch), INIT_WIDTH (the
 # width of the network in an INIT ONNX file, default WIDTH; a narrower INIT is widened to WIDTH, widen.py).
 set -euo pipefail
@@ -39,7 +37,7 @@ if [ -n "${INIT:-}" ]; then
   INIT="$(cd "$(dirname "$INIT")" && pwd)/$(basename "$INIT")"
 fi
 cd "$ROOT/scripts"
-# bfloat16 training where the CPU runs it natively (AVX512-BF16/AMX): 1.36x the iterations here
+# bfloat16 training where the CPU runs it natively (AVX512-BF16/AMX): more iterations in the same time
 BF16_FLAG=""
 if "$PYTHON" -c 'import sys, torch; sys.exit(0 if torch.ops.mkldnn._is_mkldnn_bf16_supported() else 1)' 2>/dev/null; then
   BF16_FLAG="--bf16"
