@@ -7,7 +7,7 @@
  * temp file, fsync, rename and an fsync of the folder, and an unlink per delivery), and concurrent
  * appends share one fdatasync. Each record carries its length and a CRC-32, so a record torn by a crash
  * is recognised at open, set aside under corrupt/ with a log line and never delivered. `append`
- * resolves only after the fdatasync: a kill -9 at any point loses no acknowledged entry. Delivered
+ * resolves only after the fdatasync (outbox/group-writer.ts): a kill -9 at any point loses no acknowledged entry. Delivered
  * entries are not rewritten: a cursor file remembers the highest delivered sequence number (lazily; a
  * crash may cause a re-delivery, which consumers drop by messageId) and a segment is deleted once all
  * its entries are gone. Sequence numbers continue after the highest on disk.
@@ -26,13 +26,13 @@
  *
  * One process per folder (the agent); the folder holds nothing else.
  */
-
 import { OutboxError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
 import type { Outbox, OutboxEntry, Publisher } from '../ports.ts';
 import { type RetryOptions, runDrainLoop } from './outbox/drain-loop.ts';
-import { HEADER_BYTES } from './outbox/record-codec.ts';
+import { checkEntry } from './outbox/entry-check.ts';
+import { createGroupWriter } from './outbox/group-writer.ts';
 import { openSegmentLog, type StoredEntry } from './outbox/segment-log.ts';
 
 export interface DiskOutboxOptions {
@@ -49,15 +49,6 @@ export interface DiskOutboxOptions {
   readonly segmentMaxBytes?: number;
   /** close() waits this long for an in-flight publish, then leaves the entry for next time. Default 5000 ms. */
   readonly closeTimeoutMs?: number;
-}
-
-interface Waiting {
-  readonly seq: number;
-  readonly bytes: number;
-  readonly meta: { seq: number; topic: string; messageId?: string };
-  readonly payload: Uint8Array;
-  resolve(entry: OutboxEntry): void;
-  reject(err: unknown): void;
 }
 
 function positiveInt(name: string, value: number): number {
@@ -85,9 +76,6 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
   let first = 0;
   let queuedBytes = queue.reduce((n, e) => n + e.length, 0);
   let nextSeq = segments.nextSeq;
-  const writing: Waiting[] = [];
-  let writingBytes = 0;
-  let pump: Promise<void> | undefined;
   let dropped = 0;
   let busy: StoredEntry | undefined;
   let busyDropped = false;
@@ -100,8 +88,8 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
   if (queue.length > 0) log.info({ pending: queue.length, nextSeq }, 'outbox opened with pending entries');
 
   const head = () => (first < queue.length ? queue[first] : undefined);
-  const pendingCount = () => queue.length - first + writing.length;
-  const pendingBytes = () => queuedBytes + writingBytes;
+  const pendingCount = () => queue.length - first + writer.count;
+  const pendingBytes = () => queuedBytes + writer.bytes;
   const changed = () => {
     const w = wake;
     wake = undefined;
@@ -151,81 +139,35 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
     dropOldest(excess);
   };
 
+  const writer = createGroupWriter({
+    segments,
+    log,
+    onStored(stored) {
+      for (const e of stored) {
+        queue.push(e);
+        queuedBytes += e.length;
+      }
+      enforceDropOldest(stored.length);
+    },
+    onWritten: () => changed(),
+  });
+
   // A smaller capacity than last time (configuration change): drop-oldest applies at once.
   enforceDropOldest(0);
-
-  const runPump = async () => {
-    while (writing.length > 0) {
-      // One write + one fdatasync for whatever queued up meanwhile (bounded: 256 entries or ~4 MiB).
-      let take = 0;
-      for (let size = 0; take < writing.length && take < 256 && (take === 0 || size < 4 * 1024 * 1024); take += 1) {
-        size += writing[take]!.bytes;
-      }
-      const batch = writing.slice(0, take);
-      try {
-        const stored = await segments.append(batch.map((w) => ({ meta: w.meta, payload: w.payload })));
-        writing.splice(0, batch.length);
-        for (const w of batch) writingBytes -= w.bytes;
-        for (const e of stored) {
-          queue.push(e);
-          queuedBytes += e.length;
-        }
-        enforceDropOldest(stored.length);
-        batch.forEach((w, i) => {
-          const e = stored[i]!;
-          w.resolve(
-            e.messageId === undefined
-              ? { seq: e.seq, topic: e.topic, payload: w.payload }
-              : { seq: e.seq, topic: e.topic, payload: w.payload, messageId: e.messageId },
-          );
-        });
-      } catch (err) {
-        writing.splice(0, batch.length);
-        for (const w of batch) {
-          writingBytes -= w.bytes;
-          w.reject(err);
-        }
-        log.error({ err, entries: batch.length }, 'outbox append failed; nothing acknowledged');
-      }
-      changed();
-    }
-    pump = undefined;
-  };
 
   const outbox: Outbox = {
     append(entry) {
       if (closed) return Promise.reject(new OutboxError('OUTBOX_CLOSED', `the outbox ${options.dir} is closed`));
-      if (typeof entry.topic !== 'string' || entry.topic.length === 0) {
-        return Promise.reject(
-          new OutboxError(
-            'OUTBOX_BAD_ENTRY',
-            `outbox entry topic: expected a non-empty string, got ${JSON.stringify(entry.topic)}`,
-          ),
-        );
-      }
-      if (!(entry.payload instanceof Uint8Array)) {
-        return Promise.reject(
-          new OutboxError('OUTBOX_BAD_ENTRY', `outbox entry payload for ${entry.topic}: expected bytes (Uint8Array)`),
-        );
-      }
-      const bytes =
-        HEADER_BYTES + 128 + entry.topic.length * 3 + (entry.messageId?.length ?? 0) * 3 + entry.payload.length;
-      if (bytes > maxBytes) {
-        return Promise.reject(
-          new OutboxError(
-            'OUTBOX_BAD_ENTRY',
-            `outbox entry for ${entry.topic} is ${entry.payload.length} bytes; the outbox holds at most ${maxBytes} bytes`,
-          ),
-        );
-      }
-      if (options.policy === 'pause-intake' && (pendingCount() >= hardCount || pendingBytes() + bytes > hardBytes)) {
-        return Promise.reject(
-          new OutboxError(
-            'OUTBOX_FULL',
-            `outbox full (${pendingCount()} entries, ${pendingBytes()} bytes; capacity ${capacity}, maxBytes ${maxBytes}): try again once the broker took messages`,
-          ),
-        );
-      }
+      const bytes = checkEntry(entry, {
+        policy: options.policy,
+        capacity,
+        maxBytes,
+        hardCount,
+        hardBytes,
+        pendingCount: pendingCount(),
+        pendingBytes: pendingBytes(),
+      });
+      if (bytes instanceof OutboxError) return Promise.reject(bytes);
       const seq = nextSeq;
       nextSeq += 1;
       const meta =
@@ -233,9 +175,7 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
           ? { seq, topic: entry.topic }
           : { seq, topic: entry.topic, messageId: entry.messageId };
       return new Promise<OutboxEntry>((resolve, reject) => {
-        writing.push({ seq, bytes, meta, payload: entry.payload, resolve, reject });
-        writingBytes += bytes;
-        pump ??= runPump();
+        writer.add({ seq, bytes, meta, payload: entry.payload, resolve, reject });
       });
     },
 
@@ -292,7 +232,7 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
     flush(timeoutMs) {
       const target = nextSeq - 1;
       const done = () =>
-        (writing[0]?.seq ?? Number.POSITIVE_INFINITY) > target && (head()?.seq ?? Number.POSITIVE_INFINITY) > target;
+        (writer.firstSeq() ?? Number.POSITIVE_INFINITY) > target && (head()?.seq ?? Number.POSITIVE_INFINITY) > target;
       if (done()) return Promise.resolve(true);
       return new Promise<boolean>((resolve) => {
         const finish = (value: boolean) => {
@@ -313,7 +253,7 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
       closed = true;
       stop.abort();
       changed();
-      await pump;
+      await writer.idle();
       if (loop) {
         let timer: NodeJS.Timeout | undefined;
         const finished = await Promise.race([
