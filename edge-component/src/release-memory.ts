@@ -1,12 +1,11 @@
 /**
  * Frees the memory behind a large typed array or Buffer at once, when its owner knows it is done with it.
  *
- * A decoded image (about 6 MB for 2 MP) and a model input tensor (7.7 MB at 800x800) per image are
- * otherwise freed only when V8 next collects their wrappers, and V8 lets such external memory grow by
- * about 64 MB over what was live at the last collection before it collects: measured with the agent
- * flooded by 1,000 images, external memory peaked at 101 MiB and RSS at 262 MiB. `ArrayBuffer.transfer(0)`
- * detaches the buffer, which releases its backing store now (measured in a loop of decode + tensor:
- * external memory peak 103 -> 7 MiB, RSS 196 -> 123 MiB).
+ * A decoded image (3 bytes per pixel: about 6 MB for 2 MP) and a model input tensor (float32: 7.7 MB
+ * at 800x800) per image are otherwise freed only when V8 next collects their wrappers, and V8 lets such
+ * external memory grow by about 64 MB over what was live at the last collection before it collects,
+ * so a flood of images raises the agent's peak memory. `ArrayBuffer.transfer(0)` detaches the buffer, which releases its
+ * backing store now (the agent's memory figures: docs/benchmarks.md).
  *
  * Only a view that spans its whole buffer is released: a small Node Buffer can be a slice of a shared
  * pool, which must stay. A detached buffer (already released, or transferred to a worker) is left alone.

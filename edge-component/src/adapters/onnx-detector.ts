@@ -7,8 +7,8 @@
  * Where the session runs: by default in the calling thread, where onnxruntime-node's session.run blocks
  * it for the whole inference; `worker: true` runs it in a worker thread of its own
  * (onnx-worker-detector.ts). The agent's config (inference.detectorThread) defaults to the worker: with
- * the next image's tensor queued at the worker, the agent on 2 cores handled 1.2x the images per second
- * for about 30 MiB more RSS (README bench section).
+ * the next image's tensor queued at the worker, the agent handles more images per second for some
+ * more memory (figures: docs/benchmarks.md).
  */
 import type { RawOutput, VerifiedBundle } from '../core/types.ts';
 import { ModelIntegrityError } from '../errors.ts';

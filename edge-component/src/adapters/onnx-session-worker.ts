@@ -27,8 +27,8 @@ try {
 } catch (err) {
   send({ type: 'refused', error: toWire(err) });
 } finally {
-  // onnxruntime parsed the model into its own memory: this thread's copy of the bytes (12 MB for the
-  // FP32 demo model) is not needed any more, whether the session was created or refused.
+  // onnxruntime parsed the model into its own memory: this thread's copy of the bytes (as large as
+  // model.onnx) is not needed any more, whether the session was created or refused.
   releaseMemory(init.modelBytes);
 }
 

@@ -10,16 +10,14 @@
  *                         produced by the probe;
  *   MODEL_PROBE_NOT_FINITE the probe inference (a uniform grey input; it is also the warm-up) gives NaN/Inf.
  *
- * Memory (measured, INT8 demo model, 2 threads, RSS after 20 / 100 / 500 runs, two runs each):
- * arena on + memory patterns on (onnxruntime's defaults) 137 / 138 / 152 MB; arena on, patterns off
- * 129 / 130 / 144 MB; arena off: 134-142 / 138-159 / 150-184 MB (glibc malloc keeps what the arena
- * would have reused). FP32 after 200 runs: 185 MB defaults, 161 MB patterns off. Run time did not
- * change measurably (noise of a shared CPU). So: CPU arena on, memory patterns off.
+ * Memory: CPU arena on, memory patterns off. Of the combinations compared, this one kept RSS lowest
+ * (with the arena off, glibc malloc keeps what the arena would have reused), and run time did not
+ * change measurably. The comparison is in this file's git history; current figures: docs/benchmarks.md.
  *
  * Spinning: by default onnxruntime's intra-op (and inter-op) threads spin waiting for work between
- * operators. Measured, raw loop on 2 cores, INT8, automatic intra-op threads: spinning 36.5 runs/s at
- * 54.7 CPU ms per run; not spinning 43.4 runs/s at 35.9 CPU ms. Spinning threads take the CPU the rest of
- * the agent needs, so the default is off (session config entries *.allow_spinning = "0").
+ * operators. Spinning threads take the CPU the rest of the agent needs (in a raw loop on a small CPU
+ * they even ran fewer inferences for more CPU time each), so the default is off (session config
+ * entries *.allow_spinning = "0").
  */
 import * as ort from 'onnxruntime-node';
 import type { Manifest, RawOutput } from '../core/types.ts';

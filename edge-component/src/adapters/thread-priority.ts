@@ -4,11 +4,10 @@
  * while decoding, letterboxing, hashing, the outbox and MQTT share what is left. When the CPU is not
  * full, nice values change nothing.
  *
- * Measured on the 2-core reference machine (one intra-op thread, session in a worker, 2000 images
- * landing at once; README bench section): without it the inference thread lost about 2 ms of each
- * 28 ms run to the agent's other threads and ran each inference in 27 CPU ms against 25 in a bare
- * loop (its core's cache shared with them); with the others at nice 10 a run took 25-27 ms of wall
- * time, all of it on the CPU.
+ * On a 2-core machine flooded with images (one intra-op thread, session in a worker), without it the
+ * inference thread lost part of each run to the agent's other threads and ran slower than in a bare
+ * loop (its core's cache shared with them); with the others at nice 10 each run kept its core, all
+ * of its wall time on the CPU. Figures: docs/benchmarks.md (settings behind the defaults).
  *
  * Linux only: the threads are the entries of /proc/self/task, and setpriority(2) on a thread id
  * changes that thread alone. Elsewhere `supported` is false and nothing changes. Raising a nice value
