@@ -10,8 +10,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isIgnoredCameraName } from '../adapters/camera-names.ts';
-import type { InspectOutcome } from '../demo/inspect-files.ts';
-import type { OpenedModel } from '../demo/open-model.ts';
+import type { InspectOutcome } from '../demo-model/inspect-files.ts';
+import type { OpenedModel } from '../demo-model/open-model.ts';
+import { errorCode, messageOf } from '../errors.ts';
 import type { Command, CommandIo } from './command.ts';
 
 const HELP = `usage: edgeqc inspect <file|dir>... [--model <bundle dir> --trusted-key <pem file>] [--json]
@@ -120,8 +121,8 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
 
   // Loaded only now: onnxruntime and sharp are not needed for --help and usage errors.
   const [{ openModel }, { inspectFile }] = await Promise.all([
-    import('../demo/open-model.ts'),
-    import('../demo/inspect-files.ts'),
+    import('../demo-model/open-model.ts'),
+    import('../demo-model/inspect-files.ts'),
   ]);
   let model: OpenedModel;
   try {
@@ -131,9 +132,9 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       ...(values.precision !== undefined ? { precision: values.precision } : {}),
     });
   } catch (err) {
-    const e = err as { code?: string; message?: string; cause?: unknown };
-    const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
-    io.stderr.write(`edgeqc inspect: ${e.code ? `${e.code}: ` : ''}${e.message ?? String(err)}${cause}\n`);
+    const code = errorCode(err);
+    const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
+    io.stderr.write(`edgeqc inspect: ${code ? `${code}: ` : ''}${messageOf(err)}${cause}\n`);
     return 1;
   }
   const m = model.bundle.manifest;
