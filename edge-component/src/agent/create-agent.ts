@@ -15,7 +15,6 @@
  * - stop(): no new files, the images in flight are finished, the outbox gets a few seconds to deliver,
  *   then the `offline` status and the publisher closes.
  */
-
 import type { Status } from '../contracts/status.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import type { AgentDeps, AgentSettings, ModelRefusal } from './agent-deps.ts';
@@ -61,6 +60,7 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
   // At most inFlight + COMMIT_AHEAD images are in the agent: pulled, and not yet committed.
   const jobs = createBoundedQueue<Job>(inFlight + COMMIT_AHEAD);
   const commits = createBoundedQueue<DecidedJob>(COMMIT_AHEAD);
+  // sha256 of the images inspected and not yet in the seen index: at most one per image in the agent.
   const committing = new Set<string>();
 
   const status = createStatusStage({
