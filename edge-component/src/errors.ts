@@ -128,8 +128,23 @@ export type PackagingCode = (typeof PackagingCode)[keyof typeof PackagingCode];
 export const InspectionCode = { Failed: 'INSPECTION_FAILED' } as const;
 export type InspectionCode = (typeof InspectionCode)[keyof typeof InspectionCode];
 
+/**
+ * A synchronous inspection request (HTTP, gRPC) that is not served: the queue is full (try again later),
+ * it waited or ran too long, no model serves (or it was stopped), or a raw bitmap does not match its
+ * stated size. Image problems are ImageRejectedError, with the same codes the quarantine uses.
+ */
+export const SyncCode = {
+  QueueFull: 'SYNC_QUEUE_FULL',
+  Timeout: 'SYNC_TIMEOUT',
+  NoModel: 'SYNC_NO_MODEL',
+  BadBitmap: 'SYNC_BAD_BITMAP',
+  Stopping: 'SYNC_STOPPING',
+} as const;
+export type SyncCode = (typeof SyncCode)[keyof typeof SyncCode];
+
 export type EdgeErrorCode =
   | ImageRejectedCode
+  | SyncCode
   | ModelIntegrityCode
   | DetectorCode
   | AgentConfigCode
@@ -183,6 +198,9 @@ export class ConfigSourceError extends EdgeError<ConfigSourceCode> {}
 
 /** A publishing adapter cannot connect or publish. */
 export class PublishError extends EdgeError<PublishCode> {}
+
+/** A synchronous inspection request that is not served (see SyncCode). */
+export class SyncInspectionError extends EdgeError<SyncCode> {}
 
 /** The agent packager cannot build the component. */
 export class PackagingError extends EdgeError<PackagingCode> {}
