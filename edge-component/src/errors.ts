@@ -124,6 +124,22 @@ export const PackagingCode = {
 } as const;
 export type PackagingCode = (typeof PackagingCode)[keyof typeof PackagingCode];
 
+/** A zip archive that cannot be written or read safely (the packager's and the device's unzip). */
+export const ZipCode = {
+  BadName: 'ZIP_BAD_NAME',
+  Corrupt: 'ZIP_CORRUPT',
+  Duplicate: 'ZIP_DUPLICATE',
+  Malformed: 'ZIP_MALFORMED',
+  TooLarge: 'ZIP_TOO_LARGE',
+  TooMany: 'ZIP_TOO_MANY',
+  Unsupported: 'ZIP_UNSUPPORTED',
+} as const;
+export type ZipCode = (typeof ZipCode)[keyof typeof ZipCode];
+
+/** The bundled demo model cannot be turned into a signed bundle (not a source checkout, packaging failed). */
+export const DemoBundleCode = { ModelMissing: 'DEMO_MODEL_MISSING', Failed: 'DEMO_BUNDLE_FAILED' } as const;
+export type DemoBundleCode = (typeof DemoBundleCode)[keyof typeof DemoBundleCode];
+
 /** Codes the agent reports in an error event without an error class of their own. */
 export const InspectionCode = { Failed: 'INSPECTION_FAILED' } as const;
 export type InspectionCode = (typeof InspectionCode)[keyof typeof InspectionCode];
@@ -154,6 +170,8 @@ export type EdgeErrorCode =
   | ConfigSourceCode
   | PublishCode
   | PackagingCode
+  | ZipCode
+  | DemoBundleCode
   | InspectionCode;
 
 /** Node's system error codes (errno) that edge-component handles. */
@@ -201,6 +219,12 @@ export class PublishError extends EdgeError<PublishCode> {}
 
 /** A synchronous inspection request that is not served (see SyncCode). */
 export class SyncInspectionError extends EdgeError<SyncCode> {}
+
+/** A zip archive that cannot be written or read safely. */
+export class ZipError extends EdgeError<ZipCode> {}
+
+/** The demo bundle cannot be made (the demo model is missing from this checkout, packaging failed...). */
+export class DemoBundleError extends EdgeError<DemoBundleCode> {}
 
 /** The agent packager cannot build the component. */
 export class PackagingError extends EdgeError<PackagingCode> {}

@@ -46,7 +46,7 @@ import {
 } from '@edgeqc/model-component/signature';
 import { readModelThresholds } from '@edgeqc/model-component/thresholds-file';
 import { z } from 'zod';
-import { EdgeError } from '../errors.ts';
+import { DemoBundleError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 /** The repository root (this file is edge-component/src/demo-model/demo-bundle.ts). */
@@ -91,8 +91,7 @@ export interface DemoBundle {
   readonly reused: boolean;
 }
 
-/** The demo bundle cannot be made (the demo model is missing from this checkout, packaging failed...). */
-export class DemoBundleError extends EdgeError {}
+export { DemoBundleError };
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 

@@ -3,8 +3,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import type { Command, CommandIo } from '../cli/command.ts';
 import { AgentConfigSchema, describeConfigIssues } from '../config/schema.ts';
+import { errorCode, messageOf } from '../errors.ts';
 import { type PackageAgentDeps, packageAgent } from './package-agent.ts';
 import { PackagingError } from './packaging-error.ts';
 import { parsePlatform } from './platform.ts';
@@ -113,9 +115,9 @@ export const packageAgentCommand: Command = {
     try {
       return await run(argv, io);
     } catch (err) {
-      const code = (err as { code?: string }).code;
-      if (err instanceof PackagingError || code?.startsWith('ERR_PARSE_ARGS') || (err as Error).name === 'ZodError') {
-        io.stderr.write(`edgeqc package-agent: ${(err as Error).message}\n`);
+      const code = errorCode(err);
+      if (err instanceof PackagingError || code?.startsWith('ERR_PARSE_ARGS') || err instanceof z.ZodError) {
+        io.stderr.write(`edgeqc package-agent: ${messageOf(err)}\n`);
         return 2;
       }
       throw err;

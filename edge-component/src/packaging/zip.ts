@@ -11,14 +11,9 @@ import { chmod, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 
-export class ZipError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ZipError';
-    this.code = code;
-  }
-}
+import { ZipError } from '../errors.ts';
+
+export { ZipError };
 
 export interface ZipInput {
   /** POSIX path inside the archive, no leading slash, no `..`. */
