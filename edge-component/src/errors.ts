@@ -158,9 +158,30 @@ export const SyncCode = {
 } as const;
 export type SyncCode = (typeof SyncCode)[keyof typeof SyncCode];
 
+/**
+ * The synchronous HTTP API. At start: InsecureBind (a host beyond loopback without TLS and a bearer token
+ * or client certificates), BadOptions (an option out of range), ListenFailed (the port is taken...).
+ * In replies, the JSON body's `error.code` besides the image and sync codes: BadRequest (a query
+ * parameter), UnsupportedContentType, Unauthorized (no or wrong bearer token), NotFound,
+ * MethodNotAllowed, NotAlive (the liveness check fails).
+ */
+export const HttpApiCode = {
+  InsecureBind: 'HTTP_INSECURE_BIND',
+  BadOptions: 'HTTP_BAD_OPTIONS',
+  ListenFailed: 'HTTP_LISTEN_FAILED',
+  BadRequest: 'HTTP_BAD_REQUEST',
+  UnsupportedContentType: 'HTTP_UNSUPPORTED_CONTENT_TYPE',
+  Unauthorized: 'HTTP_UNAUTHORIZED',
+  NotFound: 'HTTP_NOT_FOUND',
+  MethodNotAllowed: 'HTTP_METHOD_NOT_ALLOWED',
+  NotAlive: 'HTTP_NOT_ALIVE',
+} as const;
+export type HttpApiCode = (typeof HttpApiCode)[keyof typeof HttpApiCode];
+
 export type EdgeErrorCode =
   | ImageRejectedCode
   | SyncCode
+  | HttpApiCode
   | ModelIntegrityCode
   | DetectorCode
   | AgentConfigCode
@@ -219,6 +240,9 @@ export class PublishError extends EdgeError<PublishCode> {}
 
 /** A synchronous inspection request that is not served (see SyncCode). */
 export class SyncInspectionError extends EdgeError<SyncCode> {}
+
+/** The HTTP API cannot start (insecure bind, bad options, port taken) or refuses a request (see HttpApiCode). */
+export class HttpApiError extends EdgeError<HttpApiCode> {}
 
 /** A zip archive that cannot be written or read safely. */
 export class ZipError extends EdgeError<ZipCode> {}
