@@ -178,10 +178,26 @@ export const HttpApiCode = {
 } as const;
 export type HttpApiCode = (typeof HttpApiCode)[keyof typeof HttpApiCode];
 
+/**
+ * The Lookout for Vision gRPC server. At start: SocketPathTaken (the socket path exists and is not a
+ * socket: never removed), SocketInUse (a server answers on it), BindFailed (gRPC could not bind). In
+ * calls: UnknownModel (a model_component we do not serve: NOT_FOUND), ModelState (the model is not in
+ * the state the call needs: FAILED_PRECONDITION).
+ */
+export const LfvCode = {
+  SocketPathTaken: 'LFV_SOCKET_PATH_TAKEN',
+  SocketInUse: 'LFV_SOCKET_IN_USE',
+  BindFailed: 'LFV_BIND_FAILED',
+  UnknownModel: 'LFV_UNKNOWN_MODEL',
+  ModelState: 'LFV_MODEL_STATE',
+} as const;
+export type LfvCode = (typeof LfvCode)[keyof typeof LfvCode];
+
 export type EdgeErrorCode =
   | ImageRejectedCode
   | SyncCode
   | HttpApiCode
+  | LfvCode
   | ModelIntegrityCode
   | DetectorCode
   | AgentConfigCode
@@ -243,6 +259,9 @@ export class SyncInspectionError extends EdgeError<SyncCode> {}
 
 /** The HTTP API cannot start (insecure bind, bad options, port taken) or refuses a request (see HttpApiCode). */
 export class HttpApiError extends EdgeError<HttpApiCode> {}
+
+/** The Lookout for Vision gRPC server cannot start, or refuses a call (see LfvCode). */
+export class LfvError extends EdgeError<LfvCode> {}
 
 /** A zip archive that cannot be written or read safely. */
 export class ZipError extends EdgeError<ZipCode> {}
