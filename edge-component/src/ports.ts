@@ -93,7 +93,10 @@ export interface AdmittedImage {
   readonly file: string;
   readonly bytes: Uint8Array;
   readonly sha256: string;
-  readonly format: 'jpeg' | 'png';
+  /** `rgb`: packed RGB888 pixels handed over by a client (the synchronous API), not a file. */
+  readonly format: 'jpeg' | 'png' | 'rgb';
+  /** With format `rgb`: the pixels' size (`bytes` holds width x height x 3). */
+  readonly rgb?: RgbPixels;
   readonly sizeBytes: number;
   readonly mtimeMs: number;
 }
@@ -116,7 +119,14 @@ export interface PreparedImage {
  */
 export interface ImagePreparer {
   admit(file: CameraFile): Promise<AdmittedImage>;
+  /** Decodes an encoded image (format jpeg or png), or letterboxes raw pixels (format rgb). */
   prepare(image: AdmittedImage, input: Manifest['input']): Promise<PreparedImage>;
+}
+
+/** The size of an `rgb` AdmittedImage's bytes: width x height x 3, row by row, R G B. */
+export interface RgbPixels {
+  readonly width: number;
+  readonly height: number;
 }
 
 /** A loaded model: one onnxruntime session, warmed up and checked against its manifest. */

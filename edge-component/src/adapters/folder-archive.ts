@@ -159,6 +159,7 @@ export function createFolderArchive(options: FolderArchiveOptions): ImageArchive
     try {
       const dir = join(dirname(target), 'annotated');
       await mkdir(dir, { recursive: true });
+      if (image.format === 'rgb') return; // raw pixels from a client: nothing encoded to draw on
       await writeFileDurably(join(dir, basename(target)), await annotateImage(image.bytes, image.format, inspection));
     } catch (err) {
       // A convenience copy: its failure is logged, the inspection and the move stand.

@@ -45,6 +45,47 @@ function decodeError(image: AdmittedImage, maxPixels: number, cause: unknown): I
   return new ImageRejectedError(code, `${image.path} cannot be decoded: ${text.trim()}`, { cause });
 }
 
+/** One decode to 8-bit sRGB without alpha, EXIF-oriented, refusing truncated files and pixel bombs. */
+function decode(image: AdmittedImage, maxPixels: number): Promise<{ data: Buffer; info: OutputInfo }> {
+  return sharp(image.bytes, { failOn: 'truncated', limitInputPixels: maxPixels, autoOrient: true })
+    .removeAlpha()
+    .toColourspace('srgb')
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+}
+
+/** A client's packed RGB888 pixels, checked against their stated size and the pixel limit (no copy). */
+function rawPixels(
+  image: AdmittedImage,
+  maxPixels: number,
+): { data: Buffer; info: { width: number; height: number; channels: 3 } } {
+  const size = image.rgb;
+  if (
+    !size ||
+    !Number.isSafeInteger(size.width) ||
+    !Number.isSafeInteger(size.height) ||
+    size.width < 1 ||
+    size.height < 1
+  ) {
+    throw new ImageRejectedError('IMAGE_CORRUPT', `${image.path}: raw pixels without a valid width and height`);
+  }
+  if (size.width * size.height > maxPixels) {
+    throw new ImageRejectedError(
+      'IMAGE_TOO_MANY_PIXELS',
+      `${image.path} has ${size.width}x${size.height} pixels, more than ${maxPixels}`,
+    );
+  }
+  const expected = size.width * size.height * 3;
+  if (image.bytes.length !== expected) {
+    throw new ImageRejectedError(
+      'IMAGE_CORRUPT',
+      `${image.path}: ${image.bytes.length} bytes of pixels, expected ${size.width}x${size.height}x3 = ${expected}`,
+    );
+  }
+  const data = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
+  return { data, info: { width: size.width, height: size.height, channels: 3 } };
+}
+
 export function createSharpImagePreparer(options: SharpImagePreparerOptions): ImagePreparer {
   for (const key of ['maxFileBytes', 'maxPixels'] as const) {
     if (!Number.isSafeInteger(options[key]) || options[key] <= 0) {
@@ -67,15 +108,12 @@ export function createSharpImagePreparer(options: SharpImagePreparerOptions): Im
 
     async prepare(image, input): Promise<PreparedImage> {
       const t0 = performance.now();
-      let decoded: { data: Buffer; info: OutputInfo };
+      let decoded: { data: Buffer; info: Pick<OutputInfo, 'width' | 'height' | 'channels'> };
+      const raw = image.format === 'rgb';
       try {
-        decoded = await sharp(image.bytes, { failOn: 'truncated', limitInputPixels: maxPixels, autoOrient: true })
-          .removeAlpha()
-          .toColourspace('srgb')
-          .raw({ depth: 'uchar' })
-          .toBuffer({ resolveWithObject: true });
+        decoded = raw ? rawPixels(image, maxPixels) : await decode(image, maxPixels);
       } catch (cause) {
-        throw decodeError(image, maxPixels, cause);
+        throw cause instanceof ImageRejectedError ? cause : decodeError(image, maxPixels, cause);
       }
       const { data, info } = decoded;
       if (info.channels !== 3) {
@@ -95,7 +133,7 @@ export function createSharpImagePreparer(options: SharpImagePreparerOptions): Im
           input,
         );
       } finally {
-        releaseMemory(data); // the decoded pixels are in the tensor now
+        if (!raw) releaseMemory(data); // the decoded pixels are in the tensor now (raw ones are the caller's)
       }
       return {
         image,

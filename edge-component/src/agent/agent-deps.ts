@@ -34,6 +34,8 @@ export interface ModelProvider {
     readonly selfTest: SelfTestResult | null;
     /** The last refusal since the last successful load; null when the last load succeeded. */
     readonly lastRefusal: ModelRefusal | null;
+    /** Stopped on request (Lookout for Vision StopModel): degraded, but not an error. */
+    readonly stopped?: boolean;
   };
 }
 

@@ -66,6 +66,7 @@ export function createStatusStage(deps: StatusStageDeps): StatusStage {
     if (deps.stopping.aborted) return { state: 'offline', reason: 'the agent is stopping' };
     const m = models.status();
     if (models.current() === null) {
+      if (m.stopped) return { state: 'degraded', reason: 'the model was stopped on request (StopModel)' };
       const refusal = m.lastRefusal;
       return {
         state: 'degraded',

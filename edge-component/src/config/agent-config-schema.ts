@@ -11,6 +11,7 @@ import {
   OutboxConfigSchema,
   ThresholdOverridesSchema,
 } from './section-schemas.ts';
+import { HttpConfigSchema, LfvConfigSchema, SyncConfigSchema } from './sync-schemas.ts';
 
 const AgentConfigObject = z.strictObject({
   thingName: z
@@ -78,6 +79,13 @@ const AgentConfigObject = z.strictObject({
     maxBytes: 256 * 1024 * 1024,
     policy: 'pause-intake',
   }).describe('The durable outbox between inspection and publishing.'),
+  sync: SyncConfigSchema.default({ concurrency: 2, maxQueue: 32, timeoutMs: 10_000 }).describe(
+    'Synchronous inspection requests (HTTP and the Lookout for Vision gRPC interface).',
+  ),
+  http: HttpConfigSchema.default({ port: 0, host: '127.0.0.1' }).describe('The HTTP API (off unless port is set).'),
+  lfv: LfvConfigSchema.default({ enabled: false }).describe(
+    "Amazon Lookout for Vision edge agent's gRPC interface (off by default).",
+  ),
   annotate: z
     .boolean({ error: 'expected true or false' })
     .default(false)

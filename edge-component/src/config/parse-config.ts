@@ -64,6 +64,14 @@ export function parseAgentConfig(raw: unknown, options: ParseAgentConfigOptions 
       keyFile: absOpt(c.mqtt.keyFile),
     },
     outbox: { ...c.outbox, dir: c.outbox.dir === undefined ? resolve(workDir, 'outbox') : abs(c.outbox.dir) },
+    http: {
+      ...c.http,
+      certFile: absOpt(c.http.certFile),
+      keyFile: absOpt(c.http.keyFile),
+      caFile: absOpt(c.http.caFile),
+      tokenFile: absOpt(c.http.tokenFile),
+    },
+    lfv: { ...c.lfv, socket: absOpt(c.lfv.socket) },
   };
   return deepFreeze(dropUndefined(config)) as AgentConfig;
 }

@@ -17,3 +17,4 @@ export * from './agent-config-schema.ts';
 export { describeConfigIssues } from './config-issues.ts';
 export * from './parse-config.ts';
 export * from './section-schemas.ts';
+export * from './sync-schemas.ts';

@@ -16,6 +16,9 @@
  *              close() is a no-op: the manager owns the session
  *   status()   state serving|degraded|loading, reason, model ref, selfTest, lastRefusal
  *   reload()   verifies and loads the folder now (serialised with the watcher); the outcome
+ *   stopServing()  retires the serving model on purpose (Lookout for Vision StopModel): current()
+ *              is null and the folder is not loaded again until resumeServing(); not a refusal
+ *   resumeServing()  loads the folder again (StartModel); the outcome
  *   close()    stops watching, waits for runs in flight, closes every session
  *   onEvent    model-loaded / model-rejected (with code and message ready for an ErrorEvent)
  *
@@ -75,6 +78,8 @@ export interface ModelManager {
   current(): Detector | null;
   status(): ModelManagerStatus;
   reload(): Promise<LoadOutcome>;
+  stopServing(): Promise<void>;
+  resumeServing(): Promise<LoadOutcome>;
   close(): Promise<void>;
 }
 
@@ -104,6 +109,8 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
   let lastRefusal: ModelRefusal | null = null;
   let loading = false;
   let closed = false;
+  /** Stopped on purpose (stopServing): no load until resumeServing. */
+  let stopped = false;
   let stopWatching: (() => Promise<void>) | null = null;
   let chain: Promise<unknown> = Promise.resolve();
   let queued: Promise<LoadOutcome> | null = null;
@@ -133,6 +140,12 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
   }
 
   async function loadOnce(): Promise<LoadOutcome> {
+    if (stopped) {
+      return {
+        outcome: 'rejected',
+        refusal: { code: ModelIntegrityCode.LoadFailed, message: 'the model is stopped (resumeServing loads it)' },
+      };
+    }
     if (dir === null) {
       return await refuse({
         code: ModelIntegrityCode.BundleMissingFile,
@@ -228,11 +241,13 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
       const reason =
         serving !== null
           ? null
-          : loading && lastRefusal === null
-            ? 'loading the model bundle'
-            : lastRefusal
-              ? `no model serves: ${lastRefusal.message}`
-              : 'no model serves yet';
+          : stopped
+            ? 'the model was stopped on request (StopModel); StartModel serves it again'
+            : loading && lastRefusal === null
+              ? 'loading the model bundle'
+              : lastRefusal
+                ? `no model serves: ${lastRefusal.message}`
+                : 'no model serves yet';
       return {
         state: serving !== null ? 'serving' : loading && lastRefusal === null ? 'loading' : 'degraded',
         reason,
@@ -242,10 +257,27 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
         keyId: serving?.keyId ?? null,
         loadedAt: serving?.loadedAt ?? null,
         lastRefusal,
+        stopped,
       };
     },
 
     reload,
+
+    async stopServing() {
+      stopped = true;
+      await chain; // a load under way finishes first, then is retired with the rest
+      if (serving) {
+        const entry = serving;
+        serving = null;
+        log.info({ model: entry.ref }, 'model stopped on request');
+        retire(entry);
+      }
+    },
+
+    resumeServing() {
+      stopped = false;
+      return reload();
+    },
 
     async close() {
       if (closed) return;

@@ -41,6 +41,8 @@ export interface ModelManagerStatus {
   readonly loadedAt: string | null;
   /** The last refusal since the last successful load; null when the last load succeeded. */
   readonly lastRefusal: ModelRefusal | null;
+  /** The model was stopped on request (stopServing) and is not served until resumeServing. */
+  readonly stopped: boolean;
 }
 
 export type LoadOutcome =
