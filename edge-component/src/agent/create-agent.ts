@@ -15,6 +15,7 @@
  * - stop(): no new files, the images in flight are finished, the outbox gets a few seconds to deliver,
  *   then the `offline` status and the publisher closes.
  */
+import type { Inspection } from '../contracts/inspection.ts';
 import type { Status } from '../contracts/status.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import type { AgentDeps, AgentSettings, ModelRefusal } from './agent-deps.ts';
@@ -40,6 +41,8 @@ export interface Agent {
   status(): Status;
   /** A model was loaded or refused: re-evaluate, publish the status, report the lifecycle state. */
   modelEvent(event: ModelEvent): void;
+  /** A synchronous inspection (HTTP, gRPC) was answered: counted in the status like a camera image. */
+  recordSync(inspection: Inspection, latencyMs: number): void;
   /** Resolves when the agent has stopped. */
   readonly stopped: Promise<void>;
 }
@@ -151,6 +154,12 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     },
 
     status: () => statusMessage(status.snapshot()),
+
+    recordSync(inspection, latencyMs) {
+      counters.inspected += 1;
+      counters[inspection.verdict] += 1;
+      rates.record(Date.now(), latencyMs);
+    },
 
     modelEvent(event) {
       if (event.type === 'rejected') {

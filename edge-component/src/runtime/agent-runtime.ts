@@ -25,10 +25,13 @@ import type { Logger } from '../log.ts';
 import { createModelManager } from '../model/model-manager.ts';
 import type { PublishRequest } from '../ports.ts';
 import { createPublisher } from './create-publisher.ts';
+import { type SyncServers, startSyncServers } from './sync-servers.ts';
 
 /** One run of the agent with one configuration (a configuration change makes a new one). */
 export interface AgentRuntime {
   readonly agent: Agent;
+  /** The HTTP API's URL and the gRPC socket, when they are on. */
+  readonly sync: Pick<SyncServers, 'httpUrl' | 'lfvSocket'>;
   stop(reason: string): Promise<void>;
 }
 
@@ -118,9 +121,27 @@ export async function createAgentRuntime(
   await agent.start();
   for (const event of early) agent.modelEvent(event);
   const running = agent;
+  let sync: SyncServers;
+  try {
+    sync = await startSyncServers(config, {
+      agent: running,
+      models,
+      preparer,
+      outbox,
+      archive,
+      inspectionsTopic: topics.inspections,
+      log,
+    });
+  } catch (err) {
+    await running.stop(`the synchronous API could not start: ${messageOf(err)}`);
+    await models.close().catch(() => undefined);
+    throw err;
+  }
   return {
     agent: running,
+    sync: { httpUrl: sync.httpUrl, lfvSocket: sync.lfvSocket },
     async stop(reason) {
+      await sync.close();
       await running.stop(reason);
       await models.close().catch((err: unknown) => log.warn({ err }, 'model manager close failed'));
     },
