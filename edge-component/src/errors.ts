@@ -163,7 +163,8 @@ export type SyncCode = (typeof SyncCode)[keyof typeof SyncCode];
  * or client certificates), BadOptions (an option out of range), ListenFailed (the port is taken...).
  * In replies, the JSON body's `error.code` besides the image and sync codes: BadRequest (a query
  * parameter), UnsupportedContentType, Unauthorized (no or wrong bearer token), NotFound,
- * MethodNotAllowed, NotAlive (the liveness check fails).
+ * MethodNotAllowed, NotAlive (the liveness check fails). In its client (`edgeqc inspect --url`):
+ * Unreachable (no connection, or no answer in time), BadResponse (an answer that is not the API's).
  */
 export const HttpApiCode = {
   InsecureBind: 'HTTP_INSECURE_BIND',
@@ -175,6 +176,8 @@ export const HttpApiCode = {
   NotFound: 'HTTP_NOT_FOUND',
   MethodNotAllowed: 'HTTP_METHOD_NOT_ALLOWED',
   NotAlive: 'HTTP_NOT_ALIVE',
+  Unreachable: 'HTTP_UNREACHABLE',
+  BadResponse: 'HTTP_BAD_RESPONSE',
 } as const;
 export type HttpApiCode = (typeof HttpApiCode)[keyof typeof HttpApiCode];
 

@@ -4,6 +4,8 @@
  * line otherwise); a file that cannot be inspected gives the `edgeqc.error.v1` message the agent would
  * put on /errors, the other files are still inspected, and the exit code is 1 at the end. Files are only
  * read, never moved. Without --model it uses the demo bundle (see demo/demo-bundle.ts for its trust).
+ * With --url it is a client of a running agent's HTTP API instead (sync/http/remote-inspector.ts): the
+ * agent's model inspects, the output is the same.
  */
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -13,10 +15,12 @@ import { isIgnoredCameraName } from '../adapters/camera-names.ts';
 import type { InspectOutcome } from '../demo-model/inspect-files.ts';
 import type { OpenedModel } from '../demo-model/open-model.ts';
 import { errorCode, messageOf } from '../errors.ts';
+import { openRemoteInspector, type RemoteInspector } from '../sync/http/remote-inspector.ts';
 import type { Command, CommandIo } from './command.ts';
 
 const HELP = `usage: edgeqc inspect <file|dir>... [--model <bundle dir> --trusted-key <pem file>] [--json]
                       [--thing-name <name>] [--precision int8|fp32]
+       edgeqc inspect --url <http(s)://host:port> [--token <token>] [--publish] [--archive] <file|dir>...
 
 Inspects each image once and prints the inspection message the agent would publish (one JSON object
 per line with --json, else one readable line per image). A folder means the .jpg, .jpeg and .png
@@ -33,6 +37,14 @@ options:
   --precision <p>       demo model precision, int8 (default) or fp32 (without --model only)
   --thing-name <name>   thingName in the messages (default $EDGEQC_THING_NAME or the host name)
   --json                JSON lines on stdout (inspections and error messages)
+
+client of a running agent (its HTTP API, POST /v1/inspect; the agent's model inspects):
+  --url <url>           the agent's HTTP API, e.g. http://127.0.0.1:8181 (https: trusts the system's
+                        CAs; NODE_EXTRA_CA_CERTS=<pem file> adds one)
+  --token <token>       bearer token (default $EDGEQC_HTTP_TOKEN; prefer the variable: arguments are
+                        visible to other users of the machine)
+  --publish             the agent also publishes each inspection on <prefix>/inspections
+  --archive             the agent also keeps each image under done/<verdict>/
 `;
 
 const IMAGE_NAME = /\.(jpe?g|png)$/i;
@@ -113,12 +125,77 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     );
     return 2;
   }
+  const usage = clientModeUsage(values);
+  if (usage !== undefined) {
+    io.stderr.write(`edgeqc inspect: ${usage}\n`);
+    return 2;
+  }
   const files = await expandInputs(positionals);
   if (files.length === 0) {
     io.stderr.write(`edgeqc inspect: no images in ${positionals.join(', ')}\n`);
     return 1;
   }
 
+  const token = tokenOf(values, io.env);
+  const inspector =
+    values.url !== undefined
+      ? await openRemoteInspector(
+          {
+            url: values.url,
+            thingName,
+            publish: values.publish ?? false,
+            archive: values.archive ?? false,
+            ...(token !== undefined ? { token } : {}),
+          },
+          io,
+        )
+      : await openLocalInspector(values, thingName, io);
+  if (typeof inspector === 'number') return inspector;
+
+  const counts = { ok: 0, defect: 0, unclear: 0, error: 0 };
+  try {
+    for (const file of files) {
+      if (io.signal.aborted) break;
+      const outcome = await inspector.inspect(file);
+      counts[outcome.kind === 'error' ? 'error' : outcome.inspection.verdict] += 1;
+      io.stdout.write(
+        values.json
+          ? `${JSON.stringify(outcome.kind === 'error' ? outcome.error : outcome.inspection)}\n`
+          : `${formatOutcome(outcome)}\n`,
+      );
+    }
+  } finally {
+    await inspector.close();
+  }
+  io.stderr.write(
+    `${files.length} file(s): ok ${counts.ok}, defect ${counts.defect}, unclear ${counts.unclear}, not inspected ${counts.error}\n`,
+  );
+  return counts.error > 0 || io.signal.aborted ? 1 : 0;
+}
+
+type Values = ReturnType<typeof parse>['values'];
+
+/** The token for --url: --token, else $EDGEQC_HTTP_TOKEN. */
+function tokenOf(values: Values, env: CommandIo['env']): string | undefined {
+  return values.token ?? (env.EDGEQC_HTTP_TOKEN || undefined);
+}
+
+/** What --url excludes and needs; undefined when the options fit together. */
+function clientModeUsage(values: Values): string | undefined {
+  if (values.url === undefined) {
+    const clientOnly = (['token', 'publish', 'archive'] as const).filter((k) => values[k] !== undefined);
+    return clientOnly.length > 0 ? `--${clientOnly[0]} needs --url (it asks a running agent)` : undefined;
+  }
+  const localOnly = (['model', 'trusted-key', 'precision'] as const).filter((k) => values[k] !== undefined);
+  if (localOnly.length > 0) return `--${localOnly[0]} does not go with --url: the agent inspects with its own model`;
+  if (!/^https?:\/\/[^/?#\s]+\/?$/.test(values.url)) {
+    return `--url ${JSON.stringify(values.url)}: expected http://host:port or https://host:port`;
+  }
+  return undefined;
+}
+
+/** The local model (--model or the demo bundle), or the exit code when it cannot be opened. */
+async function openLocalInspector(values: Values, thingName: string, io: CommandIo): Promise<RemoteInspector | number> {
   // Loaded only now: onnxruntime and sharp are not needed for --help and usage errors.
   const [{ openModel }, { inspectFile }] = await Promise.all([
     import('../demo-model/open-model.ts'),
@@ -129,7 +206,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     model = await openModel({
       ...(values.model !== undefined ? { model: values.model } : {}),
       trustedKeyFiles: values['trusted-key'] ?? [],
-      ...(values.precision !== undefined ? { precision: values.precision } : {}),
+      ...(values.precision === 'int8' || values.precision === 'fp32' ? { precision: values.precision } : {}),
     });
   } catch (err) {
     const code = errorCode(err);
@@ -143,25 +220,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       `${model.demo ? `; demo bundle trusted by its demo key ${model.demo.keyId.slice(0, 19)}… (development only)` : ''}\n`,
   );
 
-  const counts = { ok: 0, defect: 0, unclear: 0, error: 0 };
-  try {
-    for (const file of files) {
-      if (io.signal.aborted) break;
-      const outcome = await inspectFile(model, file, thingName);
-      counts[outcome.kind === 'error' ? 'error' : outcome.inspection.verdict] += 1;
-      io.stdout.write(
-        values.json
-          ? `${JSON.stringify(outcome.kind === 'error' ? outcome.error : outcome.inspection)}\n`
-          : `${formatOutcome(outcome)}\n`,
-      );
-    }
-  } finally {
-    await model.close();
-  }
-  io.stderr.write(
-    `${files.length} file(s): ok ${counts.ok}, defect ${counts.defect}, unclear ${counts.unclear}, not inspected ${counts.error}\n`,
-  );
-  return counts.error > 0 || io.signal.aborted ? 1 : 0;
+  return { inspect: (file) => inspectFile(model, file, thingName), close: () => model.close() };
 }
 
 function parse(argv: readonly string[]) {
@@ -174,6 +233,10 @@ function parse(argv: readonly string[]) {
       precision: { type: 'string' },
       'thing-name': { type: 'string' },
       json: { type: 'boolean' },
+      url: { type: 'string' },
+      token: { type: 'string' },
+      publish: { type: 'boolean' },
+      archive: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
