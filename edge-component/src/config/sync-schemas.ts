@@ -40,7 +40,10 @@ export const HttpConfigSchema = z
       .describe('PEM CA bundle: require client certificates signed by it (mutual TLS).'),
     tokenFile: path('a bearer token file')
       .optional()
-      .describe('File holding the bearer token every request but /healthz must carry. Never logged.'),
+      .describe(
+        'File holding the bearer token every request but /healthz must carry: at least 16 printable ASCII ' +
+          'characters without spaces (the agent refuses to start otherwise). Never logged.',
+      ),
   })
   .refine((h) => (h.certFile === undefined) === (h.keyFile === undefined), {
     error: 'expected certFile and keyFile together or neither',

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { jsonBytes } from '../agent/agent-messages.ts';
 import type { Agent } from '../agent/create-agent.ts';
 import { type AgentConfig, LFV_DEFAULT_SOCKET, workFolders } from '../config/schema.ts';
@@ -42,10 +42,12 @@ function archiveVia(archive: ImageArchive, stateDir: string) {
   return async (image: AdmittedImage, inspection: Inspection) => {
     const dir = join(stateDir, 'sync-incoming', randomUUID());
     await mkdir(dir, { recursive: true });
-    const path = join(dir, image.file);
+    // The name a client gave may not leave the folder: only its last part, without leading dots.
+    const name = basename(image.file).replace(/^\.+/, '') || 'request';
+    const path = join(dir, name);
     try {
       await writeFile(path, image.bytes);
-      await archive.done({ ...image, path }, inspection);
+      await archive.done({ ...image, path, file: name }, inspection);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -107,7 +109,6 @@ export async function startSyncServers(config: AgentConfig, deps: SyncServersDep
           ...(h.tokenFile ? { authToken: (await read(h.tokenFile)).trim() } : {}),
         },
       );
-      log.info({ url: http.url }, 'HTTP API listening');
     }
     if (lfvSocket !== undefined) {
       lfv = await startLfvServer(
