@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '@edgeqc/model-component/cli';
 import type { Precision } from '@edgeqc/model-component/manifest';
+import { runSyncBenchCommand } from './sync/sync-bench-command.ts';
 
 const HELP = `usage: edgeqc bench [--images 5000] [--rate 5] [--steady-images 150] [--raw-runs 300]
                     [--precision int8,fp32] [--intra-op-threads n] [--inter-op-threads n]
@@ -28,6 +29,9 @@ EDGEQC_BENCH_AGENT_NODE_ARGS adds Node flags to the agent process only, e.g.
 '--cpu-prof --cpu-prof-dir=/tmp/prof' for a CPU profile of the agent.
 
 options:
+  --sync               benchmark the synchronous API instead (HTTP, gRPC inline and shared memory
+                       against the single-image inspect time and the folder throughput; its options:
+                       edgeqc bench --sync --help)
   --images <n>         images for the throughput and memory run, per precision (default 5000)
   --rate <n>           images per second in the latency run (default 5)
   --steady-images <n>  images in the latency run (default 150)
@@ -69,6 +73,11 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 }
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
+  if (argv.includes('--sync'))
+    return runSyncBenchCommand(
+      argv.filter((a) => a !== '--sync'),
+      io,
+    );
   let options: {
     images: number;
     steadyRate: number;

@@ -158,11 +158,11 @@ const PERFORMANCE_ENV = [
 ];
 
 /** Extra Node flags for the agent process (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
-function agentNodeArgs(): string[] {
+export function agentNodeArgs(): string[] {
   return (process.env.EDGEQC_BENCH_AGENT_NODE_ARGS ?? '').split(' ').filter(Boolean);
 }
 
-function performanceEnv(): Record<string, string> {
+export function performanceEnv(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const k of PERFORMANCE_ENV) {
     const v = process.env[k];

@@ -1,0 +1,43 @@
+/**
+ * The benchmark's images, loaded once: each sample file's bytes (what an HTTP client posts) and its
+ * pixels as packed RGB888 (what a Lookout for Vision client sends as a bitmap), decoded with sharp,
+ * EXIF orientation applied as the agent applies it.
+ */
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import sharp from 'sharp';
+
+export interface SyncSample {
+  readonly file: string;
+  readonly path: string;
+  readonly bytes: Buffer;
+  readonly contentType: 'image/jpeg' | 'image/png';
+  readonly width: number;
+  readonly height: number;
+  /** width x height x 3 bytes, row by row, R G B. */
+  readonly rgb: Buffer;
+}
+
+export async function loadSyncSamples(paths: readonly string[]): Promise<SyncSample[]> {
+  const out: SyncSample[] = [];
+  for (const path of paths) {
+    const bytes = await readFile(path);
+    const { data, info } = await sharp(bytes)
+      .rotate()
+      .removeAlpha()
+      .toColourspace('srgb')
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`${path}: decoded to ${info.channels} channels, expected 3 (RGB)`);
+    out.push({
+      file: basename(path),
+      path,
+      bytes,
+      contentType: /\.png$/i.test(path) ? 'image/png' : 'image/jpeg',
+      width: info.width,
+      height: info.height,
+      rgb: data,
+    });
+  }
+  return out;
+}
