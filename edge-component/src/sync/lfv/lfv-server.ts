@@ -25,6 +25,7 @@ const CLOSE_GRACE_MS = 5000;
 export interface LfvServerDeps {
   readonly service: InspectionService;
   readonly control: ModelControl;
+  /** The stage's logger (the caller's child); refusals at debug, internal failures at error. */
   readonly log: Logger;
 }
 
@@ -71,11 +72,11 @@ function bind(server: Server, path: string): Promise<void> {
 }
 
 export async function startLfvServer(deps: LfvServerDeps, options: LfvServerOptions): Promise<LfvServer> {
-  const log = deps.log.child({ stage: 'lfv-grpc' });
+  const { log } = deps;
   const { socketPath, maxMessageBytes = DEFAULT_LFV_MAX_MESSAGE_BYTES } = options;
   await claimSocketPath(socketPath);
   const retryAfterMs = () => deps.service.retryAfterMs();
-  const models = modelCalls({ ...deps, log });
+  const models = modelCalls(deps);
   const server = new Server({ 'grpc.max_receive_message_length': maxMessageBytes });
   server.addService(edgeAgentServiceDefinition(), {
     DetectAnomalies: unary('DetectAnomalies', detectAnomaliesCall(deps), log, retryAfterMs),
