@@ -115,7 +115,6 @@ export async function startSyncServers(config: AgentConfig, deps: SyncServersDep
         { service, control: createModelControl(deps.models, log), log: log.child({ stage: 'lfv' }) },
         { socketPath: lfvSocket },
       );
-      log.info({ socket: lfvSocket }, 'Lookout for Vision gRPC interface listening');
     }
   } catch (err) {
     service.close();
