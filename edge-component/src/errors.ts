@@ -24,7 +24,12 @@ export type ImageRejectedCode = (typeof ImageRejectedCode)[keyof typeof ImageRej
 
 /**
  * A model bundle the agent refuses to serve (a good running model keeps serving). Retired: a run on a
- * replaced model that was already closed (read the model manager's current() again).
+ * replaced model that was already closed (read the model manager's current() again). Rollback: a
+ * version below the highest this device accepted for that model name, or another model under that
+ * same version (model/model-high-water.ts). ExpectationMismatch: the signed manifest's name, version
+ * or model sha256 is not what the deployment said (`model.expect`). StateCorrupt: the high-water file
+ * cannot be read or does not parse (every bundle is refused until it is repaired or removed);
+ * StateWriteFailed: the new high-water mark could not be made durable (the bundle is not served).
  */
 export const ModelIntegrityCode = {
   BundleMissingFile: 'BUNDLE_MISSING_FILE',
@@ -40,6 +45,10 @@ export const ModelIntegrityCode = {
   ProbeNotFinite: 'MODEL_PROBE_NOT_FINITE',
   SelfTestFailed: 'SELF_TEST_FAILED',
   Retired: 'MODEL_RETIRED',
+  Rollback: 'MODEL_ROLLBACK',
+  ExpectationMismatch: 'MODEL_EXPECTATION_MISMATCH',
+  StateCorrupt: 'MODEL_STATE_CORRUPT',
+  StateWriteFailed: 'MODEL_STATE_WRITE_FAILED',
 } as const;
 export type ModelIntegrityCode = (typeof ModelIntegrityCode)[keyof typeof ModelIntegrityCode];
 

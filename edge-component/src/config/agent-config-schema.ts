@@ -37,7 +37,36 @@ const AgentConfigObject = z.strictObject({
         .string({ error: 'expected a semantic version such as 1.2.3' })
         .regex(SEMVER, { error: 'expected a semantic version such as 1.2.3' })
         .optional()
-        .describe('Refuse bundles older than this version (MODEL_TOO_OLD), against rollback.'),
+        .describe(
+          'Refuse bundles older than this version (MODEL_TOO_OLD): an explicit floor, beside the high-water ' +
+            'mark in state/ (MODEL_ROLLBACK) that the agent keeps by itself.',
+        ),
+      expect: z
+        .strictObject({
+          name: z
+            .string({ error: 'expected a model name' })
+            .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+              error: 'expected a model name: lower-case letters, digits and dashes, at most 63',
+            })
+            .optional()
+            .describe('The model name the signed manifest must have.'),
+          version: z
+            .string({ error: 'expected a semantic version such as 1.2.3' })
+            .regex(SEMVER, { error: 'expected a semantic version such as 1.2.3' })
+            .optional()
+            .describe('The version the signed manifest must have.'),
+          sha256: z
+            .string({ error: 'expected a SHA-256 in hex' })
+            .regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256: 64 lower-case hex digits' })
+            .optional()
+            .describe('The SHA-256 of model.onnx the signed manifest must name.'),
+        })
+        .optional()
+        .describe(
+          'The model the deployment delivers: a bundle whose signed manifest says otherwise is refused ' +
+            "(MODEL_EXPECTATION_MISMATCH). Under Greengrass the inference recipe's Setenv fills it from the model " +
+            "component's configuration (EDGEQC_MODEL_EXPECT_NAME, _VERSION, _SHA256).",
+        ),
     })
     .default({})
     .describe('The model bundle the agent serves (watched: a new bundle is hot-swapped in).'),

@@ -13,6 +13,11 @@
  *      (SELF_TEST_FAILED), so that a tampered self-test cannot vouch for a model
  *   7. the version is at least the configured minimum (MODEL_TOO_OLD), against rollback
  *
+ * Between 4 and 5, when the deployment says which model it delivers (`expect`: the model component's
+ * name, version and model sha256, handed to the agent by the inference component's recipe), the
+ * signed manifest must say the same (MODEL_EXPECTATION_MISMATCH): an old signed bundle re-wrapped
+ * under a new component version is refused instead of rolling the device back.
+ *
  * Every refusal is a ModelIntegrityError whose message names the bundle folder and what was expected.
  * Checks after loading (input/output against the manifest, a finite probe) are onnx-detector.ts's.
  */
@@ -43,6 +48,16 @@ export interface VerifyBundleOptions {
   readonly trustedKeys: readonly string[];
   /** Refuse a bundle whose version is below this (MODEL_TOO_OLD). */
   readonly minModelVersion?: string;
+  /** What the signed manifest must say (MODEL_EXPECTATION_MISMATCH); a key left out is not checked. */
+  readonly expect?: ModelExpectation;
+}
+
+/** The model a deployment delivers, as its model component says (config `model.expect`). */
+export interface ModelExpectation {
+  readonly name?: string;
+  readonly version?: string;
+  /** The SHA-256 (hex) of model.onnx. */
+  readonly sha256?: string;
 }
 
 const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -160,6 +175,21 @@ async function readModel(dir: string, manifest: Manifest): Promise<{ bytes: Uint
   }
 }
 
+/** The manifest against the deployment's expectation, every difference named in one refusal. */
+function checkExpectation(dir: string, manifest: Manifest, expect: ModelExpectation | undefined): void {
+  if (expect === undefined) return;
+  const found = { name: manifest.name, version: manifest.version, sha256: manifest.model.sha256 };
+  const differences = (['name', 'version', 'sha256'] as const)
+    .filter((key) => expect[key] !== undefined && expect[key] !== found[key])
+    .map((key) => `${key === 'sha256' ? 'model sha256' : key} ${found[key]}, expected ${expect[key]}`);
+  if (differences.length > 0) {
+    throw new ModelIntegrityError(
+      'MODEL_EXPECTATION_MISMATCH',
+      `model bundle ${dir}: the signed manifest does not describe the model the deployment delivers: ${differences.join('; ')} (model.expect, from the model component's configuration)`,
+    );
+  }
+}
+
 async function checkSelfTestFiles(dir: string, manifest: Manifest): Promise<void> {
   for (const t of manifest.selfTest) {
     let bytes: Uint8Array;
@@ -221,6 +251,8 @@ export async function verifyModelBundle(dirGiven: string, options: VerifyBundleO
       `model bundle ${dir}: the manifest names model file ${manifest.model.file}, expected ${MODEL_FILE}`,
     );
   }
+
+  checkExpectation(dir, manifest, options.expect);
 
   const model = await readModel(dir, manifest);
   await checkSelfTestFiles(dir, manifest);

@@ -1,15 +1,18 @@
 /**
  * The only way to a model that may serve: a bundle folder passes, in order, verifyModelBundle (files,
- * signature, hash, minimum version: before any session exists), loadDetector (session from the
- * verified bytes, input/output against the manifest, a finite probe) and the bundle's self-test
- * images. A failure at any step is a refusal with its code, never a throw.
+ * signature, the deployment's expected name/version/sha256, hash, minimum version: before any session
+ * exists), the high-water mark (no version below the highest this device accepted: MODEL_ROLLBACK),
+ * loadDetector (session from the verified bytes, input/output against the manifest, a finite probe)
+ * and the bundle's self-test images. A bundle that passed raises the high-water mark (durably) before
+ * it may serve. A failure at any step is a refusal with its code, never a throw.
  */
 import type { ModelRef } from '../contracts/inspection.ts';
 import type { SelfTestResult, VerifiedBundle } from '../core/types.ts';
 import { errorCode, ModelIntegrityCode, ModelIntegrityError, messageOf } from '../errors.ts';
-import type { verifyModelBundle } from '../integrity/verify-bundle.ts';
+import type { ModelExpectation, verifyModelBundle } from '../integrity/verify-bundle.ts';
 import type { Detector, ImagePreparer } from '../ports.ts';
 import { releaseMemory } from '../release-memory.ts';
+import type { ModelHighWater } from './model-high-water.ts';
 import type { ModelRefusal } from './model-reports.ts';
 
 /** What loadDetector is given for every model (adapters/onnx-detector.ts OnnxDetectorOptions). */
@@ -28,6 +31,10 @@ export interface BundleGate {
   readonly verify: typeof verifyModelBundle;
   readonly trustedKeys: readonly string[];
   readonly minModelVersion?: string;
+  /** What the signed manifest must say (config `model.expect`). */
+  readonly expect?: ModelExpectation;
+  /** The persisted high-water mark; none: no rollback check across loads (tests, `inspect`). */
+  readonly highWater?: ModelHighWater;
   readonly loadDetector: (bundle: VerifiedBundle, options: DetectorSettings) => Promise<Detector>;
   readonly detector: DetectorSettings;
   readonly runSelfTests: (
@@ -68,7 +75,11 @@ export async function passBundleGate(
   const refused = (refusal: ModelRefusal): GateResult => ({ kind: 'refused', refusal });
   let bundle: VerifiedBundle;
   try {
-    bundle = await gate.verify(dir, { trustedKeys: gate.trustedKeys, minModelVersion: gate.minModelVersion });
+    bundle = await gate.verify(dir, {
+      trustedKeys: gate.trustedKeys,
+      minModelVersion: gate.minModelVersion,
+      ...(gate.expect ? { expect: gate.expect } : {}),
+    });
   } catch (err) {
     return refused({
       code: codeOf(err, ModelIntegrityCode.ManifestInvalid),
@@ -77,6 +88,13 @@ export async function passBundleGate(
     });
   }
   const claimed = { name: bundle.manifest.name, version: bundle.manifest.version, path: dir };
+  const identity = { name: bundle.manifest.name, version: bundle.manifest.version, sha256: bundle.modelSha256 };
+  try {
+    await gate.highWater?.check(identity, dir);
+  } catch (err) {
+    releaseMemory(bundle.modelBytes);
+    return refused({ code: codeOf(err, ModelIntegrityCode.Rollback), message: messageOf(err), model: claimed });
+  }
   const serving = servingAs(bundle);
   if (serving !== null) {
     releaseMemory(bundle.modelBytes);
@@ -108,6 +126,16 @@ export async function passBundleGate(
     return refused({
       code: ModelIntegrityCode.SelfTestFailed,
       message: `model bundle ${dir}: ${selfTest.failures.length} of ${selfTest.cases} self-test image(s) failed: ${selfTest.failures.join('; ')}`,
+      model: claimed,
+    });
+  }
+  try {
+    await gate.highWater?.record(identity);
+  } catch (err) {
+    await detector.close().catch(() => undefined);
+    return refused({
+      code: codeOf(err, ModelIntegrityCode.StateWriteFailed),
+      message: messageOf(err),
       model: claimed,
     });
   }

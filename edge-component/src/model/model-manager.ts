@@ -1,8 +1,9 @@
 /**
  * The model manager: which model serves.
  *
- * A bundle folder serves only after it passed the bundle gate (bundle-gate.ts: signature, hash,
- * session, self-test). A refusal never replaces a model that serves; with no good model the manager
+ * A bundle folder serves only after it passed the bundle gate (bundle-gate.ts: signature, the
+ * deployment's expected model, hash, the persisted high-water mark against rollback (model-high-water.ts,
+ * under `stateDir`), session, self-test). A refusal never replaces a model that serves; with no good model the manager
  * reports `degraded` with the reason (the agent then leaves the camera folder untouched).
  *
  * Hot swap: the folder is watched (and `reload()` does the same on demand). A changed bundle is
@@ -28,10 +29,11 @@ import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MANIFEST_FILE, MODEL_FILE, SIGNATURE_FILE } from '@edgeqc/model-component/manifest';
 import { ModelIntegrityCode } from '../errors.ts';
-import { verifyModelBundle } from '../integrity/verify-bundle.ts';
+import { type ModelExpectation, verifyModelBundle } from '../integrity/verify-bundle.ts';
 import { type Logger, silentLogger } from '../log.ts';
 import type { Detector, ImagePreparer } from '../ports.ts';
 import { type BundleGate, type DetectorSettings, passBundleGate } from './bundle-gate.ts';
+import { createModelHighWater, type ModelHighWater } from './model-high-water.ts';
 import type { LoadOutcome, ModelManagerEvent, ModelManagerStatus, ModelRefusal } from './model-reports.ts';
 import { closeServedModel, createServedModel, type ServedModel } from './served-model.ts';
 import { createBundleDirWatcher, type WatchBundleDir } from './watch-bundle-dir.ts';
@@ -51,6 +53,13 @@ export interface ModelManagerOptions {
   /** PEM public keys a manifest signature must verify against. */
   readonly trustedKeys: readonly string[];
   readonly minModelVersion?: string;
+  /** What the signed manifest must say (config `model.expect`); none: not checked. */
+  readonly expect?: ModelExpectation;
+  /**
+   * The agent's state folder (`<workDir>/state`): the high-water mark of accepted models is kept there
+   * and a lower version is refused (MODEL_ROLLBACK), across restarts. None: no mark (one-off use).
+   */
+  readonly stateDir?: string;
   /** onnxruntime settings (inference.intraOpThreads / interOpThreads / detectorThread / allowSpinning). */
   readonly detector: DetectorSettings;
   /** Watch the folder for a new bundle. Default true. */
@@ -62,6 +71,8 @@ export interface ModelManagerOptions {
 export interface ModelManagerDeps {
   /** Default: integrity/verify-bundle.ts. */
   readonly verify?: typeof verifyModelBundle;
+  /** Default: model-high-water.ts over `stateDir` (when it is given). */
+  readonly highWater?: ModelHighWater;
   /** adapters/onnx-detector.ts `loadDetector`. */
   readonly loadDetector: BundleGate['loadDetector'];
   /** inference/self-test.ts `runSelfTests`. */
@@ -103,6 +114,9 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
   const watchDir = config.watchDir ?? createBundleDirWatcher();
   const graceMs = config.retireGraceMs ?? 2000;
   const dir = config.dir ?? null;
+  const highWater =
+    config.highWater ??
+    (config.stateDir !== undefined ? createModelHighWater({ stateDir: config.stateDir }) : undefined);
 
   let serving: ServedModel | null = null;
   const retiring = new Set<ServedModel>();
@@ -154,7 +168,7 @@ export function createModelManager(config: ModelManagerOptions & ModelManagerDep
     }
     loading = true;
     try {
-      const gated = await passBundleGate(dir, { ...config, verify }, (bundle) =>
+      const gated = await passBundleGate(dir, { ...config, verify, highWater }, (bundle) =>
         serving !== null &&
         serving.ref.sha256 === bundle.modelSha256 &&
         JSON.stringify(serving.manifest) === JSON.stringify(bundle.manifest)

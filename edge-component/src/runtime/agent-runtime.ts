@@ -81,6 +81,8 @@ export async function createAgentRuntime(
     dir: config.model.dir,
     trustedKeys: config.trustedKeys,
     minModelVersion: config.model.minVersion,
+    ...(config.model.expect ? { expect: config.model.expect } : {}),
+    stateDir: folders.state,
     detector: {
       intraOpThreads: config.inference.intraOpThreads,
       interOpThreads: config.inference.interOpThreads,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentConfigError, ModelIntegrityError } from '../../src/errors.ts';
 import { verifyModelBundle } from '../../src/integrity/verify-bundle.ts';
 import { makeTamperedBundles, type TamperCase } from '../packaging/tampered-bundles.ts';
-import { GOOD_VERSION, makeSignedBundles, type SignedBundles } from './signed-bundles.ts';
+import { GOOD_VERSION, makeSignedBundles, OLDER_VERSION, type SignedBundles } from './signed-bundles.ts';
 
 let b: SignedBundles;
 let cases: TamperCase[];
@@ -133,5 +133,51 @@ describe('verifyModelBundle', () => {
   it('refuses unusable trusted keys as a configuration error', async () => {
     await expect(verifyModelBundle(b.good, { trustedKeys: [] })).rejects.toBeInstanceOf(AgentConfigError);
     await expect(verifyModelBundle(b.good, { trustedKeys: ['not a key'] })).rejects.toThrow(/trustedKeys\[0\]/);
+  });
+});
+
+describe('verifyModelBundle against what the deployment says it delivers (model.expect)', () => {
+  const keys = () => [b.ed25519.publicKeyPem];
+  const shaOf = async (dir: string) =>
+    createHash('sha256')
+      .update(await readFile(join(dir, 'model.onnx')))
+      .digest('hex');
+
+  it('accepts a bundle whose signed manifest has the expected name, version and model sha256', async () => {
+    const sha256 = await shaOf(b.good);
+    const v = await verifyModelBundle(b.good, {
+      trustedKeys: keys(),
+      expect: { name: 'tag-scratch', version: GOOD_VERSION, sha256 },
+    });
+    expect(v.manifest.version).toBe(GOOD_VERSION);
+  });
+
+  it('refuses an old signed bundle re-wrapped under a newer component version, naming expected and found', async () => {
+    const err = await refusal(b.older, {
+      trustedKeys: keys(),
+      expect: { name: 'tag-scratch', version: '2.0.0', sha256: await shaOf(b.older) },
+    });
+    expect(err.code).toBe('MODEL_EXPECTATION_MISMATCH');
+    expect(err.message).toContain(b.older);
+    expect(err.message).toContain(`version ${OLDER_VERSION}, expected 2.0.0`);
+    expect(err.message).not.toContain('model sha256');
+  });
+
+  it('refuses another model under the expected name and version, and another name, listing every difference', async () => {
+    const goodSha = await shaOf(b.good);
+    const otherSha = await shaOf(b.other);
+    const err = await refusal(b.other, {
+      trustedKeys: keys(),
+      expect: { name: 'tag-scratch', version: GOOD_VERSION, sha256: goodSha },
+    });
+    expect(err.code).toBe('MODEL_EXPECTATION_MISMATCH');
+    expect(err.message).toContain('name tag-scratch-fp32, expected tag-scratch');
+    expect(err.message).toContain(`model sha256 ${otherSha}, expected ${goodSha}`);
+  });
+
+  it('checks only the keys given', async () => {
+    await expect(
+      verifyModelBundle(b.older, { trustedKeys: keys(), expect: { name: 'tag-scratch' } }),
+    ).resolves.toMatchObject({ manifest: { version: OLDER_VERSION } });
   });
 });
