@@ -8,6 +8,7 @@ import { parseManifestBytes } from '../src/manifest.ts';
 import { packageModel } from '../src/package.ts';
 import { gdkRecipeValidator } from '../src/recipe/gdk-schema.ts';
 import { RecipeSchema } from '../src/recipe/recipe-schema.ts';
+import { loadRecipeTemplate } from '../src/recipe/templates.ts';
 import { decodeSignature, trustedKey, verifyManifestSignature } from '../src/sign/index.ts';
 import { createPemSigner, generateDevKeyPair } from '../src/sign/signers.ts';
 import { DEMO_FP32, DEMO_INT8 } from './helpers/fixtures.ts';
@@ -76,6 +77,32 @@ describe('packageModel', () => {
     expect(JSON.stringify(recipe.Manifests[0].Lifecycle)).toBe('{}');
     const verdict = gdkRecipeValidator()(recipe);
     expect(verdict.errors).toEqual([]);
+  });
+
+  it('names the model it delivers in its configuration (name, version, model sha256), as the signed manifest does', async () => {
+    const r = await packageModel(deps, { modelPath: DEMO_INT8, name: 'tag-scratch', version: '3.1.0', outDir: out });
+    expect(r.recipe.ComponentConfiguration?.DefaultConfiguration).toEqual({
+      modelName: 'tag-scratch',
+      modelVersion: '3.1.0',
+      modelSha256: sha256(await readFile(DEMO_INT8)).toString('hex'),
+    });
+    expect(r.manifest).toMatchObject({
+      name: 'tag-scratch',
+      version: '3.1.0',
+      model: { sha256: r.manifest.model.sha256 },
+    });
+    expect(r.manifest.model.sha256).toBe(sha256(await readFile(DEMO_INT8)).toString('hex'));
+  });
+
+  it('sets every configuration key the inference recipe reads from the model component', async () => {
+    const r = await packageModel(deps, { modelPath: DEMO_INT8, name: 'tag-scratch', version: '1.0.0', outDir: out });
+    const inference = JSON.stringify(await loadRecipeTemplate('inference-component'));
+    const pointers = [...inference.matchAll(/\{\{\{modelComponent\}\}:configuration:\/([A-Za-z0-9]+)\}/g)].map(
+      (m) => m[1],
+    );
+    expect(pointers.sort()).toEqual(['modelName', 'modelSha256', 'modelVersion']);
+    const config = r.recipe.ComponentConfiguration?.DefaultConfiguration as Record<string, unknown>;
+    for (const key of pointers) expect(config[key as string], key).toEqual(expect.any(String));
   });
 
   it('detects fp32 from the graph', async () => {
