@@ -5,6 +5,18 @@
  *   {<dependency>:artifacts:path} {<dependency>:artifacts:decompressedPath} {<dependency>:work:path}
  *   {<dependency>:configuration:/json/pointer}   (direct dependencies only)
  * Pure: the caller gives every path and configuration.
+ *
+ * As the nucleus (component recipe reference, "Recipe variables"; its KernelConfigResolver): variables
+ * are resolved in the lifecycle (scripts and Setenv) at deployment time; `{<dependency>:configuration:
+ * /pointer}` reads a DIRECT dependency's resolved configuration (recipe defaults under the deployment's
+ * merge), which is how the inference recipe hands the agent the model component's modelName,
+ * modelVersion and modelSha256 (EDGEQC_MODEL_EXPECT_*); a string becomes itself, any other value its
+ * JSON. No nucleus option is involved: `interpolateComponentConfiguration` concerns variables inside
+ * configuration values, and never resolves this one there. One difference, on purpose: where the
+ * nucleus leaves the variable of a missing key or a non-dependency in place (and logs an error), this
+ * device refuses the deployment (RECIPE_VARIABLE), so a recipe mistake shows at once; with the real
+ * nucleus the agent then refuses the unresolved `{...}` text as its configuration, which fails the
+ * deployment all the same.
  */
 import { LocalDeviceError } from '../errors.ts';
 import { readPointer } from './configuration.ts';

@@ -1,5 +1,9 @@
+import { loadRecipeTemplate, renderTemplate } from '@edgeqc/model-component/recipe';
 import { describe, expect, it } from 'vitest';
+import { planComponents } from '../../src/device/component-plan.ts';
 import { applyConfigurationUpdate, effectiveConfiguration } from '../../src/device/configuration.ts';
+import { deviceLayout } from '../../src/device/device-layout.ts';
+import { parseDeviceRecipe } from '../../src/device/device-recipe.ts';
 import { resolveRecipeVariables, type VariableContext } from '../../src/device/recipe-variables.ts';
 import { satisfies } from '../../src/device/version-requirement.ts';
 
@@ -38,6 +42,81 @@ describe('recipe variables', () => {
 
   it('refuses an unset configuration key, naming the pointer', () => {
     expect(() => resolveRecipeVariables('{configuration:/missing}', ctx)).toThrow(/configuration \/missing is not set/);
+  });
+});
+
+describe("the model component's configuration in the inference recipe (model expectations)", () => {
+  const MODEL = 'com.edgeqc.Model.tag-scratch';
+  const SHA = 'c'.repeat(64);
+  const arch = process.arch === 'arm64' ? 'aarch64' : 'amd64';
+
+  /** The real templates (recipes/), rendered as package-model and package-agent render them. */
+  async function recipes(modelVersion: string) {
+    const model = renderTemplate(await loadRecipeTemplate('model-component'), {
+      componentName: MODEL,
+      componentVersion: modelVersion,
+      modelName: 'tag-scratch',
+      modelSha256: SHA,
+      precision: 'int8',
+      artifacts: [],
+    });
+    const inference = renderTemplate(await loadRecipeTemplate('inference-component'), {
+      componentVersion: '1.0.0',
+      defaultConfiguration: { cameraDir: '/var/lib/edgeqc/camera' },
+      modelComponent: MODEL,
+      modelVersionRequirement: '>=1.0.0',
+      runtimeVersionRequirement: '=24.21.0',
+      architecture: arch,
+      runtimeArchiveFolder: 'node-linux-x64',
+      archiveFolder: 'edgeqc-agent-linux-x64',
+      artifacts: [],
+    });
+    const runtime = {
+      RecipeFormatVersion: '2020-01-25',
+      ComponentName: 'com.edgeqc.NodeRuntime',
+      ComponentVersion: '24.21.0',
+      Manifests: [{ Platform: { os: 'linux' } }],
+    };
+    return [model, runtime, inference].map((r, i) => parseDeviceRecipe(r, `recipe ${i}`));
+  }
+
+  async function plan(modelVersion: string, modelUpdate?: { merge: string }) {
+    const [model, runtime, inference] = await recipes(modelVersion);
+    const inputs = new Map(
+      [model, runtime, inference].map((recipe) => [
+        recipe!.name,
+        {
+          recipe: recipe!,
+          previousExplicit: undefined,
+          update: recipe === model ? modelUpdate : undefined,
+          isRoot: true,
+        },
+      ]),
+    );
+    const order = [MODEL, 'com.edgeqc.NodeRuntime', 'com.edgeqc.Inference'];
+    return planComponents(inputs, order, deviceLayout('/gg'), 'line-1').get('com.edgeqc.Inference');
+  }
+
+  it("puts the model component's name, version and sha256 into the agent's environment, as the nucleus resolves them", async () => {
+    const inference = await plan('2.1.0');
+    expect(inference?.run?.env).toMatchObject({
+      EDGEQC_MODEL_DIR: `/gg/packages/artifacts/${MODEL}/2.1.0`,
+      EDGEQC_MODEL_EXPECT_NAME: 'tag-scratch',
+      EDGEQC_MODEL_EXPECT_VERSION: '2.1.0',
+      EDGEQC_MODEL_EXPECT_SHA256: SHA,
+    });
+  });
+
+  it('a new model version changes the resolved lifecycle, so the agent restarts with the new expectation', async () => {
+    const before = await plan('2.1.0');
+    const after = await plan('2.2.0');
+    expect(after?.run?.env.EDGEQC_MODEL_EXPECT_VERSION).toBe('2.2.0');
+    expect(after?.fingerprint).not.toBe(before?.fingerprint);
+  });
+
+  it("follows a deployment's merge into the model component's configuration, like the nucleus", async () => {
+    const inference = await plan('2.1.0', { merge: JSON.stringify({ modelVersion: '9.9.9' }) });
+    expect(inference?.run?.env.EDGEQC_MODEL_EXPECT_VERSION).toBe('9.9.9');
   });
 });
 
