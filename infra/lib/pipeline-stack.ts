@@ -9,7 +9,7 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { EventField, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
 import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AccountRootPrincipal, PolicyDocument, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { CfnThingGroup } from 'aws-cdk-lib/aws-iot';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -20,7 +20,7 @@ import { ComponentBucket } from './constructs/component-bucket.ts';
 import { acknowledge } from './constructs/nag.ts';
 import { RolloutFunctions } from './constructs/rollout-functions.ts';
 import { RolloutStateMachine } from './constructs/rollout-state-machine.ts';
-import { SigningKey } from './constructs/signing-key.ts';
+import { keyAdministrationStatements, SigningKey } from './constructs/signing-key.ts';
 
 /** The event that starts a rollout. */
 export const APPROVAL_DETAIL_TYPE = 'SageMaker Model Package State Change';
@@ -68,6 +68,20 @@ export class PipelineStack extends Stack {
       description: 'edgeqc rollout notifications (SNS at rest)',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
+      // Instead of the default "the account may do kms:*": administration without CreateGrant or
+      // PutKeyPolicy (keyAdministrationStatements), and use only through identity policies that say so
+      // (the Notify functions' roles).
+      policy: new PolicyDocument({
+        statements: [
+          ...keyAdministrationStatements(this),
+          new PolicyStatement({
+            sid: 'UseThroughIdentityPolicies',
+            principals: [new AccountRootPrincipal()],
+            actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            resources: ['*'],
+          }),
+        ],
+      }),
     });
     this.topic = new Topic(this, 'RolloutResults', {
       displayName: 'edgeqc model rollout results',

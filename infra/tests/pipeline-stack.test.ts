@@ -31,7 +31,8 @@ beforeAll(() => {
   stack = pipelineStackForSynth();
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
-});
+  // Synthesizing the stack takes seconds on a busy shared machine.
+}, 60_000);
 
 describe('pipeline stack', () => {
   it('keeps the component bucket versioned, encrypted, private, TLS-only and access-logged', () => {
@@ -75,6 +76,40 @@ describe('pipeline stack', () => {
     expect(list(admin.Action).some((a) => a === 'kms:*' || a.startsWith('kms:Sign'))).toBe(false);
     // No identity policy grants signing to anyone.
     for (const { statement } of identityStatements()) expect(list(statement.Action)).not.toContain('kms:Sign');
+  });
+
+  it('lets no key policy statement hand out a key: no CreateGrant, PutKeyPolicy only for key administrators', () => {
+    const covers = (pattern: string, action: string) =>
+      new RegExp(`^${pattern.replace(/[.]/g, '\\.').replace(/\*/g, '.*')}$`, 'i').test(action);
+    const keys = ofType('AWS::KMS::Key');
+    expect(keys.map(([, k]) => k.Properties?.KeySpec ?? 'SYMMETRIC_DEFAULT').sort()).toEqual([
+      'ECC_NIST_P256',
+      'SYMMETRIC_DEFAULT',
+    ]);
+    for (const [id, key] of keys) {
+      const statements = (key.Properties!.KeyPolicy as { Statement: (Statement & { Condition?: unknown })[] })
+        .Statement;
+      const where = (s: Statement) => `${id} ${s.Sid ?? JSON.stringify(s.Principal)}`;
+      for (const s of statements) {
+        const actions = list(s.Action);
+        expect(
+          actions.some((a) => covers(a, 'kms:CreateGrant')),
+          where(s),
+        ).toBe(false);
+        if (!actions.some((a) => covers(a, 'kms:PutKeyPolicy'))) continue;
+        // Only the account's key administrators: CloudFormation's execution role of `cdk bootstrap`.
+        expect(s.Sid, where(s)).toBe('ChangeKeyPolicyAdminsOnly');
+        expect(actions, where(s)).toEqual(['kms:PutKeyPolicy']);
+        expect(JSON.stringify(s.Condition), where(s)).toMatch(
+          /^\{"ArnLike":\{"aws:PrincipalArn":.*:role\/cdk-\*-cfn-exec-role-/,
+        );
+      }
+      // Whoever is not the account (services, roles) gets neither administration nor delegation.
+      for (const s of statements.filter((st) => JSON.stringify(st.Principal).includes(':root') === false)) {
+        for (const a of list(s.Action))
+          expect(a, where(s)).toMatch(/^kms:(Sign|GetPublicKey|DescribeKey|Decrypt|GenerateDataKey\*?)$/);
+      }
+    }
   });
 
   it('runs one Node.js 24 function per step with X-Ray tracing, never nodejs20.x', () => {
