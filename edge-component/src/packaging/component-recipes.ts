@@ -12,6 +12,7 @@ import {
   renderTemplate,
   type TemplateParams,
 } from '@edgeqc/model-component/recipe';
+import { defaultTopicPrefix, topicsFor } from '../contracts/topics.ts';
 import { PackagingError } from './packaging-error.ts';
 import { greengrassArch, type Platform } from './platform.ts';
 
@@ -90,8 +91,23 @@ export interface InferenceRecipeInput {
   readonly agentConfig: Readonly<Record<string, unknown>>;
 }
 
-/** Only this device's own topics: edgeqc/<thing>/inspections|status|errors. */
-export const MQTT_TOPIC_RESOURCE = 'edgeqc/{iot:thingName}/*';
+/**
+ * The Greengrass recipe variable of the core device's thing name. In a component's configuration (here
+ * the `accessControl` policy) the nucleus replaces it only when its `interpolateComponentConfiguration`
+ * option is true (nucleus 2.6.0+); the EC2 devices set it at install (infra device-user-data.ts) and in
+ * the fleet's nucleus deployment. On a nucleus without it the policy names the literal text and every
+ * publish is refused (NOT_AUTHORIZED), loudly, never to a broader topic.
+ */
+export const THING_NAME_RECIPE_VARIABLE = '{iot:thingName}';
+
+/**
+ * Exactly this device's three topics (edge-component's contract `topicsFor(edgeqc/<thing>)`):
+ * inspections, status and errors. No wildcard, so a component cannot publish to a topic the agent does
+ * not use; a new topic (such as a future /metrics) is a recipe change, reviewed like code.
+ */
+export const MQTT_TOPIC_RESOURCES: readonly string[] = Object.values(
+  topicsFor(defaultTopicPrefix(THING_NAME_RECIPE_VARIABLE)),
+);
 
 export function renderInferenceRecipe(input: InferenceRecipeInput): { recipe: Recipe; bytes: Uint8Array } {
   if (!/^[<>=^~]*\s*\d/.test(input.modelVersionRequirement)) {
@@ -103,6 +119,12 @@ export function renderInferenceRecipe(input: InferenceRecipeInput): { recipe: Re
   if ('accessControl' in input.agentConfig) {
     throw new PackagingError('CONFIG_KEY', 'the agent configuration must not carry accessControl: the recipe sets it');
   }
+  if ('topicPrefix' in input.agentConfig) {
+    throw new PackagingError(
+      'CONFIG_KEY',
+      `the agent configuration must not carry topicPrefix (got ${JSON.stringify(input.agentConfig.topicPrefix)}): under Greengrass the agent may publish only to ${MQTT_TOPIC_RESOURCES.join(', ')}`,
+    );
+  }
   const defaultConfiguration = {
     ...input.agentConfig,
     accessControl: {
@@ -110,7 +132,7 @@ export function renderInferenceRecipe(input: InferenceRecipeInput): { recipe: Re
         [`${INFERENCE_COMPONENT}:mqttproxy:1`]: {
           policyDescription: "Publish inspections, status and errors to this device's own edgeqc topics only.",
           operations: ['aws.greengrass#PublishToIoTCore'],
-          resources: [MQTT_TOPIC_RESOURCE],
+          resources: [...MQTT_TOPIC_RESOURCES],
         },
       },
     },

@@ -1,9 +1,10 @@
 import { gdkRecipeValidator } from '@edgeqc/model-component/gdk-schema';
 import { loadRecipeTemplate, RecipeSchema } from '@edgeqc/model-component/recipe';
 import { describe, expect, it } from 'vitest';
+import { defaultTopicPrefix, topicsFor } from '../../src/contracts/topics.ts';
 import {
   INFERENCE_COMPONENT,
-  MQTT_TOPIC_RESOURCE,
+  MQTT_TOPIC_RESOURCES,
   renderInferenceRecipe,
   renderNodeRuntimeRecipe,
 } from '../../src/packaging/component-recipes.ts';
@@ -67,18 +68,33 @@ describe('com.edgeqc.Inference recipe', async () => {
     ]);
   });
 
-  it("allows MQTT publishing only to the device's own edgeqc topics", () => {
+  it("allows MQTT publishing to exactly the device's own three edgeqc topics, no wildcard", () => {
     const config = render().recipe.ComponentConfiguration?.DefaultConfiguration as Record<string, unknown>;
     expect(config.cameraDir).toBe('/var/lib/edgeqc/camera');
+    const exact = [
+      'edgeqc/{iot:thingName}/inspections',
+      'edgeqc/{iot:thingName}/status',
+      'edgeqc/{iot:thingName}/errors',
+    ];
     expect(config.accessControl).toEqual({
       'aws.greengrass.ipc.mqttproxy': {
         'com.edgeqc.Inference:mqttproxy:1': expect.objectContaining({
           operations: ['aws.greengrass#PublishToIoTCore'],
-          resources: ['edgeqc/{iot:thingName}/*'],
+          resources: exact,
         }),
       },
     });
-    expect(MQTT_TOPIC_RESOURCE).toBe('edgeqc/{iot:thingName}/*');
+    expect(MQTT_TOPIC_RESOURCES).toEqual(exact);
+    // The agent's own topics for a thing are these, with the thing name in place of the variable.
+    const agentTopics = Object.values(topicsFor(defaultTopicPrefix('edgeqc-device-0')));
+    expect(exact.map((t) => t.replace('{iot:thingName}', 'edgeqc-device-0'))).toEqual(agentTopics);
+    for (const topic of MQTT_TOPIC_RESOURCES) expect(topic).not.toMatch(/[*#+]/);
+  });
+
+  it('refuses a topicPrefix in the agent configuration: the IPC policy allows only the default topics', () => {
+    expect(() => render({ cameraDir: '/var/lib/edgeqc/camera', topicPrefix: 'plant-1/line-2' })).toThrow(
+      /must not carry topicPrefix \(got "plant-1\/line-2"\)/,
+    );
   });
 
   it('validates against our recipe schema and the GDK schema, under the size limit', () => {
