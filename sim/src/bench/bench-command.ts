@@ -73,11 +73,8 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 }
 
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
-  if (argv.includes('--sync'))
-    return runSyncBenchCommand(
-      argv.filter((a) => a !== '--sync'),
-      io,
-    );
+  const syncArgv = argv.filter((a) => a !== '--sync');
+  if (syncArgv.length < argv.length) return runSyncBenchCommand(syncArgv, io);
   let options: {
     images: number;
     steadyRate: number;

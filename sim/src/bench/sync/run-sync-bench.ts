@@ -58,6 +58,8 @@ export interface SyncRun extends ClosedLoopResult {
   readonly agentCpuMsPerImage?: number;
   /** This process's CPU per answered request (the clients: encoding, sending, reading the answer). */
   readonly clientCpuMsPerImage: number;
+  /** The machine's 1-minute load average at the end of the run (the machine may be shared). */
+  readonly loadAverage1m: number;
 }
 
 export interface SyncBenchReport {
@@ -187,7 +189,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
         watcher: w,
         count: o.folderImages,
         firstSequence: sequence,
-        timeoutMs: 60_000 + o.folderImages * 1000,
+        timeoutMs: 30_000 + o.folderImages * 200,
         ...(o.signal ? { signal: o.signal } : {}),
       });
       sequence += o.folderImages;
@@ -236,6 +238,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
               ? { agentCpuMsPerImage: perImage(agentCpuAfter - agentCpu) }
               : {}),
             clientCpuMsPerImage: perImage((used.user + used.system) / 1000),
+            loadAverage1m: loadavg()[0] as number,
           });
           o.say(
             `${api} x${clients}: p50 ${r.latency.p50.toFixed(0)} ms, p95 ${r.latency.p95.toFixed(0)} ms, ${r.imagesPerSecond.toFixed(1)} images/s, ok ${r.ok}, queue full ${r.refused}, other ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`,

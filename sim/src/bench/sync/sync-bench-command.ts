@@ -6,8 +6,8 @@ import { parseArgs } from 'node:util';
 import type { CommandIo } from '@edgeqc/model-component/cli';
 import type { SyncBenchOptions } from './run-sync-bench.ts';
 
-export const SYNC_HELP = `usage: edgeqc bench --sync [--clients 1,4,16] [--requests 300] [--max-run-sec 60]
-                    [--folder-images 300] [--raw-runs 200] [--single-runs 100]
+export const SYNC_HELP = `usage: edgeqc bench --sync [--clients 1,4,16] [--requests 200] [--max-run-sec 60]
+                    [--folder-images 200] [--raw-runs 200] [--single-runs 100]
                     [--sync-concurrency n] [--sync-max-queue n] [--json]
 
 Benchmarks the agent's synchronous API side by side with its references, in one run, on the demo model's
@@ -23,9 +23,9 @@ The variables and EDGEQC_BENCH_AGENT_NODE_ARGS of 'edgeqc bench --help' apply.
 
 options:
   --clients <list>      client counts, one run per API each (default 1,4,16)
-  --requests <n>        measured requests per run (default 300)
+  --requests <n>        measured requests per run (default 200)
   --max-run-sec <n>     time bound of one run (default 60)
-  --folder-images <n>   images of each folder flood (default 300)
+  --folder-images <n>   images of each folder flood (default 200)
   --raw-runs <n>        session.run calls for the raw figure (default 200)
   --single-runs <n>     single-image inspections, each way (default 100)
   --sync-concurrency <n>, --sync-max-queue <n>
@@ -66,9 +66,9 @@ export function parseSyncOptions(argv: readonly string[]): SyncCommandOptions | 
   const syncMaxQueue = whole('sync-max-queue', values['sync-max-queue'], 0);
   return {
     clients,
-    requests: whole('requests', values.requests, 1, 300) as number,
+    requests: whole('requests', values.requests, 1, 200) as number,
     maxRunSec: whole('max-run-sec', values['max-run-sec'], 1, 60) as number,
-    folderImages: whole('folder-images', values['folder-images'], 1, 300) as number,
+    folderImages: whole('folder-images', values['folder-images'], 1, 200) as number,
     rawRuns: whole('raw-runs', values['raw-runs'], 1, 200) as number,
     singleRuns: whole('single-runs', values['single-runs'], 1, 100) as number,
     ...(syncConcurrency !== undefined ? { syncConcurrency } : {}),

@@ -85,6 +85,7 @@ export function formatSyncReport(r: SyncBenchReport): string[] {
       String(x.errors),
       n(x.agentCpuMsPerImage, 1),
       n(x.clientCpuMsPerImage, 1),
+      n(x.loadAverage1m, 1),
     ]);
   const s = r.singleImage;
   const lines = [
@@ -97,9 +98,21 @@ export function formatSyncReport(r: SyncBenchReport): string[] {
     `  single-image inspect, RGB pixels (letterbox, inference): p50 ${n(s.rgb.p50, 1)} / p95 ${n(s.rgb.p95, 1)} / mean ${n(s.rgb.meanMs, 1)} ms over ${s.rgb.count}`,
     `folder throughput (camera folder -> broker): ${r.folder.map((f) => `${n(f.imagesPerSecond, 1)} images/s over ${f.images} (${f.errors} errors, ${f.missing} missing)`).join('; ')}; mean ${n(r.folderImagesPerSecond, 1)}`,
     '',
-    row(['API', 'clients', 'p50 ms', 'p95 ms', 'images/s', 'ok', 'queue full', 'other', 'agent CPU', 'client CPU']),
+    row([
+      'API',
+      'clients',
+      'p50 ms',
+      'p95 ms',
+      'images/s',
+      'ok',
+      'queue full',
+      'other',
+      'agent CPU',
+      'client CPU',
+      'load',
+    ]),
     ...r.runs.map(runRow),
-    '  (ok: 200 / OK; queue full: 429 / RESOURCE_EXHAUSTED, retried after the wait asked; CPU: ms per image)',
+    '  (ok: 200 / OK; queue full: 429 / RESOURCE_EXHAUSTED, retried after the wait asked; CPU: ms per image; load: 1-minute load average after the run)',
     ...r.runs.filter((x) => x.firstError).map((x) => `  ${x.api} x${x.clients} first error: ${x.firstError}`),
     ...r.runs.filter((x) => x.cutShort).map((x) => `  ${x.api} x${x.clients}: stopped by the time bound`),
     `agent RSS start / max / end: ${mib(r.rssBytes.start)} / ${mib(r.rssBytes.max)} / ${mib(r.rssBytes.end)} MiB; exit code ${r.agentExitCode}`,
