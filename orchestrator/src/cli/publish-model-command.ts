@@ -2,6 +2,13 @@
  * `edgeqc publish-model <model.onnx> --group <name>`: register a new model version in the SageMaker
  * Model Registry: upload the model (and labels, its thresholds.json if any, self-test images) to S3
  * under a content-addressed prefix, CreateModelPackage with metadata, approve. The approval starts the rollout (EventBridge).
+ *
+ * `--from-version <old> --model-version <new>`: a deliberate return to older weights. Devices refuse a
+ * version below the highest they accepted (MODEL_ROLLBACK), and re-approving the old package would not
+ * pass ResolveModel either; so the old weights come back as a NEW release: a new package with the old
+ * package's model file, labels, thresholds and self-tests (the same content-addressed S3 objects, their
+ * sha256 checked again) under a version higher than every version of that model in the group.
+ * PackageModel then signs a new manifest for it, like any release.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -10,27 +17,34 @@ import { parseArgs } from 'node:util';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import type { Command, CommandIo } from '@edgeqc/model-component/cli';
-import { ModelNameSchema, SemverSchema } from '@edgeqc/model-component/manifest';
+import { compareSemver, ModelNameSchema, SemverSchema } from '@edgeqc/model-component/manifest';
 import { readModelThresholds, THRESHOLDS_FILE } from '@edgeqc/model-component/thresholds-file';
 import { createS3ArtifactStore } from '../adapters/s3-artifact-store.ts';
 import { createSageMakerModelRegistry } from '../adapters/sagemaker-model-registry.ts';
-import { MetadataKeys } from '../domain/model-identity.ts';
+import { MetadataKeys, modelRefOf } from '../domain/model-identity.ts';
 import { UsageError } from '../errors.ts';
 import { EnvNames } from '../handlers/env.ts';
 import type { ArtifactStore, ModelRegistry } from '../ports.ts';
 import { clientSettings } from './aws-env.ts';
 
 const HELP = `usage: edgeqc publish-model <model.onnx> --group <model package group> [options]
+       edgeqc publish-model --group <group> --from-version <old semver> --model-version <new semver> [options]
 
 Uploads the model to s3://<bucket>/models/<group>/<sha256 prefix>/model.onnx (with labels.txt, the
 model's thresholds.json when there is one beside it, and any self-test images), registers it as a new
 version of the SageMaker model package group (created when missing), and approves it, which starts
 the rollout.
 
+With --from-version, no model file: the weights of that earlier version (its approved package) are
+released again under --model-version, which must be higher than every version of the model in the
+group (devices refuse a lower one). The rollout signs it anew like any release.
+
 options:
   --bucket <name>            S3 bucket for models (env ${EnvNames.ArtifactBucket})
   --name <model>             model name on the devices (default: the group name)
   --model-version <semver>   component version (default: 1.0.<package version>)
+  --from-version <semver>    return to the weights of this earlier version, as a new release
+                             (needs --model-version)
   --labels a,b,c             class labels (default: labels.txt beside the model)
   --self-test <img>=<verdict>  self-test image and expected verdict (ok|defect|unclear); repeatable
   --description <text>       model package description
@@ -62,6 +76,20 @@ export interface PublishModelResult {
   readonly modelDataUrl: string;
   readonly sha256: string;
   readonly approved: boolean;
+  /** With --from-version: the package whose weights were released again. */
+  readonly from?: { readonly modelPackageArn: string; readonly modelVersion: string };
+}
+
+export interface ReleaseOlderWeightsOptions {
+  readonly group: string;
+  /** The earlier model version whose weights come back. */
+  readonly fromVersion: string;
+  /** The new release's version: higher than every version of the model in the group. */
+  readonly modelVersion: string;
+  /** The model name (default: the earlier package's). */
+  readonly name?: string;
+  readonly description?: string;
+  readonly approve: boolean;
 }
 
 async function readInput(path: string, what: string): Promise<Uint8Array> {
@@ -135,6 +163,88 @@ export async function publishModel(deps: PublishModelDeps, o: PublishModelOption
   return { modelPackageArn: pkg.arn, version: pkg.version, modelDataUrl, sha256, approved: o.approve };
 }
 
+/**
+ * A deliberate return to older weights (`--from-version`): a new package with the earlier version's
+ * model and files, under a higher version. Nothing is uploaded: the objects are content-addressed and
+ * already stored; the model's sha256 is checked against the earlier package's before it is reused.
+ */
+export async function releaseOlderWeights(
+  deps: PublishModelDeps,
+  o: ReleaseOlderWeightsOptions,
+): Promise<PublishModelResult> {
+  for (const [flag, value] of [
+    ['--from-version', o.fromVersion],
+    ['--model-version', o.modelVersion],
+  ] as const) {
+    if (!SemverSchema.safeParse(value).success) {
+      throw new UsageError('USAGE', `${flag} '${value}': expected a semantic version such as 1.2.3`);
+    }
+  }
+  const packages = await deps.registry.list(o.group);
+  const refs = packages.flatMap((pkg) => {
+    try {
+      return [{ pkg, ref: modelRefOf(pkg) }];
+    } catch {
+      return []; // a package with unusable metadata is neither a source nor a version to beat
+    }
+  });
+  const name = o.name ?? refs.find((r) => r.ref.version === o.fromVersion)?.ref.name;
+  const source = refs.find(
+    (r) => r.ref.version === o.fromVersion && r.ref.name === name && r.pkg.approvalStatus === 'Approved',
+  );
+  if (name === undefined || source === undefined) {
+    throw new UsageError(
+      'USAGE',
+      `--from-version ${o.fromVersion}: no approved package of that version${o.name ? ` of model ${o.name}` : ''} in group ${o.group} (versions there: ${[...new Set(refs.map((r) => r.ref.version))].join(', ') || 'none'})`,
+    );
+  }
+  const highest = refs
+    .filter((r) => r.ref.name === name)
+    .map((r) => r.ref.version)
+    .sort(compareSemver)
+    .at(-1) as string;
+  if (compareSemver(o.modelVersion, highest) <= 0) {
+    throw new UsageError(
+      'USAGE',
+      `--model-version ${o.modelVersion}: expected a version above ${highest}, the highest of ${name} in group ${o.group} (devices refuse a version below the highest they accepted)`,
+    );
+  }
+  const expectedSha = source.pkg.metadata[MetadataKeys.sha256];
+  const model = await deps.store.get(source.ref.dataUrl);
+  const sha256 = createHash('sha256').update(model).digest('hex');
+  if (expectedSha !== undefined && expectedSha !== sha256) {
+    throw new UsageError(
+      'USAGE',
+      `${source.ref.dataUrl} has sha256 ${sha256}, but package ${source.pkg.arn} registered ${expectedSha}: the stored model changed, it is not released again`,
+    );
+  }
+  const metadata: Record<string, string> = {
+    ...source.pkg.metadata,
+    [MetadataKeys.modelName]: name,
+    [MetadataKeys.modelVersion]: o.modelVersion,
+    [MetadataKeys.sha256]: sha256,
+  };
+  const pkg = await deps.registry.register({
+    group: o.group,
+    modelDataUrl: source.ref.dataUrl,
+    description:
+      o.description ??
+      `${name} ${o.modelVersion}: the weights of ${o.fromVersion} (${source.pkg.arn}) released again under a higher version`,
+    metadata,
+  });
+  if (o.approve) {
+    await deps.registry.approve(pkg.arn, `approved by edgeqc publish-model --from-version ${o.fromVersion}`);
+  }
+  return {
+    modelPackageArn: pkg.arn,
+    version: pkg.version,
+    modelDataUrl: source.ref.dataUrl,
+    sha256,
+    approved: o.approve,
+    from: { modelPackageArn: source.pkg.arn, modelVersion: o.fromVersion },
+  };
+}
+
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
   function parse() {
@@ -146,6 +256,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
         bucket: { type: 'string' },
         name: { type: 'string' },
         'model-version': { type: 'string' },
+        'from-version': { type: 'string' },
         labels: { type: 'string' },
         'self-test': { type: 'string', multiple: true },
         description: { type: 'string' },
@@ -167,15 +278,54 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     return 0;
   }
   try {
-    if (positionals.length !== 1) throw new UsageError('USAGE', `expected one model file, got ${positionals.length}`);
+    const fromVersion = values['from-version'];
+    if (fromVersion !== undefined) {
+      if (positionals.length !== 0) {
+        throw new UsageError(
+          'USAGE',
+          `--from-version takes the earlier version's model: expected no model file, got ${positionals.join(' ')}`,
+        );
+      }
+      if (!values['model-version']) {
+        throw new UsageError('USAGE', '--from-version needs --model-version <semver> (the new, higher version)');
+      }
+      for (const flag of ['labels', 'self-test'] as const) {
+        if (values[flag] !== undefined && values[flag].length > 0) {
+          throw new UsageError(
+            'USAGE',
+            `--${flag} cannot be given with --from-version (the earlier version's are used)`,
+          );
+        }
+      }
+    } else if (positionals.length !== 1) {
+      throw new UsageError('USAGE', `expected one model file, got ${positionals.length}`);
+    }
     if (!values.group) throw new UsageError('USAGE', '--group <model package group> is required');
+    const settings = clientSettings(io.env);
+    const registry = createSageMakerModelRegistry(new SageMakerClient(settings));
+    const store = createS3ArtifactStore(new S3Client({ ...settings, forcePathStyle: settings.endpoint !== undefined }));
+    if (fromVersion !== undefined) {
+      const result = await releaseOlderWeights(
+        { registry, store },
+        {
+          group: values.group,
+          fromVersion,
+          modelVersion: values['model-version'] as string,
+          name: values.name,
+          description: values.description,
+          approve: !values['no-approve'],
+        },
+      );
+      io.stdout.write(
+        values.json
+          ? `${JSON.stringify(result)}\n`
+          : `registered ${result.modelPackageArn} (version ${result.version}, sha256 ${result.sha256}): the weights of ${fromVersion} released again as ${values['model-version']}\n${result.approved ? 'approved: the rollout starts now; follow it with `edgeqc rollout status --follow`' : 'not approved (--no-approve)'}\n`,
+      );
+      return 0;
+    }
     const bucket = values.bucket ?? io.env[EnvNames.ArtifactBucket];
     if (!bucket) throw new UsageError('USAGE', `--bucket <name> is required (or set ${EnvNames.ArtifactBucket})`);
-    const settings = clientSettings(io.env);
-    const deps: PublishModelDeps = {
-      registry: createSageMakerModelRegistry(new SageMakerClient(settings)),
-      store: createS3ArtifactStore(new S3Client({ ...settings, forcePathStyle: settings.endpoint !== undefined })),
-    };
+    const deps: PublishModelDeps = { registry, store };
     const result = await publishModel(deps, {
       modelPath: positionals[0]!,
       group: values.group,
