@@ -34,6 +34,11 @@ export interface PipelineStackProps extends StackProps {
   readonly fleetGroup?: string;
   /** com.edgeqc.Inference version to deploy. Default: the version each group already runs. */
   readonly inferenceComponentVersion?: string;
+  /**
+   * Seconds every canary device must stay healthy (heartbeat going on, error counts unchanged) before the
+   * fleet is touched. Default: the handlers' default (600).
+   */
+  readonly canaryBakeSeconds?: number;
   /** Email subscribed to rollout results. Default: none (subscribe later). */
   readonly notificationEmail?: string;
   /** Removal policy of the buckets and the signing key. Default RETAIN. */
@@ -102,6 +107,7 @@ export class PipelineStack extends Stack {
       fleetGroup: this.fleetGroupName,
       stateMachineArn: RolloutStateMachine.arnOf(this, stateMachineName),
       inferenceComponentVersion: props.inferenceComponentVersion,
+      canaryBakeSeconds: props.canaryBakeSeconds,
     });
     this.signingKey = new SigningKey(this, 'Signing', {
       signer: this.functions.roleOf(StepNames.PackageModel),

@@ -133,7 +133,14 @@ describe('pipeline stack', () => {
     const logs = ['logs:CreateLogStream', 'logs:PutLogEvents'];
     const xray = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
     const expected: Record<StepName, string[]> = {
-      ResolveModel: ['sagemaker:ListModelPackages', 'sagemaker:DescribeModelPackage', 'states:ListExecutions'],
+      ResolveModel: [
+        'sagemaker:ListModelPackages',
+        'sagemaker:DescribeModelPackage',
+        'states:ListExecutions',
+        'iot:DescribeThingGroup',
+        'greengrass:ListDeployments',
+        'greengrass:GetDeployment',
+      ],
       PackageModel: ['sagemaker:DescribeModelPackage', 's3:GetObject', 's3:PutObject', 's3:ListBucket'],
       CreateComponentVersion: [
         's3:GetObject',
@@ -149,9 +156,38 @@ describe('pipeline stack', () => {
       VerifyFleet: verifyActions(),
       Notify: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
       NotifyFailure: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
+      UndoRollout: [
+        'greengrass:CancelDeployment',
+        'greengrass:CreateDeployment',
+        'greengrass:GetDeployment',
+        'greengrass:ListDeployments',
+        'greengrass:TagResource',
+        'greengrass:DescribeComponent',
+        'greengrass:GetComponent',
+        'iot:CreateJob',
+        'iot:DescribeJob',
+        'iot:UpdateJob',
+        'iot:CancelJob',
+        'iot:DescribeThingGroup',
+      ],
     };
     for (const step of Object.values(StepNames)) {
       expect(actionsOf(step), step).toEqual([...new Set([...expected[step], ...logs, ...xray])].sort());
+    }
+  });
+
+  it('gives no deploy function (DeployCanary, DeployFleet, UndoRollout) any thing or thing-shadow right', () => {
+    for (const step of [StepNames.DeployCanary, StepNames.DeployFleet, StepNames.UndoRollout]) {
+      const roleRef = JSON.stringify(stack.resolve(stack.functions.roleOf(step).roleName));
+      const statements = ofType('AWS::IAM::Policy')
+        .filter(([, r]) => JSON.stringify(r.Properties?.Roles).includes(roleRef))
+        .flatMap(([, r]) => policyStatements(r));
+      expect(statements.length, step).toBeGreaterThan(0);
+      for (const st of statements) {
+        expect(JSON.stringify(st.Resource), step).not.toMatch(/:thing\/\*/);
+        expect(JSON.stringify(st.Resource), step).not.toMatch(/:thing\//);
+        for (const action of list(st.Action)) expect(action, step).not.toMatch(/Shadow|^iot:DescribeThing$/);
+      }
     }
   });
 
@@ -171,6 +207,8 @@ describe('pipeline stack', () => {
       'sagemaker:ListModelPackages',
       'iot:DescribeEndpoint',
       'greengrass:CreateDeployment',
+      'greengrass:CancelDeployment',
+      'greengrass:TagResource',
       'greengrass:ListDeployments',
       'greengrass:GetDeployment',
       'greengrass:ListEffectiveDeployments',
@@ -296,10 +334,7 @@ function deployActions(): string[] {
     'iot:DescribeJob',
     'iot:UpdateJob',
     'iot:CancelJob',
-    'iot:DescribeThing',
-    'iot:GetThingShadow',
-    'iot:UpdateThingShadow',
-    'iot:DeleteThingShadow',
+    'greengrass:TagResource',
   ];
 }
 

@@ -34,7 +34,7 @@ beforeAll(() => {
   const machine = stateMachineDefinitionFrom(template);
   states = machine.States as Record<string, State>;
   startAt = machine.StartAt;
-});
+}, 600_000);
 
 const taskSteps = Object.values(StepNames);
 
@@ -44,7 +44,9 @@ describe('the ModelRollout state machine', () => {
       [
         ...taskSteps,
         ...Object.values(FlowStateNames),
-        ...taskSteps.filter((s) => s !== StepNames.NotifyFailure).map((s) => `${s}Failed`),
+        ...taskSteps
+          .filter((s) => s !== StepNames.NotifyFailure && s !== StepNames.UndoRollout)
+          .map((s) => `${s}Failed`),
       ].sort(),
     );
     expect(startAt).toBe(FlowStateNames.RecordExecution);
@@ -75,22 +77,30 @@ describe('the ModelRollout state machine', () => {
     });
     const busy = states.ResolveModel!.Retry!.find((r) => r.ErrorEquals.includes(BUSY_ERROR_NAMES[0]!));
     expect(busy).toMatchObject({ ErrorEquals: [...BUSY_ERROR_NAMES], IntervalSeconds: 60, BackoffRate: 1 });
-    expect(busy!.MaxAttempts).toBeGreaterThanOrEqual(60);
+    // It waits as long as the execution may run: a waiting rollout never gives up and gets overtaken.
+    const timeoutSeconds = (stateMachineDefinitionFrom(template) as { TimeoutSeconds?: number }).TimeoutSeconds ?? 0;
+    expect(timeoutSeconds).toBeGreaterThanOrEqual(24 * 3600);
+    expect(busy!.MaxAttempts! * 60).toBeGreaterThanOrEqual(timeoutSeconds);
     // The busy retrier comes first: a busy rollout is not a transient failure.
     expect(states.ResolveModel!.Retry![0]!.ErrorEquals).toEqual([...BUSY_ERROR_NAMES]);
   });
 
-  it('catches every failure of a task into NotifyFailure, naming the failed step, then fails', () => {
-    for (const step of taskSteps.filter((s) => s !== StepNames.NotifyFailure)) {
+  it('catches every failure of a task into UndoRollout, naming the failed step, then NotifyFailure, then fails', () => {
+    for (const step of taskSteps.filter((s) => s !== StepNames.NotifyFailure && s !== StepNames.UndoRollout)) {
       const c = states[step]!.Catch;
       expect(c, step).toEqual([{ ErrorEquals: ['States.ALL'], ResultPath: '$.failure', Next: `${step}Failed` }]);
       expect(states[`${step}Failed`]).toMatchObject({
         Type: 'Pass',
         Result: step,
         ResultPath: '$.failedStep',
-        Next: StepNames.NotifyFailure,
+        Next: StepNames.UndoRollout,
       });
     }
+    // An undo that fails still notifies, with its own error under $.undoFailure.
+    expect(states.UndoRollout!.Next).toBe(StepNames.NotifyFailure);
+    expect(states.UndoRollout!.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.undoFailure', Next: StepNames.NotifyFailure },
+    ]);
     expect(states.NotifyFailure!.Next).toBe(FlowStateNames.RolloutFailed);
     expect(states.NotifyFailure!.Catch?.[0]?.Next).toBe(FlowStateNames.RolloutFailed);
     expect(states[FlowStateNames.RolloutFailed]!.Type).toBe('Fail');

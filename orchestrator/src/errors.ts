@@ -43,6 +43,14 @@ export const ErrorNames = {
    * Retry it with a long interval (minutes), see BUSY_ERROR_NAMES.
    */
   RolloutBusy: 'RolloutBusyError',
+  /**
+   * The model version is not newer than the one the fleet serves (an old version re-approved, or an
+   * older rollout that waited behind a newer one): never deployed. A return to older weights is a new
+   * release with a higher version.
+   */
+  ModelOutdated: 'ModelOutdatedError',
+  /** Undoing a failed rollout (cancel, redeploy the previous deployment) failed: act by hand. */
+  UndoFailed: 'UndoFailedError',
 } as const;
 
 export type ErrorName = (typeof ErrorNames)[keyof typeof ErrorNames];

@@ -83,6 +83,12 @@ export interface ComponentCatalog {
 export interface ComponentSpec {
   readonly componentVersion: string;
   readonly configurationUpdate?: { readonly merge?: string; readonly reset?: readonly string[] };
+  /** Greengrass ComponentRunWith: the POSIX user, system resource limits, Windows user. */
+  readonly runWith?: {
+    readonly posixUser?: string;
+    readonly systemResourceLimits?: { readonly memory?: number; readonly cpus?: number };
+    readonly windowsUser?: string;
+  };
 }
 
 export interface DeploymentPolicies {
@@ -124,10 +130,16 @@ export interface DeploymentRequest {
   readonly policies: DeploymentPolicies;
   readonly jobConfiguration?: JobConfiguration;
   readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * CreateDeployment's idempotency token (1-64 of [a-zA-Z0-9-]): the same token again returns the same
+   * deployment, so a retried Lambda makes no second one.
+   */
+  readonly clientToken?: string;
 }
 
 export interface DeploymentInfo {
   readonly deploymentId: string;
+  readonly deploymentName?: string;
   readonly targetArn: string;
   /** ACTIVE, COMPLETED, CANCELED, FAILED, INACTIVE. A thing-group deployment stays ACTIVE. */
   readonly status: string;
@@ -161,8 +173,18 @@ export interface DeploymentService {
   groupMembers(groupName: string): Promise<string[]>;
   /** The newest deployment for a target (ListDeployments LATEST_ONLY + GetDeployment), or undefined. */
   currentDeployment(targetArn: string): Promise<DeploymentInfo | undefined>;
+  /**
+   * Every deployment the target had, NEWEST FIRST (ListDeployments ALL), without components (GetDeployment
+   * has them).
+   */
+  deploymentHistory(targetArn: string): Promise<Omit<DeploymentInfo, 'components'>[]>;
   createDeployment(request: DeploymentRequest): Promise<{ deploymentId: string; iotJobId?: string }>;
   getDeployment(deploymentId: string): Promise<DeploymentInfo>;
+  /**
+   * CancelDeployment: devices that have not applied it yet never will; devices that did keep it until a
+   * newer deployment arrives. Canceling a deployment that is no longer ACTIVE is a no-op.
+   */
+  cancelDeployment(deploymentId: string): Promise<void>;
   listEffectiveDeployments(thingName: string): Promise<EffectiveDeploymentInfo[]>;
   listInstalledComponents(thingName: string): Promise<InstalledComponentInfo[]>;
 }

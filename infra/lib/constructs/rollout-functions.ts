@@ -42,6 +42,11 @@ export interface RolloutFunctionsProps {
   readonly canaryTimeoutSeconds?: number;
   /** Seconds the fleet may take. Default: the handlers' default (3600). */
   readonly fleetTimeoutSeconds?: number;
+  /**
+   * Seconds every canary device must stay healthy (heartbeat going on, error counts unchanged) before the
+   * fleet is touched. Default: the handlers' default (600).
+   */
+  readonly canaryBakeSeconds?: number;
   /** Fleet abort threshold (percent failed). Default: the handlers' default (10). */
   readonly fleetAbortPercent?: number;
   /** Log retention of the functions. Default: three months. */
@@ -88,6 +93,7 @@ export class RolloutFunctions extends Construct {
       ...optional(EnvNames.CanaryTimeoutSeconds, props.canaryTimeoutSeconds),
       ...optional(EnvNames.FleetTimeoutSeconds, props.fleetTimeoutSeconds),
       ...optional(EnvNames.FleetAbortPercent, props.fleetAbortPercent),
+      ...optional(EnvNames.CanaryBakeSeconds, props.canaryBakeSeconds),
     };
 
     const make = (step: StepName, extra: { memoryMb?: number; timeout?: Duration; env?: Record<string, string> }) => {
@@ -152,6 +158,7 @@ export class RolloutFunctions extends Construct {
       [StepNames.VerifyCanary]: make(StepNames.VerifyCanary, { timeout: Duration.minutes(2) }),
       [StepNames.DeployFleet]: make(StepNames.DeployFleet, {}),
       [StepNames.VerifyFleet]: make(StepNames.VerifyFleet, { timeout: Duration.minutes(5) }),
+      [StepNames.UndoRollout]: make(StepNames.UndoRollout, {}),
       [StepNames.Notify]: make(StepNames.Notify, {}),
       [StepNames.NotifyFailure]: make(StepNames.NotifyFailure, {}),
     } satisfies Record<StepName, NodejsFunction>;
@@ -177,6 +184,9 @@ export class RolloutFunctions extends Construct {
     allow(f.ResolveModel, ['sagemaker:ListModelPackages'], ['*']);
     allow(f.ResolveModel, ['sagemaker:DescribeModelPackage'], [modelPackages]);
     allow(f.ResolveModel, ['states:ListExecutions'], [props.stateMachineArn]);
+    // The version the fleet serves (a version not newer is refused): the fleet group's current deployment.
+    allow(f.ResolveModel, ['iot:DescribeThingGroup'], [arn('iot', 'thinggroup', props.fleetGroup)]);
+    allow(f.ResolveModel, ['greengrass:ListDeployments', 'greengrass:GetDeployment'], ['*']);
 
     allow(f.PackageModel, ['sagemaker:DescribeModelPackage'], [modelPackages]);
     allow(f.PackageModel, ['s3:GetObject'], [objects(BucketPrefixes.models)]);
@@ -209,24 +219,55 @@ export class RolloutFunctions extends Construct {
       allow(fn, ['iot:DescribeThingGroup'], [groupArn]);
       // Greengrass v2 deployment APIs: CreateDeployment/ListDeployments/GetDeployment authorize on the
       // deployment resource, whose id is unknown before creation: AWS requires "*" here.
-      allow(fn, ['greengrass:CreateDeployment', 'greengrass:ListDeployments', 'greengrass:GetDeployment'], ['*']);
+      allow(
+        fn,
+        [
+          'greengrass:CreateDeployment',
+          'greengrass:ListDeployments',
+          'greengrass:GetDeployment',
+          'greengrass:TagResource',
+        ],
+        ['*'],
+      );
       allow(
         fn,
         ['greengrass:DescribeComponent', 'greengrass:GetComponent'],
         [inferenceComponent, `${inferenceComponent}:versions:*`],
       );
-      // What CreateDeployment does on the caller's behalf: an IoT job on the group, the things' shadows.
+      // What CreateDeployment does on the caller's behalf for a thing-group target: an IoT job on the
+      // group. No thing or shadow rights: those would let a deploy function target single core devices
+      // outside its group (Greengrass uses a thing's shadow only for a deployment to that one thing).
       allow(
         fn,
         ['iot:CreateJob', 'iot:DescribeJob', 'iot:UpdateJob', 'iot:CancelJob'],
         [arn('iot', 'job', '*'), groupArn],
       );
-      allow(
-        fn,
-        ['iot:DescribeThing', 'iot:GetThingShadow', 'iot:UpdateThingShadow', 'iot:DeleteThingShadow'],
-        [arn('iot', 'thing', '*')],
-      );
     }
+
+    // UndoRollout: cancel the rollout's deployments and redeploy each group's previous one (both groups).
+    const groupArns = [props.canaryGroup, props.fleetGroup].map((g) => arn('iot', 'thinggroup', g));
+    allow(
+      f.UndoRollout,
+      [
+        'greengrass:CancelDeployment',
+        'greengrass:CreateDeployment',
+        'greengrass:GetDeployment',
+        'greengrass:ListDeployments',
+        'greengrass:TagResource',
+      ],
+      ['*'],
+    );
+    allow(
+      f.UndoRollout,
+      ['greengrass:DescribeComponent', 'greengrass:GetComponent'],
+      [modelComponents, modelComponentVersions, inferenceComponent, `${inferenceComponent}:versions:*`],
+    );
+    allow(
+      f.UndoRollout,
+      ['iot:CreateJob', 'iot:DescribeJob', 'iot:UpdateJob', 'iot:CancelJob'],
+      [arn('iot', 'job', '*'), ...groupArns],
+    );
+    allow(f.UndoRollout, ['iot:DescribeThingGroup'], groupArns);
 
     for (const [fn, group] of [
       [f.VerifyCanary, props.canaryGroup],
@@ -261,7 +302,7 @@ export class RolloutFunctions extends Construct {
     acknowledge(this, {
       'AwsSolutions-IAM5[Resource::*]':
         'Actions without resource-level permissions (AWS requires "*"): sagemaker:ListModelPackages, ' +
-        'iot:DescribeEndpoint, greengrass:CreateDeployment/ListDeployments/GetDeployment/' +
+        'iot:DescribeEndpoint, greengrass:CreateDeployment/CancelDeployment/TagResource/ListDeployments/GetDeployment/' +
         'ListEffectiveDeployments/ListInstalledComponents, and X-Ray PutTraceSegments/PutTelemetryRecords ' +
         '(tracing). Each function has only the ones its step calls.',
     });
@@ -282,9 +323,14 @@ export class RolloutFunctions extends Construct {
     );
     acknowledgeWildcards(
       this,
-      [arn('iot', 'job', '*'), arn('iot', 'thing', '*')],
-      "CreateDeployment creates an IoT job with a generated id and updates the shadows of the target group's " +
-        'things (unknown at deploy time: devices register themselves).',
+      [arn('iot', 'job', '*')],
+      'CreateDeployment/CancelDeployment create and cancel an IoT job with a generated id (unknown at deploy time).',
+    );
+    acknowledgeWildcards(
+      this,
+      [arn('iot', 'thing', '*')],
+      'VerifyCanary/VerifyFleet only (read-only DescribeThing/GetThingShadow for ListEffectiveDeployments): ' +
+        'devices register themselves. No deploy function holds thing rights.',
     );
     acknowledgeWildcards(
       this,

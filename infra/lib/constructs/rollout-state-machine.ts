@@ -2,8 +2,10 @@
  * The ModelRollout state machine, built from CDK state constructs. Task states are named by the
  * orchestrator's StepNames (the local runner binds by them); every Task retries the shared transient
  * error names with exponential backoff and catches everything else into a Pass that records the failed
- * step's name, then NotifyFailure, then Fail. ResolveModel also retries RolloutBusyError slowly: it is
- * the concurrency guard (an earlier RUNNING execution of this machine blocks a later one).
+ * step's name, then UndoRollout (cancel the rollout's deployments, redeploy each group's previous one),
+ * then NotifyFailure, then Fail. ResolveModel also retries RolloutBusyError slowly: it is the concurrency
+ * guard (an earlier RUNNING execution of this machine blocks a later one), and it waits as long as the
+ * execution may run, so rollouts of a group go one at a time, in the order they were approved.
  */
 
 import {
@@ -69,13 +71,25 @@ export const TRANSIENT_RETRY: RetryProps = {
   jitterStrategy: JitterType.FULL,
 };
 
-/** Another rollout of the group is running: check again every minute, for up to 3 hours. */
-export const BUSY_RETRY: RetryProps = {
-  errors: [...BUSY_ERROR_NAMES],
-  interval: Duration.seconds(60),
-  maxAttempts: 180,
-  backoffRate: 1,
-};
+/** Whole-execution timeout by default: a waiting rollout, the canary (with its bake) and the fleet. */
+export const DEFAULT_EXECUTION_TIMEOUT = Duration.hours(24);
+
+/** Seconds between checks while an earlier rollout of the group runs. */
+export const BUSY_RETRY_INTERVAL = Duration.seconds(60);
+
+/**
+ * Another rollout of the group is running: check again every minute for as long as the execution may
+ * run (it never gives up early, so a waiting rollout cannot be overtaken by a later one that started
+ * after the earlier one ended).
+ */
+export function busyRetry(executionTimeout: Duration): RetryProps {
+  return {
+    errors: [...BUSY_ERROR_NAMES],
+    interval: BUSY_RETRY_INTERVAL,
+    maxAttempts: Math.ceil(executionTimeout.toSeconds() / BUSY_RETRY_INTERVAL.toSeconds()),
+    backoffRate: 1,
+  };
+}
 
 export interface RolloutStateMachineProps {
   readonly functions: Readonly<Record<StepName, IFunction>>;
@@ -87,7 +101,7 @@ export interface RolloutStateMachineProps {
   readonly canaryRecheckSeconds?: number;
   /** Seconds between VerifyFleet checks. Default 60. */
   readonly fleetRecheckSeconds?: number;
-  /** Whole-execution timeout. Default 6 hours (busy wait + canary + fleet). */
+  /** Whole-execution timeout. Default 24 hours (busy wait + canary and its bake + fleet). */
   readonly timeout?: Duration;
 }
 
@@ -98,6 +112,7 @@ export class RolloutStateMachine extends Construct {
   constructor(scope: Construct, id: string, props: RolloutStateMachineProps) {
     super(scope, id);
     const fn = props.functions;
+    const timeout = props.timeout ?? DEFAULT_EXECUTION_TIMEOUT;
 
     const rolloutFailed = new Fail(this, FlowStateNames.RolloutFailed, {
       error: 'RolloutFailed',
@@ -113,20 +128,31 @@ export class RolloutStateMachine extends Construct {
     notifyFailure.addCatch(rolloutFailed, { resultPath: '$.notifyFailure' });
     notifyFailure.next(rolloutFailed);
 
-    const task = (step: Exclude<StepName, 'NotifyFailure'>) => {
+    // Every failure after ResolveModel: undo what was deployed, then notify (an undo that fails is
+    // notified too, under $.undoFailure).
+    const undo = new LambdaInvoke(this, StepNames.UndoRollout, {
+      lambdaFunction: fn.UndoRollout,
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+    });
+    undo.addRetry(TRANSIENT_RETRY);
+    undo.addCatch(notifyFailure, { errors: ['States.ALL'], resultPath: '$.undoFailure' });
+    undo.next(notifyFailure);
+
+    const task = (step: Exclude<StepName, 'NotifyFailure' | 'UndoRollout'>) => {
       const t = new LambdaInvoke(this, step, {
         lambdaFunction: fn[step],
         payloadResponseOnly: true,
         retryOnServiceExceptions: false,
       });
-      if (step === StepNames.ResolveModel) t.addRetry(BUSY_RETRY);
+      if (step === StepNames.ResolveModel) t.addRetry(busyRetry(timeout));
       t.addRetry(TRANSIENT_RETRY);
       const recordStep = new Pass(this, `${step}Failed`, {
         comment: `Records that ${step} failed, for the failure notification.`,
         result: Result.fromString(step),
         resultPath: '$.failedStep',
       });
-      recordStep.next(notifyFailure);
+      recordStep.next(undo);
       t.addCatch(recordStep, { errors: ['States.ALL'], resultPath: '$.failure' });
       return t;
     };
@@ -208,7 +234,7 @@ export class RolloutStateMachine extends Construct {
       stateMachineName: props.stateMachineName,
       stateMachineType: StateMachineType.STANDARD,
       definitionBody: DefinitionBody.fromChainable(definition),
-      timeout: props.timeout ?? Duration.hours(6),
+      timeout,
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: LogLevel.ALL, includeExecutionData: true },
     });

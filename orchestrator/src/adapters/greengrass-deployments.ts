@@ -3,6 +3,8 @@
  * Responses are reduced to the port's plain data.
  */
 import {
+  CancelDeploymentCommand,
+  type ComponentDeploymentSpecification,
   CreateDeploymentCommand,
   GetDeploymentCommand,
   GreengrassV2Client,
@@ -15,10 +17,7 @@ import { ErrorNames, RolloutError } from '../errors.ts';
 import type { ComponentSpec, DeploymentInfo, DeploymentService } from '../ports.ts';
 import { awsCall, isAwsError } from './aws-errors.ts';
 
-type SdkComponents = Record<
-  string,
-  { componentVersion?: string; configurationUpdate?: { merge?: string; reset?: string[] } }
->;
+type SdkComponents = Record<string, ComponentDeploymentSpecification>;
 
 function toSpecs(components: SdkComponents | undefined): Record<string, ComponentSpec> {
   const out: Record<string, ComponentSpec> = {};
@@ -27,9 +26,51 @@ function toSpecs(components: SdkComponents | undefined): Record<string, Componen
     out[name] = {
       componentVersion: c.componentVersion,
       ...(c.configurationUpdate ? { configurationUpdate: c.configurationUpdate } : {}),
+      ...(c.runWith
+        ? {
+            runWith: {
+              ...(c.runWith.posixUser ? { posixUser: c.runWith.posixUser } : {}),
+              ...(c.runWith.windowsUser ? { windowsUser: c.runWith.windowsUser } : {}),
+              ...(c.runWith.systemResourceLimits
+                ? {
+                    systemResourceLimits: {
+                      ...(c.runWith.systemResourceLimits.memory !== undefined
+                        ? { memory: c.runWith.systemResourceLimits.memory }
+                        : {}),
+                      ...(c.runWith.systemResourceLimits.cpus !== undefined
+                        ? { cpus: c.runWith.systemResourceLimits.cpus }
+                        : {}),
+                    },
+                  }
+                : {}),
+            },
+          }
+        : {}),
     };
   }
   return out;
+}
+
+function toSdkSpec(c: ComponentSpec): ComponentDeploymentSpecification {
+  return {
+    componentVersion: c.componentVersion,
+    ...(c.configurationUpdate
+      ? {
+          configurationUpdate: {
+            merge: c.configurationUpdate.merge,
+            reset: c.configurationUpdate.reset ? [...c.configurationUpdate.reset] : undefined,
+          },
+        }
+      : {}),
+    ...(c.runWith
+      ? {
+          runWith: {
+            ...c.runWith,
+            systemResourceLimits: c.runWith.systemResourceLimits ? { ...c.runWith.systemResourceLimits } : undefined,
+          },
+        }
+      : {}),
+  };
 }
 
 /** Collects every page of a paginated list call. */
@@ -55,6 +96,7 @@ export function createGreengrassDeploymentService(
     );
     return {
       deploymentId,
+      deploymentName: d.deploymentName,
       targetArn: d.targetArn ?? '',
       status: d.deploymentStatus ?? 'ACTIVE',
       components: toSpecs(d.components as SdkComponents | undefined),
@@ -100,6 +142,35 @@ export function createGreengrassDeploymentService(
       const latest = (out.deployments ?? []).find((d) => d.isLatestForTarget !== false && d.deploymentId);
       return latest?.deploymentId ? getDeployment(latest.deploymentId) : undefined;
     },
+    async deploymentHistory(targetArn) {
+      const all = await allPages(async (nextToken) => {
+        const out = await awsCall(`Greengrass ListDeployments ${targetArn}`, () =>
+          greengrass.send(new ListDeploymentsCommand({ targetArn, historyFilter: 'ALL', nextToken })),
+        );
+        return { items: out.deployments ?? [], next: out.nextToken };
+      });
+      return all
+        .filter((d) => d.deploymentId)
+        .map((d) => ({
+          deploymentId: d.deploymentId ?? '',
+          deploymentName: d.deploymentName,
+          targetArn: d.targetArn ?? targetArn,
+          status: d.deploymentStatus ?? 'ACTIVE',
+          createdAt: d.creationTimestamp,
+        }))
+        .sort((a, b) => (b.createdAt?.getTime() ?? 0) - (a.createdAt?.getTime() ?? 0));
+    },
+    async cancelDeployment(deploymentId) {
+      try {
+        await awsCall(`Greengrass CancelDeployment ${deploymentId}`, () =>
+          greengrass.send(new CancelDeploymentCommand({ deploymentId })),
+        );
+      } catch (err) {
+        // Already canceled, completed or superseded: nothing left to stop.
+        if (isAwsError(err, 'ConflictException')) return;
+        throw err;
+      }
+    },
     async createDeployment(request) {
       try {
         const out = await awsCall(`Greengrass CreateDeployment ${request.targetArn}`, () =>
@@ -108,20 +179,7 @@ export function createGreengrassDeploymentService(
               targetArn: request.targetArn,
               deploymentName: request.deploymentName,
               components: Object.fromEntries(
-                Object.entries(request.components).map(([name, c]) => [
-                  name,
-                  {
-                    componentVersion: c.componentVersion,
-                    ...(c.configurationUpdate
-                      ? {
-                          configurationUpdate: {
-                            merge: c.configurationUpdate.merge,
-                            reset: c.configurationUpdate.reset ? [...c.configurationUpdate.reset] : undefined,
-                          },
-                        }
-                      : {}),
-                  },
-                ]),
+                Object.entries(request.components).map(([name, c]) => [name, toSdkSpec(c)]),
               ),
               deploymentPolicies: {
                 failureHandlingPolicy: request.policies.failureHandlingPolicy,
@@ -152,6 +210,7 @@ export function createGreengrassDeploymentService(
                   }
                 : undefined,
               tags: request.tags ? { ...request.tags } : undefined,
+              clientToken: request.clientToken,
             }),
           ),
         );

@@ -1,7 +1,10 @@
 /**
- * What a rollout deploys to a thing group: the group's current components, with the model component at
- * the new version and the inference component at the configured (or current) version. Pure.
+ * What a rollout deploys to a thing group: the group's current components (each with its
+ * configurationUpdate and runWith), with the model component at the new version and the inference
+ * component at the configured (or current) version; and what undoes it: the previous deployment's
+ * components again. Pure.
  */
+import { createHash } from 'node:crypto';
 import { modelComponentName } from '@edgeqc/model-component/manifest';
 import { ErrorNames, RolloutError } from '../errors.ts';
 import type { ComponentSpec, DeploymentPolicies, DeploymentRequest, JobConfiguration } from '../ports.ts';
@@ -18,6 +21,8 @@ export interface PlanInput {
   readonly current: Readonly<Record<string, ComponentSpec>>;
   /** Inference component version to deploy; default: the one the group runs now. */
   readonly inferenceVersion?: string;
+  /** CreateDeployment's idempotency token (see deploymentClientToken). */
+  readonly clientToken?: string;
   readonly options?: Partial<RolloutOptions>;
 }
 
@@ -94,20 +99,79 @@ export function planDeployment(input: PlanInput): DeploymentRequest {
       `the ${input.stage} group runs no ${INFERENCE_COMPONENT} and none is configured: publish it (npm run edgeqc -- package-agent) and set its version`,
     );
   }
+  // Every component keeps its configurationUpdate and runWith; only the versions of the model and the
+  // inference component change (the same model name at an older version is replaced).
   const components: Record<string, ComponentSpec> = {};
-  for (const [name, spec] of Object.entries(input.current)) {
-    // Another model of the same name at an older version is replaced; other components are kept as they are.
-    if (name === model || name === INFERENCE_COMPONENT) continue;
-    components[name] = { componentVersion: spec.componentVersion };
-  }
-  components[model] = { componentVersion: input.modelVersion };
-  components[INFERENCE_COMPONENT] = { componentVersion: inferenceVersion };
+  for (const [name, spec] of Object.entries(input.current)) components[name] = copySpec(spec);
+  components[model] = { ...components[model], componentVersion: input.modelVersion };
+  components[INFERENCE_COMPONENT] = { ...components[INFERENCE_COMPONENT], componentVersion: inferenceVersion };
   return {
     targetArn: input.targetArn,
-    deploymentName: `edgeqc-${input.stage}-${input.modelName}-${input.modelVersion}`,
+    deploymentName: deploymentNameOf(input.stage, input.modelName, input.modelVersion),
     components,
     policies: deploymentPolicies(o),
     jobConfiguration: jobConfiguration(input.stage, o),
     tags: { 'edgeqc:stage': input.stage, 'edgeqc:model': `${input.modelName}@${input.modelVersion}` },
+    ...(input.clientToken ? { clientToken: input.clientToken } : {}),
+  };
+}
+
+export function deploymentNameOf(stage: 'canary' | 'fleet', modelName: string, modelVersion: string): string {
+  return `edgeqc-${stage}-${modelName}-${modelVersion}`;
+}
+
+function copySpec(spec: ComponentSpec): ComponentSpec {
+  return {
+    componentVersion: spec.componentVersion,
+    ...(spec.configurationUpdate
+      ? {
+          configurationUpdate: {
+            ...(spec.configurationUpdate.merge !== undefined ? { merge: spec.configurationUpdate.merge } : {}),
+            ...(spec.configurationUpdate.reset ? { reset: [...spec.configurationUpdate.reset] } : {}),
+          },
+        }
+      : {}),
+    ...(spec.runWith
+      ? {
+          runWith: {
+            ...spec.runWith,
+            ...(spec.runWith.systemResourceLimits
+              ? { systemResourceLimits: { ...spec.runWith.systemResourceLimits } }
+              : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * CreateDeployment's client token for one execution and one purpose (`canary`, `fleet`, `undo-fleet`,
+ * ...): the same execution retrying the same step sends the same token, so Greengrass returns the
+ * deployment it already made. 64 hex characters (the API allows 1-64 of [a-zA-Z0-9-]).
+ */
+export function deploymentClientToken(executionId: string, purpose: string): string {
+  return createHash('sha256').update(`${executionId}\n${purpose}`).digest('hex');
+}
+
+/**
+ * The deployment that puts a group back on its previous deployment: the same components, configuration
+ * and runWith, ROLLBACK on failure, no staged rollout (the previous release is known good).
+ */
+export function restorePlan(input: {
+  readonly targetArn: string;
+  readonly stage: 'canary' | 'fleet';
+  readonly previous: { readonly deploymentId: string; readonly components: Readonly<Record<string, ComponentSpec>> };
+  readonly clientToken?: string;
+  readonly options?: Partial<RolloutOptions>;
+}): DeploymentRequest {
+  const o = { ...DEFAULT_ROLLOUT_OPTIONS, ...input.options };
+  return {
+    targetArn: input.targetArn,
+    deploymentName: `edgeqc-${input.stage}-restore-${input.previous.deploymentId}`.slice(0, 256),
+    components: Object.fromEntries(Object.entries(input.previous.components).map(([n, s]) => [n, copySpec(s)])),
+    policies: deploymentPolicies(o),
+    jobConfiguration: { timeoutInMinutes: o.deviceTimeoutMinutes },
+    tags: { 'edgeqc:stage': input.stage, 'edgeqc:restores': input.previous.deploymentId },
+    ...(input.clientToken ? { clientToken: input.clientToken } : {}),
   };
 }

@@ -16,6 +16,8 @@ export const StepNames = {
   VerifyCanary: 'VerifyCanary',
   DeployFleet: 'DeployFleet',
   VerifyFleet: 'VerifyFleet',
+  /** Every failure after a deployment was created: cancel it and redeploy the group's previous one. */
+  UndoRollout: 'UndoRollout',
   Notify: 'Notify',
   NotifyFailure: 'NotifyFailure',
 } as const;
@@ -56,10 +58,22 @@ export const ComponentRefSchema = z.object({
 });
 export type ComponentRef = z.infer<typeof ComponentRefSchema>;
 
+/** A canary device's heartbeat and error counts when its bake began. */
+export const BakeBaselineSchema = z.object({
+  thingName: z.string().min(1),
+  /** The status message's `at`. */
+  at: z.string(),
+  quarantined: z.number().int().min(0),
+  dropped: z.number().int().min(0),
+});
+export type BakeBaseline = z.infer<typeof BakeBaselineSchema>;
+
 export const StageSchema = z.object({
   group: z.string().min(1),
   targetArn: z.string().min(1),
   deploymentId: z.string().min(1),
+  /** The group's deployment before this one (what UndoRollout redeploys); absent when it had none. */
+  previousDeploymentId: z.string().min(1).optional(),
   /** ISO time the deployment was created: the verification deadline counts from it. */
   startedAt: z.iso.datetime(),
   done: z.boolean(),
@@ -67,10 +81,21 @@ export const StageSchema = z.object({
   devices: z.number().int().min(0).optional(),
   /** One line: how many devices are healthy, pending, failed (and which). */
   summary: z.string().optional(),
+  /** Canary: the bake (all devices healthy since `since`; the baseline each must hold until it ends). */
+  bake: z.object({ since: z.iso.datetime(), devices: z.array(BakeBaselineSchema) }).optional(),
 });
 export type Stage = z.infer<typeof StageSchema>;
 
 export const FailureSchema = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
+
+export const UndoStageSchema = z.object({
+  group: z.string().min(1),
+  canceledDeploymentId: z.string().min(1),
+  /** The deployment that puts the previous one back; absent when the group had no previous deployment. */
+  restoredDeploymentId: z.string().min(1).optional(),
+  previousDeploymentId: z.string().min(1).optional(),
+});
+export type UndoStage = z.infer<typeof UndoStageSchema>;
 
 export const RolloutStateSchema = z.looseObject({
   modelPackageArn: z.string().optional(),
@@ -97,5 +122,14 @@ export const RolloutStateSchema = z.looseObject({
     .optional(),
   failedStep: z.string().optional(),
   failure: FailureSchema.optional(),
+  /** What UndoRollout did, per stage. */
+  undo: z
+    .object({
+      canary: UndoStageSchema.optional(),
+      fleet: UndoStageSchema.optional(),
+    })
+    .optional(),
+  /** UndoRollout itself failed ({Error, Cause}): the groups may be mixed, act by hand. */
+  undoFailure: FailureSchema.optional(),
 });
 export type RolloutState = z.infer<typeof RolloutStateSchema>;

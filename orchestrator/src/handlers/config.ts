@@ -21,6 +21,7 @@ export const HandlerConfigSchema = z.strictObject({
   statusTopicPrefix: z.string().min(1).default('edgeqc'),
   canaryTimeoutSeconds: seconds.default(900),
   fleetTimeoutSeconds: seconds.default(3600),
+  canaryBakeSeconds: z.coerce.number().int().min(0).default(600),
   fleetAbortPercent: z.coerce.number().gt(0).max(100).default(10),
   iotDataEndpoint: z.url().optional(),
   accountId: z
@@ -43,6 +44,7 @@ const KEYS: Record<keyof HandlerConfig, string> = {
   statusTopicPrefix: EnvNames.StatusTopicPrefix,
   canaryTimeoutSeconds: EnvNames.CanaryTimeoutSeconds,
   fleetTimeoutSeconds: EnvNames.FleetTimeoutSeconds,
+  canaryBakeSeconds: EnvNames.CanaryBakeSeconds,
   fleetAbortPercent: EnvNames.FleetAbortPercent,
   iotDataEndpoint: EnvNames.IotDataEndpoint,
   accountId: EnvNames.AccountId,

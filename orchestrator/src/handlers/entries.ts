@@ -22,6 +22,7 @@ const FILES: Readonly<Record<StepName, string>> = {
   [StepNames.VerifyCanary]: './verify-canary.ts',
   [StepNames.DeployFleet]: './deploy-fleet.ts',
   [StepNames.VerifyFleet]: './verify-fleet.ts',
+  [StepNames.UndoRollout]: './undo-rollout.ts',
   [StepNames.Notify]: './notify.ts',
   [StepNames.NotifyFailure]: './notify-failure.ts',
 };

@@ -20,6 +20,11 @@ export const EnvNames = {
   /** Seconds a canary/fleet may take to report the new model. Defaults 900 / 3600. */
   CanaryTimeoutSeconds: 'EDGEQC_CANARY_TIMEOUT_SECONDS',
   FleetTimeoutSeconds: 'EDGEQC_FLEET_TIMEOUT_SECONDS',
+  /**
+   * Seconds every canary device must stay healthy (heartbeat going on, error counts unchanged) once all
+   * serve the new model, before the fleet is touched. Default 600.
+   */
+  CanaryBakeSeconds: 'EDGEQC_CANARY_BAKE_SECONDS',
   /** Fleet abort threshold (percentage of failed devices). Default 10. */
   FleetAbortPercent: 'EDGEQC_FLEET_ABORT_PERCENT',
   /**

@@ -9,5 +9,6 @@ export { createNotifyFailureHandler } from './notify-failure.ts';
 export { createPackageModelHandler, recipeUriOf } from './package-model.ts';
 export { createResolveModelHandler } from './resolve-model.ts';
 export { defaultLogger } from './step.ts';
+export { createUndoRolloutHandler } from './undo-rollout.ts';
 export { createVerifyCanaryHandler } from './verify-canary.ts';
 export { createVerifyFleetHandler } from './verify-fleet.ts';

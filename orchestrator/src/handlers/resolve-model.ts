@@ -1,14 +1,19 @@
 /**
  * ResolveModel: which model package to roll out. From an approval event, its ModelPackageArn (it must
  * still be Approved); on a manual start, the NEWEST Approved package of the group; none -> `found:
- * false`, and the state machine succeeds as a no-op.
+ * false`, and the state machine succeeds as a no-op. Rollouts of a group run one at a time (an earlier
+ * RUNNING execution makes this one wait), and a version not newer than the one the fleet serves is
+ * refused (ModelOutdatedError): an old version re-approved, or an older rollout that waited behind a
+ * newer one, is never deployed.
  */
+import { modelComponentName } from '@edgeqc/model-component/manifest';
 import { MetadataKeys, modelRefOf, newestApproved } from '../domain/model-identity.ts';
 import { earlierRunning, type RunningExecution } from '../domain/rollout-lock.ts';
 import { type RolloutState, RolloutStateSchema, StepNames } from '../domain/rollout-state.ts';
+import { refuseNotNewer } from '../domain/version-order.ts';
 import { ErrorNames, RolloutError } from '../errors.ts';
-import type { ModelRegistry } from '../ports.ts';
-import { awsConfig, awsExecutions, awsModelRegistry } from './aws-wiring.ts';
+import type { DeploymentService, ModelRegistry } from '../ports.ts';
+import { awsConfig, awsDeploymentService, awsExecutions, awsModelRegistry } from './aws-wiring.ts';
 import { defineStep, lambdaEntry } from './step.ts';
 
 export interface ResolveModelDeps {
@@ -17,6 +22,16 @@ export interface ResolveModelDeps {
   readonly defaultGroup?: string;
   /** Running executions of the state machine; when given (and the input has `execution`), no interleaving. */
   readonly executions?: { running(stateMachineArn: string): Promise<readonly RunningExecution[]> };
+  /** The fleet group: a version not newer than the one its current deployment carries is refused. */
+  readonly fleet?: { readonly deployments: DeploymentService; readonly group: string };
+}
+
+/** The model component's version in the fleet group's current deployment, or undefined. */
+async function servedVersion(deps: ResolveModelDeps, modelName: string): Promise<string | undefined> {
+  if (!deps.fleet) return undefined;
+  const target = await deps.fleet.deployments.thingGroupArn(deps.fleet.group);
+  const current = await deps.fleet.deployments.currentDeployment(target);
+  return current?.components[modelComponentName(modelName)]?.componentVersion;
 }
 
 export function createResolveModelHandler(deps: ResolveModelDeps) {
@@ -43,6 +58,7 @@ export function createResolveModelHandler(deps: ResolveModelDeps) {
         );
       }
       const model = modelRefOf(pkg);
+      refuseNotNewer(model, await servedVersion(deps, model.name));
       log.info({ arn, version: model.version }, 'model from event');
       return { ...input, modelPackageArn: arn, modelPackageGroupName: pkg.group, found: true, model };
     }
@@ -60,6 +76,7 @@ export function createResolveModelHandler(deps: ResolveModelDeps) {
       return { ...input, modelPackageGroupName: group, found: false };
     }
     const model = modelRefOf(newest);
+    refuseNotNewer(model, await servedVersion(deps, model.name));
     log.info(
       { arn: newest.arn, version: model.version, sha256: newest.metadata[MetadataKeys.sha256] },
       'newest approved',
@@ -74,5 +91,6 @@ export const handler = lambdaEntry(() => {
     registry: awsModelRegistry(),
     defaultGroup: config.modelPackageGroup,
     executions: awsExecutions(),
+    fleet: { deployments: awsDeploymentService(), group: config.fleetGroup },
   });
 });

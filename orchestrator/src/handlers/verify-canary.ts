@@ -14,5 +14,6 @@ export const handler = lambdaEntry(() => {
     deployments: awsDeploymentService(),
     health: awsFleetHealth(c),
     timeoutSeconds: c.canaryTimeoutSeconds,
+    bakeSeconds: c.canaryBakeSeconds,
   });
 });

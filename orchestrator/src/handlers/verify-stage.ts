@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { assessBake, type BakeObservation, bakeBaseline } from '../domain/canary-bake.ts';
 import { INFERENCE_COMPONENT } from '../domain/deployment-plan.ts';
 import { assessDevice, type DeviceAssessment } from '../domain/device-assessment.ts';
 import { ComponentRefSchema, type RolloutState, RolloutStateSchema, StageSchema } from '../domain/rollout-state.ts';
@@ -20,6 +21,11 @@ export interface VerifyStageDeps {
   readonly timeoutSeconds: number;
   /** Fleet: failed-device percentage that fails the stage. Default 10. */
   readonly abortPercent?: number;
+  /**
+   * Canary: seconds every canary device must stay healthy, its heartbeat going on and its error counts
+   * unchanged, once all serve the new model. Default 0 (no bake).
+   */
+  readonly bakeSeconds?: number;
   /** Devices checked at once (bounded to stay under API rate limits). Default 8. */
   readonly concurrency?: number;
   readonly now?: Clock;
@@ -65,14 +71,22 @@ export async function verifyStage(
   };
 
   const things = await deps.deployments.groupMembers(stage.group);
-  const assessments: DeviceAssessment[] = await mapLimit(things, deps.concurrency ?? 8, async (thingName) => {
-    const [effectiveDeployments, installedComponents, status] = await Promise.all([
-      deps.deployments.listEffectiveDeployments(thingName),
-      deps.deployments.listInstalledComponents(thingName),
-      deps.health.retainedStatus(thingName),
-    ]);
-    return assessDevice({ thingName, effectiveDeployments, installedComponents, status }, expected);
-  });
+  const observed: { assessment: DeviceAssessment; observation: BakeObservation }[] = await mapLimit(
+    things,
+    deps.concurrency ?? 8,
+    async (thingName) => {
+      const [effectiveDeployments, installedComponents, status] = await Promise.all([
+        deps.deployments.listEffectiveDeployments(thingName),
+        deps.deployments.listInstalledComponents(thingName),
+        deps.health.retainedStatus(thingName),
+      ]);
+      return {
+        assessment: assessDevice({ thingName, effectiveDeployments, installedComponents, status }, expected),
+        observation: { thingName, status },
+      };
+    },
+  );
+  const assessments = observed.map((o) => o.assessment);
   const deployment = stageName === 'fleet' ? await deps.deployments.getDeployment(stage.deploymentId) : undefined;
   const now = deps.now?.() ?? new Date();
   const decision = assessStage(assessments, {
@@ -99,14 +113,38 @@ export async function verifyStage(
       decision.summary,
     );
   }
+  const next = { ...stage, checks: stage.checks + 1, devices: things.length, summary: decision.summary };
+  const bakeSeconds = stageName === 'canary' ? (deps.bakeSeconds ?? 0) : 0;
+  if (decision.outcome !== 'done' || bakeSeconds <= 0) {
+    return { ...input, [stageName]: { ...next, done: decision.outcome === 'done' } };
+  }
+  // Every canary device serves the new model: the bake begins, or goes on.
+  const observations = observed.map((o) => o.observation);
+  if (!stage.bake) {
+    const bake = { since: now.toISOString(), devices: bakeBaseline(observations) };
+    log.info({ stage: stageName, bakeSeconds }, 'canary bake begins');
+    return {
+      ...input,
+      [stageName]: { ...next, done: false, bake, summary: `${decision.summary}; baking for ${bakeSeconds} s` },
+    };
+  }
+  const bake = assessBake(stage.bake.devices, observations, { since: new Date(stage.bake.since), bakeSeconds, now });
+  log.info({ stage: stageName, bake: bake.outcome }, 'canary bake checked');
+  if (bake.outcome === 'failed') throw new RolloutError(ErrorNames.CanaryUnhealthy, 'BAKE_FAILED', bake.summary);
+  if (bake.outcome === 'baking' && now.getTime() > Date.parse(stage.startedAt) + deps.timeoutSeconds * 1000) {
+    throw new RolloutError(
+      ErrorNames.CanaryTimeout,
+      'BAKE_TIMEOUT',
+      `the canary bake did not end in time: ${bake.summary}`,
+    );
+  }
   return {
     ...input,
     [stageName]: {
-      ...stage,
-      done: decision.outcome === 'done',
-      checks: stage.checks + 1,
-      devices: things.length,
-      summary: decision.summary,
+      ...next,
+      done: bake.outcome === 'done',
+      summary:
+        bake.outcome === 'done' ? `${decision.summary}; ${bake.summary}` : `${decision.summary}; ${bake.summary}`,
     },
   };
 }

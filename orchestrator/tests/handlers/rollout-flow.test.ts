@@ -20,6 +20,7 @@ import {
   createNotifyHandler,
   createPackageModelHandler,
   createResolveModelHandler,
+  createUndoRolloutHandler,
   createVerifyCanaryHandler,
   createVerifyFleetHandler,
 } from '../../src/handlers/index.ts';
@@ -51,7 +52,7 @@ function fleetThatApplies(fleet: FakeFleet, sha256: () => string, bad: ReadonlyS
   };
 }
 
-async function world(badDevices: string[] = []) {
+async function world(badDevices: string[] = [], o: { versionOrder?: boolean } = {}) {
   const registry = new MemoryRegistry();
   const store = new MemoryStore();
   const catalog = new MemoryCatalog();
@@ -62,9 +63,14 @@ async function world(badDevices: string[] = []) {
   const notifier = { publish: async (subject: string, message: string) => void notes.push({ subject, message }) };
   const signer = createPemSigner(generateDevKeyPair('ecdsa-p256').privateKeyPem);
   let sha = '';
-  fleetThatApplies(fleet, () => sha, new Set(badDevices));
+  const bad = new Set(badDevices);
+  fleetThatApplies(fleet, () => sha, bad);
   const handlers = {
-    [StepNames.ResolveModel]: createResolveModelHandler({ registry, defaultGroup: 'tag-scratch' }),
+    [StepNames.ResolveModel]: createResolveModelHandler({
+      registry,
+      defaultGroup: 'tag-scratch',
+      ...(o.versionOrder ? { fleet: { deployments: fleet, group: 'fleet' } } : {}),
+    }),
     [StepNames.PackageModel]: createPackageModelHandler({ registry, store, signer, bucket: 'edgeqc-components' }),
     [StepNames.CreateComponentVersion]: createCreateComponentVersionHandler({ store, catalog }),
     [StepNames.CheckDeployable]: createCheckDeployableHandler({ catalog }),
@@ -77,6 +83,7 @@ async function world(badDevices: string[] = []) {
     [StepNames.DeployFleet]: createDeployFleetHandler({ deployments: fleet, group: 'fleet' }),
     [StepNames.VerifyFleet]: createVerifyFleetHandler({ deployments: fleet, health: fleet, timeoutSeconds: 600 }),
     [StepNames.Notify]: createNotifyHandler({ notifier }),
+    [StepNames.UndoRollout]: createUndoRolloutHandler({ deployments: fleet }),
     [StepNames.NotifyFailure]: createNotifyFailureHandler({ notifier }),
   };
   /** The documented flow; a thrown error goes to NotifyFailure as Step Functions' Catch would pass it. */
@@ -116,6 +123,12 @@ async function world(badDevices: string[] = []) {
     } catch (err) {
       const e = err as Error;
       s = { ...s, failure: { Error: e.name, Cause: JSON.stringify({ errorType: e.name, errorMessage: e.message }) } };
+      try {
+        await step(StepNames.UndoRollout);
+      } catch (undoErr) {
+        const u = undoErr as Error;
+        s = { ...s, undoFailure: { Error: u.name, Cause: u.message } };
+      }
       await step(StepNames.NotifyFailure);
     }
     return { state: s, path, notes };
@@ -135,7 +148,7 @@ async function world(badDevices: string[] = []) {
     );
     return r;
   };
-  return { run, publish, fleet, catalog, store, notes, registry };
+  return { run, publish, fleet, catalog, store, notes, registry, bad };
 }
 
 describe('rollout flow through every handler', () => {
@@ -176,9 +189,10 @@ describe('rollout flow through every handler', () => {
     const w = await world(['canary-1']);
     const published = await w.publish();
     const { path, state, notes } = await w.run({ modelPackageArn: published.modelPackageArn });
-    expect(path.slice(-2)).toEqual([StepNames.VerifyCanary, StepNames.NotifyFailure]);
+    expect(path.slice(-3)).toEqual([StepNames.VerifyCanary, StepNames.UndoRollout, StepNames.NotifyFailure]);
     expect(state.failedStep).toBe(StepNames.VerifyCanary);
     expect(w.fleet.created.map((r) => r.targetArn.split('/').at(-1))).toEqual(['canary']);
+    expect(w.fleet.canceled).toEqual(['dep-0']);
     expect(notes.at(-1)?.subject).toBe('edgeqc rollout FAILED at VerifyCanary: tag-scratch 1.0.1');
     expect(notes.at(-1)?.message).toContain(`Error: ${ErrorNames.CanaryUnhealthy}`);
     expect(notes.at(-1)?.message).toContain('canary-1: self-test of the new model failed');
@@ -201,6 +215,53 @@ describe('rollout flow through every handler', () => {
     expect(w.fleet.created.map((r) => r.targetArn.split('/').at(-1))).toEqual(['canary', 'fleet']);
   });
 
+  it('a fleet failure after canary success cancels both deployments and puts both groups back on the previous release', async () => {
+    const w = await world([], { versionOrder: true });
+    const first = await w.run({ modelPackageArn: (await w.publish()).modelPackageArn });
+    expect(first.path.at(-1)).toBe(StepNames.Notify);
+    w.bad.add('fleet-2');
+    const second = await w.run({ modelPackageArn: (await w.publish()).modelPackageArn });
+    expect(second.state.canary?.done).toBe(true);
+    expect(second.path.slice(-3)).toEqual([StepNames.VerifyFleet, StepNames.UndoRollout, StepNames.NotifyFailure]);
+    const byName = (i: number) => w.fleet.created[i];
+    // dep-0/1: 1.0.1 canary/fleet; dep-2/3: 1.0.2 canary/fleet; then the restores, fleet first.
+    expect(w.fleet.canceled).toEqual(['dep-3', 'dep-2']);
+    expect(w.fleet.created).toHaveLength(6);
+    expect(byName(4)).toMatchObject({
+      targetArn: expect.stringContaining('thinggroup/fleet'),
+      components: { 'com.edgeqc.Model.tag-scratch': { componentVersion: '1.0.1' } },
+    });
+    expect(byName(5)).toMatchObject({
+      targetArn: expect.stringContaining('thinggroup/canary'),
+      components: { 'com.edgeqc.Model.tag-scratch': { componentVersion: '1.0.1' } },
+    });
+    expect(second.state.undo).toMatchObject({
+      fleet: { canceledDeploymentId: 'dep-3', previousDeploymentId: 'dep-1', restoredDeploymentId: 'dep-4' },
+      canary: { canceledDeploymentId: 'dep-2', previousDeploymentId: 'dep-0', restoredDeploymentId: 'dep-5' },
+    });
+    const note = w.notes.at(-1);
+    expect(note?.subject).toBe('edgeqc rollout FAILED at VerifyFleet: tag-scratch 1.0.2');
+    expect(note?.message).toContain(
+      'Undone: fleet deployment dep-3 canceled, the previous deployment dep-1 redeployed',
+    );
+    expect(note?.message).toContain(
+      'Undone: canary deployment dep-2 canceled, the previous deployment dep-0 redeployed',
+    );
+  });
+
+  it('an old version re-approved is refused before anything is packaged or deployed', async () => {
+    const w = await world([], { versionOrder: true });
+    const old = await w.publish();
+    await w.run({ modelPackageArn: old.modelPackageArn });
+    await w.run({ modelPackageArn: (await w.publish()).modelPackageArn });
+    const deployments = w.fleet.created.length;
+    const again = await w.run({ modelPackageArn: old.modelPackageArn });
+    expect(again.path).toEqual([StepNames.ResolveModel, StepNames.UndoRollout, StepNames.NotifyFailure]);
+    expect(again.state.failure?.Error).toBe(ErrorNames.ModelOutdated);
+    expect(w.notes.at(-1)?.message).toContain('is not newer than 1.0.2, which the fleet serves');
+    expect(w.fleet.created).toHaveLength(deployments);
+  });
+
   it('a model that fails validation ends in NotifyFailure at PackageModel, nothing deployed', async () => {
     const w = await world();
     await w.store.put('s3://edgeqc-models/bad/model.onnx', new TextEncoder().encode('not onnx'));
@@ -211,7 +272,13 @@ describe('rollout flow through every handler', () => {
     });
     await w.registry.approve(pkg.arn);
     const { path, notes } = await w.run({ modelPackageArn: pkg.arn });
-    expect(path).toEqual([StepNames.ResolveModel, StepNames.PackageModel, StepNames.NotifyFailure]);
+    expect(path).toEqual([
+      StepNames.ResolveModel,
+      StepNames.PackageModel,
+      StepNames.UndoRollout,
+      StepNames.NotifyFailure,
+    ]);
+    expect(notes.at(-1)?.message).not.toContain('Undone');
     expect(notes.at(-1)?.message).toContain(`Error: ${ErrorNames.ModelInvalid}`);
     expect(w.fleet.created).toHaveLength(0);
   });

@@ -14,10 +14,17 @@ export interface FakeDevice {
   status?: unknown;
 }
 
+/**
+ * Greengrass deployments in memory: `dep-<n>` in creation order, a client token seen before returns its
+ * deployment (as CreateDeployment does), CancelDeployment marks it CANCELED.
+ */
 export class FakeFleet implements DeploymentService, FleetHealth {
   readonly groups = new Map<string, string[]>();
   readonly devices = new Map<string, FakeDevice>();
   readonly created: DeploymentRequest[] = [];
+  readonly canceled: string[] = [];
+  /** CreateDeployment calls, including the ones a client token answered. */
+  createCalls = 0;
   deploymentStatus = 'ACTIVE';
 
   async thingGroupArn(groupName: string) {
@@ -28,16 +35,42 @@ export class FakeFleet implements DeploymentService, FleetHealth {
   }
   async currentDeployment(targetArn: string): Promise<DeploymentInfo | undefined> {
     const last = this.created.filter((r) => r.targetArn === targetArn).at(-1);
-    return last
-      ? { deploymentId: `dep-${this.created.indexOf(last)}`, targetArn, status: 'ACTIVE', components: last.components }
-      : undefined;
+    return last ? this.getDeployment(`dep-${this.created.indexOf(last)}`) : undefined;
+  }
+  async deploymentHistory(targetArn: string) {
+    return this.created
+      .map((r, i) => ({ r, i }))
+      .filter(({ r }) => r.targetArn === targetArn)
+      .reverse()
+      .map(({ r, i }) => ({
+        deploymentId: `dep-${i}`,
+        deploymentName: r.deploymentName,
+        targetArn,
+        status: this.statusOf(`dep-${i}`),
+      }));
   }
   async createDeployment(request: DeploymentRequest) {
+    this.createCalls++;
+    const same = request.clientToken ? this.created.findIndex((r) => r.clientToken === request.clientToken) : -1;
+    if (same >= 0) return { deploymentId: `dep-${same}` };
     this.created.push(request);
     return { deploymentId: `dep-${this.created.length - 1}` };
   }
   async getDeployment(deploymentId: string): Promise<DeploymentInfo> {
-    return { deploymentId, targetArn: '', status: this.deploymentStatus, components: {} };
+    const r = this.created[Number(deploymentId.slice('dep-'.length))];
+    return {
+      deploymentId,
+      deploymentName: r?.deploymentName,
+      targetArn: r?.targetArn ?? '',
+      status: this.statusOf(deploymentId),
+      components: r?.components ?? {},
+    };
+  }
+  async cancelDeployment(deploymentId: string) {
+    this.canceled.push(deploymentId);
+  }
+  private statusOf(deploymentId: string): string {
+    return this.canceled.includes(deploymentId) ? 'CANCELED' : this.deploymentStatus;
   }
   async listEffectiveDeployments(thing: string) {
     return this.devices.get(thing)?.effective ?? [];

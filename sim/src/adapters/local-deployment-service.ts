@@ -1,6 +1,7 @@
 /**
  * The DeploymentService port over the one-machine fleet: thing groups and their members, the group's
- * current deployment, CreateDeployment (each member device applies it), and per-device status.
+ * current deployment and its history, CreateDeployment (each member device applies it; a client token
+ * seen before returns its deployment), CancelDeployment, and per-device status.
  * Not simulated: the IoT job rollout rate and abort criteria (with a handful of devices every member
  * gets the deployment at once; the state machine's own fleet check decides).
  */
@@ -33,6 +34,20 @@ export class LocalDeploymentService implements DeploymentService {
     return latest?.deploymentId ? this.getDeployment(latest.deploymentId) : undefined;
   }
 
+  async deploymentHistory(targetArn: string): Promise<Omit<DeploymentInfo, 'components'>[]> {
+    return this.#fleet.listDeployments(targetArn, 'ALL').map((d) => ({
+      deploymentId: d.deploymentId ?? '',
+      deploymentName: d.deploymentName,
+      targetArn: d.targetArn ?? targetArn,
+      status: d.deploymentStatus ?? 'ACTIVE',
+      createdAt: d.creationTimestamp,
+    }));
+  }
+
+  async cancelDeployment(deploymentId: string): Promise<void> {
+    this.#fleet.cancelDeployment(deploymentId);
+  }
+
   async createDeployment(request: DeploymentRequest): Promise<{ deploymentId: string; iotJobId?: string }> {
     const components = Object.fromEntries(
       Object.entries(request.components).map(([name, spec]) => [
@@ -51,6 +66,7 @@ export class LocalDeploymentService implements DeploymentService {
       deploymentName: request.deploymentName,
       components,
       deploymentPolicies: { failureHandlingPolicy: request.policies.failureHandlingPolicy },
+      clientToken: request.clientToken,
     });
     return { deploymentId, iotJobId };
   }
@@ -59,6 +75,7 @@ export class LocalDeploymentService implements DeploymentService {
     const d = this.#fleet.getDeployment(deploymentId);
     return {
       deploymentId,
+      deploymentName: d.deploymentName,
       targetArn: d.targetArn ?? '',
       status: d.deploymentStatus ?? 'ACTIVE',
       components: Object.fromEntries(

@@ -1,9 +1,12 @@
 /**
  * The one-machine fleet: simulated core devices in thing groups, and the Greengrass deployment API over
  * them (CreateDeployment, GetDeployment, ListDeployments, ListCoreDevices, ListEffectiveDeployments,
- * ListInstalledComponents), in the API's shapes. A deployment to a thing group reaches each member
- * device, which applies it on its own; like Greengrass, a group's newest deployment replaces its
- * previous one, and the deployment itself stays ACTIVE while devices report per-device status.
+ * ListInstalledComponents, CancelDeployment), in the API's shapes. A deployment to a thing group reaches
+ * each member device, which applies it on its own, one deployment after another; like Greengrass, a
+ * group's newest deployment replaces its previous one, the deployment itself stays ACTIVE while devices
+ * report per-device status, a client token seen before returns the deployment it made, and a canceled
+ * deployment is never applied by a device that had not started it (devices that did keep it until the
+ * next deployment, e.g. the previous one redeployed).
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -23,6 +26,8 @@ export interface LocalDeploymentRequest {
   readonly deploymentName?: string;
   readonly components: DeviceDeployment['components'];
   readonly deploymentPolicies?: { readonly failureHandlingPolicy?: 'ROLLBACK' | 'DO_NOTHING' };
+  /** CreateDeployment's idempotency token. */
+  readonly clientToken?: string;
 }
 
 interface Tracked {
@@ -34,6 +39,9 @@ export class LocalFleet {
   readonly region: string;
   readonly #devices: readonly CoreDevice[];
   readonly #deployments = new Map<string, Tracked>();
+  readonly #byClientToken = new Map<string, string>();
+  /** Per device: the deployments it has been handed, applied one after another. */
+  readonly #deviceQueues = new Map<string, Promise<unknown>>();
 
   constructor(devices: readonly CoreDevice[], region = 'us-east-1') {
     this.#devices = devices;
@@ -55,8 +63,15 @@ export class LocalFleet {
   }
 
   createDeployment(request: LocalDeploymentRequest): { deploymentId: string; iotJobId: string; iotJobArn: string } {
+    const known = request.clientToken ? this.#byClientToken.get(request.clientToken) : undefined;
+    const existing = known ? this.#deployments.get(known) : undefined;
+    if (existing) {
+      const r = existing.response;
+      return { deploymentId: r.deploymentId ?? '', iotJobId: r.iotJobId ?? '', iotJobArn: r.iotJobArn ?? '' };
+    }
     const targets = this.#devices.filter((d) => d.isTargetedBy(request.targetArn));
     const deploymentId = randomUUID();
+    if (request.clientToken) this.#byClientToken.set(request.clientToken, deploymentId);
     const iotJobId = `local-job-${deploymentId}`;
     for (const t of this.#deployments.values()) {
       if (t.response.targetArn === request.targetArn) t.response.isLatestForTarget = false;
@@ -76,19 +91,38 @@ export class LocalFleet {
       creationTimestamp: new Date(),
       isLatestForTarget: true,
     };
+    this.#deployments.set(deploymentId, { response, applied: Promise.resolve([]) });
     const applied = Promise.all(
-      targets.map((d) =>
-        d.deploy({
-          deploymentId,
-          deploymentName: request.deploymentName,
-          targetArn: request.targetArn,
-          components: request.components,
-          failureHandlingPolicy: request.deploymentPolicies?.failureHandlingPolicy ?? 'ROLLBACK',
-        }),
-      ),
-    );
+      targets.map((d) => {
+        const turn = (this.#deviceQueues.get(d.thingName) ?? Promise.resolve()).then(
+          async (): Promise<EffectiveDeployment | undefined> => {
+            // Canceled before this device started it: the device never applies it.
+            if (response.deploymentStatus === 'CANCELED') return undefined;
+            return d.deploy({
+              deploymentId,
+              deploymentName: request.deploymentName,
+              targetArn: request.targetArn,
+              components: request.components,
+              failureHandlingPolicy: request.deploymentPolicies?.failureHandlingPolicy ?? 'ROLLBACK',
+            });
+          },
+        );
+        this.#deviceQueues.set(
+          d.thingName,
+          turn.catch(() => undefined),
+        );
+        return turn;
+      }),
+    ).then((all) => all.filter((e): e is EffectiveDeployment => e !== undefined));
     this.#deployments.set(deploymentId, { response, applied });
     return { deploymentId, iotJobId, iotJobArn: response.iotJobArn! };
+  }
+
+  /** CancelDeployment: a no-op on a deployment that is no longer ACTIVE, like Greengrass' outcome. */
+  cancelDeployment(deploymentId: string): void {
+    const t = this.#deployments.get(deploymentId);
+    if (!t) throw new LocalAdapterError('DEPLOYMENT_NOT_FOUND', `no deployment ${deploymentId} in the local fleet`);
+    if (t.response.deploymentStatus === 'ACTIVE') t.response.deploymentStatus = 'CANCELED';
   }
 
   getDeployment(deploymentId: string): GetDeploymentResponse {
@@ -97,11 +131,12 @@ export class LocalFleet {
     return structuredClone(t.response);
   }
 
-  /** ListDeployments with historyFilter LATEST_ONLY for one target. */
-  listDeployments(targetArn?: string): Deployment[] {
+  /** ListDeployments for one target (or all): LATEST_ONLY by default, ALL newest first. */
+  listDeployments(targetArn?: string, historyFilter: 'LATEST_ONLY' | 'ALL' = 'LATEST_ONLY'): Deployment[] {
     return [...this.#deployments.values()]
       .map((t) => t.response)
-      .filter((r) => r.isLatestForTarget && (!targetArn || r.targetArn === targetArn))
+      .filter((r) => (historyFilter === 'ALL' || r.isLatestForTarget) && (!targetArn || r.targetArn === targetArn))
+      .reverse()
       .map((r) => ({
         targetArn: r.targetArn,
         revisionId: r.revisionId,

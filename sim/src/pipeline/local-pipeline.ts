@@ -13,6 +13,7 @@ import {
   createNotifyHandler,
   createPackageModelHandler,
   createResolveModelHandler,
+  createUndoRolloutHandler,
   createVerifyCanaryHandler,
   createVerifyFleetHandler,
 } from '@edgeqc/orchestrator/handler-factories';
@@ -41,6 +42,8 @@ export interface LocalPipelineOptions {
   readonly canaryGroup?: string;
   readonly fleetGroup?: string;
   readonly canaryTimeoutSeconds?: number;
+  /** The canary bake (seconds all canary devices must hold once healthy). Default 2: short, locally. */
+  readonly canaryBakeSeconds?: number;
   readonly fleetTimeoutSeconds?: number;
   /** Every Wait state waits this long instead. Default 250 ms. */
   readonly waitMs?: number;
@@ -75,7 +78,11 @@ export function createLocalPipeline(o: LocalPipelineOptions): RolloutPipeline & 
 
   const byStep: Record<StepName, (notifier: LocalNotifier) => LocalTaskHandler> = {
     [StepNames.ResolveModel]: () =>
-      createResolveModelHandler({ registry: world.registry, defaultGroup: o.modelPackageGroup }),
+      createResolveModelHandler({
+        registry: world.registry,
+        defaultGroup: o.modelPackageGroup,
+        fleet: { deployments, group: fleetGroup },
+      }),
     [StepNames.PackageModel]: () =>
       createPackageModelHandler({ registry: world.registry, store, signer: o.signer, bucket: o.bucket }),
     [StepNames.CreateComponentVersion]: () => createCreateComponentVersionHandler({ store, catalog: world.catalog }),
@@ -83,11 +90,17 @@ export function createLocalPipeline(o: LocalPipelineOptions): RolloutPipeline & 
     [StepNames.DeployCanary]: () =>
       createDeployCanaryHandler({ deployments, group: canaryGroup, inferenceVersion: o.inferenceComponentVersion }),
     [StepNames.VerifyCanary]: () =>
-      createVerifyCanaryHandler({ deployments, health, timeoutSeconds: o.canaryTimeoutSeconds ?? 300 }),
+      createVerifyCanaryHandler({
+        deployments,
+        health,
+        timeoutSeconds: o.canaryTimeoutSeconds ?? 300,
+        bakeSeconds: o.canaryBakeSeconds ?? 2,
+      }),
     [StepNames.DeployFleet]: () =>
       createDeployFleetHandler({ deployments, group: fleetGroup, inferenceVersion: o.inferenceComponentVersion }),
     [StepNames.VerifyFleet]: () =>
       createVerifyFleetHandler({ deployments, health, timeoutSeconds: o.fleetTimeoutSeconds ?? 300 }),
+    [StepNames.UndoRollout]: () => createUndoRolloutHandler({ deployments }),
     [StepNames.Notify]: (notifier) => createNotifyHandler({ notifier }),
     [StepNames.NotifyFailure]: (notifier) => createNotifyFailureHandler({ notifier }),
   };

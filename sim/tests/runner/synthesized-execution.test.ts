@@ -22,7 +22,8 @@ let template: CfnTemplate;
 
 beforeAll(() => {
   template = synthPipelineTemplate();
-});
+  // Synthesis bundles every function: a deadline for a busy machine, not a budget.
+}, 600_000);
 
 function named(name: string, message: string): Error {
   const e = new Error(message);
@@ -56,6 +57,7 @@ const healthy: Stub = (step, input, n) => {
   if (step === StepNames.CheckDeployable) return { ...input, deployable: n >= 2 };
   if (step === StepNames.VerifyCanary) return { ...input, canary: { done: true } };
   if (step === StepNames.VerifyFleet) return { ...input, fleet: { done: true } };
+  if (step === StepNames.UndoRollout) return { ...input, undo: { canary: { canceledDeploymentId: 'dep-canary' } } };
   return input;
 };
 
@@ -100,9 +102,28 @@ describe('the synthesized state machine, run locally', () => {
     expect(result.finalState).toBe('RolloutFailed');
     expect(calls).not.toContain(StepNames.DeployFleet);
     expect(calls.filter((c) => c === StepNames.VerifyCanary)).toHaveLength(1);
+    expect(calls.slice(-2)).toEqual([StepNames.UndoRollout, StepNames.NotifyFailure]);
     expect(failure).toMatchObject({
       failedStep: StepNames.VerifyCanary,
       failure: { Error: ErrorNames.CanaryUnhealthy, Cause: expect.stringContaining('rolled back') },
+      undo: { canary: { canceledDeploymentId: 'dep-canary' } },
+    });
+  });
+
+  it('a fleet failure after canary success goes through UndoRollout; an undo that fails still notifies', async () => {
+    let failure: Payload | undefined;
+    const { result, calls } = await run((step, input, n) => {
+      if (step === StepNames.VerifyFleet) throw named(ErrorNames.FleetUnhealthy, '[VerifyFleet] line-2 refused it');
+      if (step === StepNames.UndoRollout) throw named(ErrorNames.UndoFailed, '[UndoRollout] cancel refused');
+      if (step === StepNames.NotifyFailure) failure = input;
+      return healthy(step, input, step === StepNames.ResolveModel ? n + 1 : n);
+    });
+    expect(result.status).toBe('FAILED');
+    expect(calls.slice(-3)).toEqual([StepNames.VerifyFleet, StepNames.UndoRollout, StepNames.NotifyFailure]);
+    expect(failure).toMatchObject({
+      failedStep: StepNames.VerifyFleet,
+      failure: { Error: ErrorNames.FleetUnhealthy },
+      undoFailure: { Error: ErrorNames.UndoFailed },
     });
   });
 });
