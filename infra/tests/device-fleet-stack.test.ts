@@ -142,17 +142,25 @@ describe('device fleet stack', () => {
     expect(text).not.toContain('"*"');
   });
 
-  it("scopes the device's IoT policy to its own thing name and the edgeqc topics", () => {
+  it("scopes the device's IoT policy to its own thing name and exactly its three edgeqc topics", () => {
     const core = ofType('AWS::IoT::Policy').find((p) =>
       String(p.Properties?.PolicyName).endsWith('GreengrassCorePolicy'),
     )!;
     const statements = statementsOf(core);
     const connect = statements.find((s) => s.Action === 'iot:Connect')!;
     expect(JSON.stringify(connect.Resource)).toContain(`client/${THING_NAME_VARIABLE}`);
-    const publish = statements.find((s) => Array.isArray(s.Action) && s.Action.includes('iot:Publish'))!;
-    const topics = JSON.stringify(publish.Resource);
-    expect(topics).toContain(`topic/edgeqc/${THING_NAME_VARIABLE}/*`);
-    expect(topics).not.toMatch(/topic\/\*/);
+    const topics = (JSON.stringify(statements).match(/:topic(filter)?\/[^"]+/g) ?? []).sort();
+    expect(topics).toEqual(
+      [
+        `:topic/edgeqc/${THING_NAME_VARIABLE}/errors`,
+        `:topic/edgeqc/${THING_NAME_VARIABLE}/inspections`,
+        `:topic/edgeqc/${THING_NAME_VARIABLE}/status`,
+        `:topic/$aws/things/${THING_NAME_VARIABLE}/*`,
+        `:topicfilter/$aws/things/${THING_NAME_VARIABLE}/*`,
+      ].sort(),
+    );
+    const edgeqc = statements.find((s) => JSON.stringify(s.Resource).includes(':topic/edgeqc/'))!;
+    expect([edgeqc.Action].flat().sort()).toEqual(['iot:Publish', 'iot:RetainPublish']);
     template.hasResourceProperties('AWS::IoT::RoleAlias', {
       RoleAlias: Match.stringLikeRegexp('TokenExchangeRoleAlias$'),
     });

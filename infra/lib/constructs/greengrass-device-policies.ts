@@ -1,7 +1,8 @@
 /**
  * What a Greengrass core device may do: the token-exchange role (AWS credentials for components: read
  * the component artifacts, write the project's component logs, nothing else), its IoT role alias, and
- * the IoT policy of the device certificate (scoped to the connecting thing and the edgeqc topics).
+ * the IoT policy of the device certificate (scoped to the connecting thing: its three edgeqc topics,
+ * publish only, and the nucleus's own `$aws/things/<thing>/` topics).
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -12,6 +13,8 @@ import { acknowledgeWildcards } from './nag.ts';
 
 /** The MQTT topic root of the project (edge-component's contracts: edgeqc/<thing>/...). */
 export const TOPIC_ROOT = 'edgeqc';
+/** The topics the agent publishes under edgeqc/<thing>/ (edge-component's `topicsFor`); nothing else. */
+export const DEVICE_TOPIC_SUFFIXES = ['inspections', 'status', 'errors'] as const;
 
 /** The IoT policy variable of the connecting thing's name (AWS IoT resolves it per connection). */
 export const THING_NAME_VARIABLE = ['$', '{iot:Connection.Thing.ThingName}'].join('');
@@ -86,17 +89,21 @@ export class GreengrassDevicePolicies extends Construct {
         Statement: [
           { Effect: 'Allow', Action: 'iot:Connect', Resource: iotArn('client', thing) },
           {
+            // The agent's three topics exactly (retained: the status), as in the component's IPC policy.
+            Effect: 'Allow',
+            Action: ['iot:Publish', 'iot:RetainPublish'],
+            Resource: DEVICE_TOPIC_SUFFIXES.map((suffix) => iotArn('topic', `${TOPIC_ROOT}/${thing}/${suffix}`)),
+          },
+          {
+            // The nucleus's own topics (shadow, jobs, deployments) under $aws/things/<thing>/.
             Effect: 'Allow',
             Action: ['iot:Publish', 'iot:Receive', 'iot:RetainPublish'],
-            Resource: [iotArn('topic', `${TOPIC_ROOT}/${thing}/*`), iotArn('topic', `$aws/things/${thing}/*`)],
+            Resource: [iotArn('topic', `$aws/things/${thing}/*`)],
           },
           {
             Effect: 'Allow',
             Action: 'iot:Subscribe',
-            Resource: [
-              iotArn('topicfilter', `${TOPIC_ROOT}/${thing}/*`),
-              iotArn('topicfilter', `$aws/things/${thing}/*`),
-            ],
+            Resource: [iotArn('topicfilter', `$aws/things/${thing}/*`)],
           },
           {
             Effect: 'Allow',
