@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CancelDeploymentCommand,
   CreateComponentVersionCommand,
   CreateDeploymentCommand,
   DescribeComponentCommand,
@@ -49,6 +50,7 @@ import {
   createNotifyHandler,
   createPackageModelHandler,
   createResolveModelHandler,
+  createUndoRolloutHandler,
   createVerifyCanaryHandler,
 } from '@edgeqc/orchestrator/handler-factories';
 import type { Notifier } from '@edgeqc/orchestrator/ports';
@@ -320,7 +322,11 @@ describe('DeployCanary and VerifyCanary (IoT groups in moto, Greengrass and reta
         'aws.greengrass.Nucleus': { componentVersion: '2.14.0' },
         'aws.greengrass.LogManager': { componentVersion: '2.3.9' },
         'com.edgeqc.Model.tag-scratch': { componentVersion: '1.0.0' },
-        'com.edgeqc.Inference': { componentVersion: '0.1.0' },
+        'com.edgeqc.Inference': {
+          componentVersion: '0.1.0',
+          configurationUpdate: { merge: '{"cameraDir":"/cam"}' },
+          runWith: { posixUser: 'edgeqc', systemResourceLimits: { memory: 524288, cpus: 1.5 } },
+        },
       },
     });
     gg.on(CreateDeploymentCommand).resolves({
@@ -328,15 +334,31 @@ describe('DeployCanary and VerifyCanary (IoT groups in moto, Greengrass and reta
       iotJobId: 'job-1',
       iotJobArn: 'arn:aws:iot:us-east-1:1:job/job-1',
     });
-    deployed = await createDeployCanaryHandler({ deployments: deployments(), group: 'canary' })(packaged);
+    const execution = { id: 'arn:aws:states:us-east-1:1:execution:ModelRollout:e1', stateMachine: 'sm' };
+    deployed = await createDeployCanaryHandler({ deployments: deployments(), group: 'canary' })({
+      ...packaged,
+      execution,
+    });
+    expect(gg.commandCalls(ListDeploymentsCommand)[0]?.args[0].input).toMatchObject({ historyFilter: 'ALL' });
     const input = gg.commandCalls(CreateDeploymentCommand)[0]?.args[0].input;
     expect(input?.targetArn).toMatch(/thinggroup\/canary$/);
     expect(input?.components).toEqual({
       'aws.greengrass.Nucleus': { componentVersion: '2.14.0' },
       'aws.greengrass.LogManager': { componentVersion: '2.3.9' },
       'com.edgeqc.Model.tag-scratch': { componentVersion: packaged.component?.version },
-      'com.edgeqc.Inference': { componentVersion: '0.1.0' },
+      'com.edgeqc.Inference': {
+        componentVersion: '0.1.0',
+        configurationUpdate: { merge: '{"cameraDir":"/cam"}' },
+        runWith: { posixUser: 'edgeqc', systemResourceLimits: { memory: 524288, cpus: 1.5 } },
+      },
     });
+    expect(input?.clientToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(deployed.canary).toMatchObject({ previousDeploymentId: 'old-dep' });
+    // A Lambda retried after its CreateDeployment succeeded sends the same client token: Greengrass
+    // answers with the deployment it made, not a second one.
+    await createDeployCanaryHandler({ deployments: deployments(), group: 'canary' })({ ...packaged, execution });
+    const tokens = gg.commandCalls(CreateDeploymentCommand).map((c) => c.args[0].input.clientToken);
+    expect(tokens).toEqual([input?.clientToken, input?.clientToken]);
     expect(input?.deploymentPolicies).toEqual({
       failureHandlingPolicy: 'ROLLBACK',
       componentUpdatePolicy: { action: 'NOTIFY_COMPONENTS', timeoutInSeconds: 60 },
@@ -405,6 +427,64 @@ describe('DeployCanary and VerifyCanary (IoT groups in moto, Greengrass and reta
       name: ErrorNames.CanaryUnhealthy,
       message: expect.stringContaining('canary-2: self-test of the new model failed'),
     });
+  });
+});
+
+describe('UndoRollout (Greengrass mocked at the SDK boundary)', () => {
+  it("cancels the canary deployment and redeploys the group's previous one, with its own client token", async () => {
+    gg.reset();
+    gg.on(CancelDeploymentCommand).resolves({ message: 'canceled' });
+    gg.on(GetDeploymentCommand, { deploymentId: 'old-dep' }).resolves({
+      deploymentId: 'old-dep',
+      deploymentName: 'edgeqc-canary-tag-scratch-1.0.0',
+      deploymentStatus: 'INACTIVE',
+      components: {
+        'com.edgeqc.Model.tag-scratch': { componentVersion: '1.0.0' },
+        'com.edgeqc.Inference': { componentVersion: '0.1.0', runWith: { posixUser: 'edgeqc' } },
+      },
+    });
+    gg.on(CreateDeploymentCommand).resolves({ deploymentId: 'restore-dep' });
+    const undo = createUndoRolloutHandler({
+      deployments: createGreengrassDeploymentService(new GreengrassV2Client({ region: 'us-east-1' }), iot),
+    });
+    const state: RolloutState = {
+      ...packaged,
+      execution: { id: 'arn:aws:states:us-east-1:1:execution:ModelRollout:e1', stateMachine: 'sm' },
+      canary: {
+        group: 'canary',
+        targetArn: 'arn:aws:iot:us-east-1:123456789012:thinggroup/canary',
+        deploymentId: 'new-dep',
+        previousDeploymentId: 'old-dep',
+        startedAt: new Date().toISOString(),
+        done: true,
+        checks: 3,
+      },
+    };
+    const out = await undo(state);
+    expect(gg.commandCalls(CancelDeploymentCommand)[0]?.args[0].input).toEqual({ deploymentId: 'new-dep' });
+    const input = gg.commandCalls(CreateDeploymentCommand)[0]?.args[0].input;
+    expect(input).toMatchObject({
+      targetArn: 'arn:aws:iot:us-east-1:123456789012:thinggroup/canary',
+      components: {
+        'com.edgeqc.Model.tag-scratch': { componentVersion: '1.0.0' },
+        'com.edgeqc.Inference': { componentVersion: '0.1.0', runWith: { posixUser: 'edgeqc' } },
+      },
+      deploymentPolicies: { failureHandlingPolicy: 'ROLLBACK' },
+      clientToken: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(out.undo?.canary).toEqual({
+      group: 'canary',
+      canceledDeploymentId: 'new-dep',
+      previousDeploymentId: 'old-dep',
+      restoredDeploymentId: 'restore-dep',
+    });
+  });
+
+  it('a deployment Greengrass no longer lets cancel (ConflictException) is not an undo failure', async () => {
+    gg.reset();
+    gg.on(CancelDeploymentCommand).rejects(Object.assign(new Error('already canceled'), { name: 'ConflictException' }));
+    const service = createGreengrassDeploymentService(new GreengrassV2Client({ region: 'us-east-1' }), iot);
+    await expect(service.cancelDeployment('gone-dep')).resolves.toBeUndefined();
   });
 });
 
