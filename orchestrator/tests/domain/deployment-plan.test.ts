@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { INFERENCE_COMPONENT, planDeployment } from '../../src/domain/deployment-plan.ts';
+import {
+  deploymentClientToken,
+  INFERENCE_COMPONENT,
+  planDeployment,
+  restorePlan,
+} from '../../src/domain/deployment-plan.ts';
 import { ErrorNames } from '../../src/errors.ts';
 
 const target = 'arn:aws:iot:us-east-1:123456789012:thinggroup/canary';
@@ -84,5 +89,36 @@ describe('planDeployment', () => {
         options: { fleetAbortPercent: 0 },
       }),
     ).toThrowError(expect.objectContaining({ name: ErrorNames.Config }));
+  });
+});
+
+describe('client tokens and the restore plan', () => {
+  it('derives one token per execution and purpose, in the form CreateDeployment accepts', () => {
+    const a = deploymentClientToken('arn:exec:1', 'canary');
+    expect(a).toMatch(/^[0-9a-f]{64}$/);
+    expect(deploymentClientToken('arn:exec:1', 'canary')).toBe(a);
+    expect(deploymentClientToken('arn:exec:1', 'fleet')).not.toBe(a);
+    expect(deploymentClientToken('arn:exec:2', 'canary')).not.toBe(a);
+    expect(deploymentClientToken('arn:exec:1', 'undo-canary')).not.toBe(a);
+  });
+
+  it('puts the previous deployment back whole: versions, configuration, runWith; no staged rollout', () => {
+    const previous = {
+      deploymentId: 'dep-old',
+      components: {
+        'com.edgeqc.Model.tag-scratch': { componentVersion: '1.0.1' },
+        [INFERENCE_COMPONENT]: {
+          componentVersion: '0.3.0',
+          configurationUpdate: { merge: '{"a":1}', reset: ['/b'] },
+          runWith: { posixUser: 'edgeqc', systemResourceLimits: { memory: 1024 } },
+        },
+      },
+    };
+    const req = restorePlan({ targetArn: target, stage: 'fleet', previous, clientToken: 't' });
+    expect(req.components).toEqual(previous.components);
+    expect(req.components).not.toBe(previous.components);
+    expect(req).toMatchObject({ clientToken: 't', policies: { failureHandlingPolicy: 'ROLLBACK' } });
+    expect(req.jobConfiguration?.rollout).toBeUndefined();
+    expect(req.tags).toEqual({ 'edgeqc:stage': 'fleet', 'edgeqc:restores': 'dep-old' });
   });
 });
