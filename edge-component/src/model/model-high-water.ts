@@ -6,6 +6,14 @@
  * (a re-deployment), since one version names one model. A higher version raises the mark once it
  * passed every other check (bundle-gate.ts), before it serves.
  *
+ * One exception, the undo of a rollout: the model this device served when the mark was last raised
+ * (exactly that version with that sha256, nothing older) may come back. A rollout that fails after
+ * this device took the new model (its canary passed, the fleet failed) redeploys the previous
+ * deployment, and without it the devices that took the new model would refuse the old one and stop
+ * inspecting. A re-approved older package is refused by ResolveModel, and an old bundle re-wrapped
+ * under a new component version by the expectation check (verify-bundle.ts), so what this leaves open
+ * is one step back, to the model the fleet served until the latest release, by whoever can deploy.
+ *
  * A deliberate return to older weights is a new release with a higher version (`edgeqc publish-model
  * --from-version`), signed anew; nothing on the device lowers the mark.
  *
@@ -29,10 +37,15 @@ import { hasCode, ModelIntegrityError, messageOf } from '../errors.ts';
 export const MODEL_HIGH_WATER_FILE = 'model-high-water.json';
 const SCHEMA = 'edgeqc.model-high-water.v1';
 
+const ModelRefSchema = z.strictObject({ version: SemverSchema, sha256: z.string().regex(/^[0-9a-f]{64}$/) });
 const MarkSchema = z.strictObject({
   version: SemverSchema,
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
   acceptedAt: z.string(),
+  /** The model served when the mark was last raised: the one older model that may come back (undo). */
+  previous: ModelRefSchema.optional(),
+  /** The model accepted last (the mark, or the undo model); becomes `previous` when the mark rises. */
+  last: ModelRefSchema.optional(),
 });
 const FileSchema = z.strictObject({
   schema: z.literal(SCHEMA),
@@ -133,7 +146,8 @@ export function createModelHighWater(options: ModelHighWaterOptions): ModelHighW
       const mark = (await load())[model.name];
       if (mark === undefined) return;
       const order = compareSemver(model.version, mark.version);
-      if (order < 0) {
+      const isUndo = mark.previous?.version === model.version && mark.previous.sha256 === model.sha256;
+      if (order < 0 && !isUndo) {
         throw new ModelIntegrityError(
           'MODEL_ROLLBACK',
           `model bundle ${dir}: ${model.name} version ${model.version} is below version ${mark.version}, the highest this device accepted (on ${mark.acceptedAt}); older weights come back only as a new release with a higher version`,
@@ -150,11 +164,21 @@ export function createModelHighWater(options: ModelHighWaterOptions): ModelHighW
     async record(model) {
       const marks = await load();
       const mark = marks[model.name];
-      if (mark !== undefined && compareSemver(model.version, mark.version) <= 0) return;
-      await save({
-        ...marks,
-        [model.name]: { version: model.version, sha256: model.sha256, acceptedAt: now().toISOString() },
-      });
+      const ref = { version: model.version, sha256: model.sha256 };
+      if (mark === undefined || compareSemver(model.version, mark.version) > 0) {
+        const previous = mark === undefined ? undefined : (mark.last ?? { version: mark.version, sha256: mark.sha256 });
+        await save({
+          ...marks,
+          [model.name]: { ...ref, acceptedAt: now().toISOString(), ...(previous ? { previous } : {}), last: ref },
+        });
+        return;
+      }
+      // the mark itself again, or the undo model: the mark stays, `last` follows what serves
+      const same = (r: { version: string; sha256: string } | undefined) =>
+        r?.version === ref.version && r.sha256 === ref.sha256;
+      if (!same(mark) && !same(mark.previous)) return; // never reached after check(): nothing to record
+      if (same(mark.last)) return;
+      await save({ ...marks, [model.name]: { ...mark, last: ref } });
     },
 
     async mark(name) {

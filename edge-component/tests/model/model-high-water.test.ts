@@ -88,8 +88,36 @@ describe('model high-water mark', () => {
     expect(await readdir(stateDir)).toEqual([MODEL_HIGH_WATER_FILE]);
     expect(JSON.parse(await readFile(hw.file, 'utf8'))).toEqual({
       schema: 'edgeqc.model-high-water.v1',
-      models: { 'tag-scratch': { version: '1.1.0', sha256: SHA_B, acceptedAt: '2026-12-07T12:00:00.000Z' } },
+      models: {
+        'tag-scratch': {
+          version: '1.1.0',
+          sha256: SHA_B,
+          acceptedAt: '2026-12-07T12:00:00.000Z',
+          previous: { version: '1.0.0', sha256: SHA_A },
+          last: { version: '1.1.0', sha256: SHA_B },
+        },
+      },
     });
+  });
+
+  it('lets exactly the model served before the mark was raised come back (the undo of a failed rollout), nothing older', async () => {
+    const SHA_C = 'c'.repeat(64);
+    const hw = createModelHighWater({ stateDir });
+    await hw.record(model('1.0.0', SHA_C));
+    await hw.record(model('2.0.0', SHA_A));
+    await hw.record(model('3.1.0', SHA_B)); // canary passed, then the fleet failed: the previous deployment returns
+    await expect(hw.check(model('2.0.0', SHA_A), '/b')).resolves.toBeUndefined();
+    await hw.record(model('2.0.0', SHA_A));
+    expect(await hw.mark('tag-scratch')).toMatchObject({ version: '3.1.0', last: { version: '2.0.0' } });
+    // not another model under that version, not anything older, and the mark stays
+    expect((await refusal(hw.check(model('2.0.0', SHA_C), '/b'))).code).toBe('MODEL_ROLLBACK');
+    expect((await refusal(hw.check(model('1.0.0', SHA_C), '/b'))).code).toBe('MODEL_ROLLBACK');
+    await expect(hw.check(model('3.1.0', SHA_B), '/b')).resolves.toBeUndefined();
+    // the next release: the model served until then is the one that may come back
+    await hw.record(model('3.2.0', SHA_C));
+    expect(await hw.mark('tag-scratch')).toMatchObject({ previous: { version: '2.0.0', sha256: SHA_A } });
+    expect((await refusal(hw.check(model('3.1.0', SHA_B), '/b'))).code).toBe('MODEL_ROLLBACK');
+    await expect(hw.check(model('2.0.0', SHA_A), '/b')).resolves.toBeUndefined();
   });
 
   it.each([
