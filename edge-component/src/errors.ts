@@ -68,7 +68,7 @@ export type AgentConfigCode = (typeof AgentConfigCode)[keyof typeof AgentConfigC
 /**
  * The durable outbox. OpenFailed: folder unusable; WriteFailed: append not durable, nothing
  * acknowledged; Full: pause-intake hard limit reached, try again later; BadEntry: empty topic, payload
- * not bytes, entry larger than maxBytes; ReadFailed: a stored entry no longer checks out (set aside,
+ * not bytes, entry larger than maxBytes; EntryTooLarge: payload over the broker's message limit; ReadFailed: a stored entry no longer checks out (set aside,
  * not delivered).
  */
 export const OutboxCode = {
@@ -78,6 +78,8 @@ export const OutboxCode = {
   BadEntry: 'OUTBOX_BAD_ENTRY',
   ReadFailed: 'OUTBOX_READ_FAILED',
   Closed: 'OUTBOX_CLOSED',
+  /** The payload is larger than the broker takes (mqtt.maxMessageBytes): it never enters the outbox. */
+  EntryTooLarge: 'OUTBOX_ENTRY_TOO_LARGE',
 } as const;
 export type OutboxCode = (typeof OutboxCode)[keyof typeof OutboxCode];
 
@@ -109,6 +111,12 @@ export const PublishCode = {
   ConnectFailed: 'CONNECT_FAILED',
   PublishFailed: 'PUBLISH_FAILED',
   PublishRejected: 'PUBLISH_REJECTED',
+  /**
+   * The broker refused the message for good (MQTT 5 PUBACK 135 Not authorized, 144 Topic name invalid,
+   * 149 Packet too large, 153 Payload format invalid; the client's own packet validation; an MQTT 3.1.1
+   * broker that drops the connection at every try): sending it again cannot help.
+   */
+  PublishRefused: 'PUBLISH_REFUSED',
   Closed: 'CLOSED',
 } as const;
 export type PublishCode = (typeof PublishCode)[keyof typeof PublishCode];
@@ -263,8 +271,17 @@ export class SeenIndexError extends EdgeError<SeenIndexCode> {}
 /** A configuration source (file, Greengrass IPC) cannot deliver a configuration. */
 export class ConfigSourceError extends EdgeError<ConfigSourceCode> {}
 
-/** A publishing adapter cannot connect or publish. */
-export class PublishError extends EdgeError<PublishCode> {}
+/**
+ * A publishing adapter cannot connect or publish. `reasonCode`: the MQTT 5 reason code the broker
+ * answered with, when it answered with one.
+ */
+export class PublishError extends EdgeError<PublishCode> {
+  readonly reasonCode?: number;
+  constructor(code: PublishCode, message: string, options?: { cause?: unknown; reasonCode?: number }) {
+    super(code, message, options);
+    if (options?.reasonCode !== undefined) this.reasonCode = options.reasonCode;
+  }
+}
 
 /** A synchronous inspection request that is not served (see SyncCode). */
 export class SyncInspectionError extends EdgeError<SyncCode> {}

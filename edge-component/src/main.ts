@@ -12,6 +12,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { redactUrl } from './adapters/mqtt-url.ts';
 import { type AgentArgs, agentHelp, parseAgentArgs } from './agent/agent-args.ts';
 import type { CommandIo } from './cli/command.ts';
 import type { AgentConfig } from './config/schema.ts';
@@ -28,6 +29,14 @@ commands:
 
 /** Stop must be done within this (Greengrass waits for the Shutdown script, then kills). */
 const STOP_DEADLINE_MS = 19_000;
+
+/** The configuration as logged and printed: no keys, and a broker URL's password redacted. */
+function shownConfig(config: AgentConfig): Record<string, unknown> {
+  const shown = describeConfig(config);
+  return config.mqtt.url === undefined
+    ? shown
+    : { ...shown, mqtt: { ...config.mqtt, url: redactUrl(config.mqtt.url) } };
+}
 
 /** `agent`: runs until io.signal aborts; resolves to the exit code. */
 export async function runAgentCommand(argv: readonly string[], io: CommandIo): Promise<number> {
@@ -63,13 +72,13 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
     return 1;
   }
   if (args.validateOnly) {
-    io.stdout.write(`configuration valid:\n${JSON.stringify(describeConfig(config), null, 2)}\n`);
+    io.stdout.write(`configuration valid:\n${JSON.stringify(shownConfig(config), null, 2)}\n`);
     await plan.session?.close();
     return 0;
   }
   const runLog = createLogger('edgeqc-agent', config.logLevel);
   log = runLog;
-  runLog.info({ config: describeConfig(config), greengrass: args.greengrass }, 'starting');
+  runLog.info({ config: shownConfig(config), greengrass: args.greengrass }, 'starting');
   await mkdir(config.cameraDir, { recursive: true });
   await mkdir(join(config.workDir), { recursive: true });
 
@@ -112,7 +121,7 @@ export async function runAgentCommand(argv: readonly string[], io: CommandIo): P
             return;
           }
           if (JSON.stringify(next) === JSON.stringify(config)) return;
-          runLog.info({ config: describeConfig(next) }, 'configuration changed: restarting the agent with it');
+          runLog.info({ config: shownConfig(next) }, 'configuration changed: restarting the agent with it');
           await runtime?.stop('configuration changed');
           config = next;
           await start(next).catch((err: unknown) => {

@@ -166,6 +166,20 @@ export interface OutboxEntry {
   readonly messageId?: string;
 }
 
+/** A message the broker refused for good: written to the outbox's dead-letter file, not retried. */
+export interface DeadLetterNotice {
+  readonly topic: string;
+  readonly messageId?: string;
+  readonly sizeBytes: number;
+  /** PUBLISH_REFUSED. */
+  readonly code: string;
+  /** The MQTT 5 reason code, when the broker answered with one (135 Not authorized...). */
+  readonly reasonCode?: number;
+  readonly reason: string;
+  /** The dead-letter file it was written to. */
+  readonly file: string;
+}
+
 export interface OutboxStats {
   readonly pending: number;
   readonly capacity: number;
@@ -187,6 +201,8 @@ export interface Outbox {
   start(publisher: Publisher): void;
   /** Resolves when every entry appended so far was delivered (or `timeoutMs` passed: false). */
   flush(timeoutMs: number): Promise<boolean>;
+  /** Calls `listener` for each entry the broker refused for good (dead-lettered, delivery goes on). */
+  onDeadLetter?(listener: (notice: DeadLetterNotice) => void): void;
   close(): Promise<void>;
 }
 

@@ -16,6 +16,13 @@
  * the PUBACK; a failure keeps the entry and retries it after 200 ms .. 5 s (capped exponential backoff),
  * earlier when the publisher reconnects; an append wakes the loop at once.
  *
+ * Refused for good: a message the broker will never take (not authorised, too large; see
+ * outbox/drain-loop.ts for how that is told from a passing failure) is written to the dead-letter file
+ * (outbox/dead-letter-file.ts: <dir>/dead-letter/, bounded, fdatasync'ed), removed from the outbox and
+ * reported to the `onDeadLetter` listeners (the agent puts it on /errors); delivery goes on with the
+ * next entry. A payload larger than `maxEntryBytes` (the broker's limit) never enters the outbox:
+ * `append` rejects it with OUTBOX_ENTRY_TOO_LARGE.
+ *
  * Full policy (capacity in entries, maxBytes in record bytes):
  * - 'pause-intake': isFull() turns true at capacity (or maxBytes); the agent then stops taking camera
  *   files, which wait safely in the folder. `append` still succeeds beyond that, up to a headroom of
@@ -29,7 +36,8 @@
 import { OutboxError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import type { Outbox, OutboxEntry, Publisher } from '../ports.ts';
+import type { DeadLetterNotice, Outbox, OutboxEntry, Publisher } from '../ports.ts';
+import { createDeadLetterFile } from './outbox/dead-letter-file.ts';
 import { type RetryOptions, runDrainLoop } from './outbox/drain-loop.ts';
 import { checkEntry } from './outbox/entry-check.ts';
 import { createGroupWriter } from './outbox/group-writer.ts';
@@ -49,6 +57,12 @@ export interface DiskOutboxOptions {
   readonly segmentMaxBytes?: number;
   /** close() waits this long for an in-flight publish, then leaves the entry for next time. Default 5000 ms. */
   readonly closeTimeoutMs?: number;
+  /** Largest payload accepted: the broker's message limit. Default 131072 (AWS IoT Core's 128 KB). */
+  readonly maxEntryBytes?: number;
+  /** Most bytes the dead-letter folder holds (two rotated files). Default 16 MiB. */
+  readonly deadLetterMaxBytes?: number;
+  /** The clock of the dead-letter lines. Default: the system clock. */
+  readonly now?: () => Date;
 }
 
 function positiveInt(name: string, value: number): number {
@@ -64,7 +78,15 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
   const maxBytes = positiveInt('maxBytes', options.maxBytes ?? 256 * 1024 * 1024);
   const hardCount = capacity + Math.max(16, Math.ceil(capacity / 10));
   const hardBytes = maxBytes + Math.ceil(maxBytes / 10);
-  const retry: RetryOptions = { minMs: options.retry?.minMs ?? 200, maxMs: options.retry?.maxMs ?? 5000 };
+  const maxEntryBytes = positiveInt('maxEntryBytes', options.maxEntryBytes ?? 128 * 1024);
+  const retry: RetryOptions = {
+    minMs: options.retry?.minMs ?? 200,
+    maxMs: options.retry?.maxMs ?? 5000,
+    ...(options.retry?.refuseAfterDrops !== undefined ? { refuseAfterDrops: options.retry.refuseAfterDrops } : {}),
+  };
+  const deadLetters = createDeadLetterFile({ outboxDir: options.dir, maxBytes: options.deadLetterMaxBytes });
+  const deadLetterListeners = new Set<(notice: DeadLetterNotice) => void>();
+  const now = options.now ?? (() => new Date());
   const segments = await openSegmentLog({
     dir: options.dir,
     log,
@@ -159,6 +181,7 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
     append(entry) {
       if (closed) return Promise.reject(new OutboxError('OUTBOX_CLOSED', `the outbox ${options.dir} is closed`));
       const bytes = checkEntry(entry, {
+        maxEntryBytes,
         policy: options.policy,
         capacity,
         maxBytes,
@@ -182,6 +205,10 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
     isFull: () => options.policy === 'pause-intake' && (pendingCount() >= capacity || pendingBytes() >= maxBytes),
 
     stats: () => ({ pending: pendingCount(), capacity, dropped }),
+
+    onDeadLetter(listener) {
+      deadLetterListeners.add(listener);
+    },
 
     start(publisher: Publisher) {
       if (loop || closed) return;
@@ -214,6 +241,51 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
             shift();
             segments.release(e);
             changed();
+          },
+          async refused(e, message, err) {
+            const letter = {
+              seq: e.seq,
+              topic: message.topic,
+              ...(e.messageId !== undefined ? { messageId: e.messageId } : {}),
+              payload: message.payload,
+              code: err.code,
+              ...(err.reasonCode !== undefined ? { reasonCode: err.reasonCode } : {}),
+              reason: err.message,
+            };
+            await deadLetters.write(letter, now());
+            log.error(
+              {
+                seq: e.seq,
+                topic: message.topic,
+                messageId: e.messageId,
+                sizeBytes: message.payload.length,
+                code: err.code,
+                reasonCode: err.reasonCode,
+                file: deadLetters.path,
+              },
+              'outbox entry refused by the broker for good: dead-lettered, delivery goes on',
+            );
+            if (head() === e) {
+              shift();
+              segments.release(e);
+              changed();
+            }
+            const notice: DeadLetterNotice = {
+              topic: message.topic,
+              ...(e.messageId !== undefined ? { messageId: e.messageId } : {}),
+              sizeBytes: message.payload.length,
+              code: err.code,
+              ...(err.reasonCode !== undefined ? { reasonCode: err.reasonCode } : {}),
+              reason: err.message,
+              file: deadLetters.path,
+            };
+            for (const listener of deadLetterListeners) {
+              try {
+                listener(notice);
+              } catch (listenerErr) {
+                log.error({ err: listenerErr }, 'outbox dead-letter listener failed');
+              }
+            }
           },
           waitForWork: (signal) =>
             new Promise<void>((resolve) => {

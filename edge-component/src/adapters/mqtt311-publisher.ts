@@ -3,13 +3,16 @@
  * that do not speak MQTT 5, notably the embedded Aedes broker.
  *
  * QoS 1 `publish` resolves on PUBACK; it rejects at once while disconnected (the caller's outbox keeps
- * the message) and after `operationTimeoutMs` without an acknowledgement. The Will and `close(final)`
+ * the message) and after `operationTimeoutMs` without an acknowledgement. MQTT 3.1.1 has no reason
+ * codes: a broker that refuses a message (AWS IoT Core: not authorised, too large) closes the
+ * connection, which the outbox counts against the entry being sent (outbox/drain-loop.ts). A user name
+ * and password in the URL go into CONNECT and never into a message (mqtt-url.ts). The Will and `close(final)`
  * behave as in the MQTT 5 publisher. The connection reconnects by itself.
  */
 import { io, mqtt } from 'aws-iot-device-sdk-v2';
 import { PublishError } from '../errors.ts';
 import type { Publisher, PublishRequest } from '../ports.ts';
-import { parseBrokerUrl } from './mqtt-url.ts';
+import { parseBrokerUrl, redactUrl } from './mqtt-url.ts';
 
 export interface Mqtt311PublisherOptions {
   /** `mqtt://host:port` (no TLS). */
@@ -20,6 +23,17 @@ export interface Mqtt311PublisherOptions {
   readonly keepAliveSeconds?: number;
   /** How long a QoS 1 publish waits for its PUBACK. Default 30000 ms. */
   readonly operationTimeoutMs?: number;
+}
+
+/** close() waits at most this long for a pending connect, and again for the disconnect. */
+const CLOSE_WAIT_MS = 3000;
+
+/** Waits for `promise`, or `ms` at most. */
+async function withinMs(promise: Promise<unknown> | undefined, ms: number): Promise<void> {
+  if (!promise) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 function qosOf(qos: 0 | 1): mqtt.QoS {
@@ -38,7 +52,10 @@ export function createMqtt311Connection(options: {
   const address = parseBrokerUrl(options.url);
   const keepAliveSeconds = Math.max(1, Math.round(options.keepAliveSeconds ?? 30));
   if (address.tls)
-    throw new PublishError('BAD_BROKER_URL', `mqtts:// is not supported by the MQTT 3.1.1 publisher: ${options.url}`);
+    throw new PublishError(
+      'BAD_BROKER_URL',
+      `mqtts:// is not supported by the MQTT 3.1.1 publisher: ${redactUrl(options.url)}`,
+    );
   const will = options.will
     ? new mqtt.MqttWill(options.will.topic, qosOf(options.will.qos), options.will.payload, options.will.retain ?? false)
     : undefined;
@@ -55,6 +72,8 @@ export function createMqtt311Connection(options: {
     reconnect_max_sec: 30,
     socket_options: new io.SocketOptions(),
     will,
+    ...(address.username !== undefined ? { username: address.username } : {}),
+    ...(address.password !== undefined ? { password: address.password } : {}),
   });
 }
 
@@ -115,7 +134,7 @@ export function createMqtt311Publisher(options: Mqtt311PublisherOptions): Publis
         await attempt();
       } catch (cause) {
         scheduleRetry(1000);
-        throw new PublishError('CONNECT_FAILED', `MQTT 3.1.1 connect to ${options.url} failed`, { cause });
+        throw new PublishError('CONNECT_FAILED', `MQTT 3.1.1 connect to ${redactUrl(options.url)} failed`, { cause });
       }
     },
 
@@ -136,9 +155,16 @@ export function createMqtt311Publisher(options: Mqtt311PublisherOptions): Publis
       } finally {
         closed = true;
         if (retryTimer) clearTimeout(retryTimer);
-        await connecting?.catch(() => undefined);
+        // Bounded: a broker that accepts TCP and never answers keeps a connect (and a disconnect) pending.
+        await withinMs(
+          connecting?.catch(() => undefined),
+          CLOSE_WAIT_MS,
+        );
         connected = false;
-        await connection.disconnect();
+        await withinMs(
+          connection.disconnect().catch(() => undefined),
+          CLOSE_WAIT_MS,
+        );
       }
     },
   };

@@ -5,6 +5,13 @@
  * - QoS 1 `publish` resolves on a successful PUBACK and rejects on a failure reason code or when the
  *   connection is down: the offline queue fails everything on disconnect (the caller's durable outbox
  *   keeps the message; the SDK's own queue lives in memory and a crash would lose it).
+ * - A refusal for good (PUBACK 135 Not authorized, 144 Topic name invalid, 149 Packet too large, 153
+ *   Payload format invalid, or the client's own validation against the broker's limits) rejects with
+ *   PUBLISH_REFUSED, so the outbox sets the message aside instead of retrying it forever; any other
+ *   failure code (128 Unspecified, 131 Implementation specific, 151 Quota exceeded: AWS IoT Core's
+ *   throttling) is PUBLISH_REJECTED and retried.
+ * - A user name and password in the URL (`mqtt://user:password@host`) go into CONNECT; every URL in a
+ *   message is redacted (mqtt-url.ts).
  * - The Last Will (e.g. the retained `offline` status) is sent by the broker if the device vanishes;
  *   `close(final)` publishes `final` first and then disconnects normally (no Will).
  * - The client reconnects by itself with backoff; `isConnected` follows its events.
@@ -12,7 +19,7 @@
 import { iot, mqtt5 } from 'aws-iot-device-sdk-v2';
 import { PublishError } from '../errors.ts';
 import type { Publisher, PublishRequest } from '../ports.ts';
-import { parseBrokerUrl } from './mqtt-url.ts';
+import { parseBrokerUrl, redactUrl } from './mqtt-url.ts';
 
 export type Mqtt5Endpoint =
   | { readonly type: 'url'; readonly url: string }
@@ -40,16 +47,55 @@ export interface Mqtt5PublisherOptions {
   readonly ackTimeoutSeconds?: number;
 }
 
+/** close() waits at most this long for the client to stop (then releases it anyway). */
+const CLOSE_WAIT_MS = 3000;
+
+/** MQTT 5 PUBACK reason codes that no retry can change, with their names. */
+const PERMANENT_REASONS: ReadonlyMap<number, string> = new Map([
+  [135, 'Not authorized'],
+  [144, 'Topic name invalid'],
+  [149, 'Packet too large'],
+  [153, 'Payload format invalid'],
+]);
+
+/** Names of the other failure reason codes a PUBACK may carry (retried). */
+const TRANSIENT_REASONS: ReadonlyMap<number, string> = new Map([
+  [128, 'Unspecified error'],
+  [131, 'Implementation specific error'],
+  [145, 'Packet identifier in use'],
+  [151, 'Quota exceeded'],
+]);
+
+/** aws-crt's error name for a packet its own validation refuses (too large for the broker's maximum, bad topic). */
+function isValidationFailure(cause: unknown): boolean {
+  if (typeof cause !== 'object' || cause === null || !('error_name' in cause)) return false;
+  return typeof cause.error_name === 'string' && /VALIDATION|PACKET_TOO_LARGE|TOPIC/i.test(cause.error_name);
+}
+
+/** The PublishError for a PUBACK with a failure reason code (>= 128). */
+export function pubackError(topic: string, reasonCode: number): PublishError {
+  const permanent = PERMANENT_REASONS.get(reasonCode);
+  const name = permanent ?? TRANSIENT_REASONS.get(reasonCode) ?? 'failure';
+  return new PublishError(
+    permanent ? 'PUBLISH_REFUSED' : 'PUBLISH_REJECTED',
+    `broker ${permanent ? 'refused' : 'rejected'} publish to ${topic}: PUBACK reason ${reasonCode} (${name})`,
+    { reasonCode },
+  );
+}
+
 function willPacket(will: PublishRequest | undefined): mqtt5.PublishPacket | undefined {
   if (!will) return undefined;
   return { topicName: will.topic, payload: will.payload, qos: will.qos, retain: will.retain ?? false };
 }
 
 function clientConfig(options: Mqtt5PublisherOptions): mqtt5.Mqtt5ClientConfig {
+  const credentials = options.endpoint.type === 'url' ? parseBrokerUrl(options.endpoint.url) : undefined;
   const connectProperties: mqtt5.ConnectPacket = {
     clientId: options.clientId,
     keepAliveIntervalSeconds: options.keepAliveSeconds ?? 30,
     will: willPacket(options.will),
+    ...(credentials?.username !== undefined ? { username: credentials.username } : {}),
+    ...(credentials?.password !== undefined ? { password: new TextEncoder().encode(credentials.password) } : {}),
   };
   const common = {
     offlineQueueBehavior: mqtt5.ClientOperationQueueBehavior.FailAllOnDisconnect,
@@ -85,14 +131,16 @@ function clientConfig(options: Mqtt5PublisherOptions): mqtt5.Mqtt5ClientConfig {
   if (address.tls) {
     throw new PublishError(
       'BAD_BROKER_URL',
-      `mqtts:// needs a certificate: use the 'iot-core' endpoint for ${options.endpoint.url}`,
+      `mqtts:// needs a certificate: use the 'iot-core' endpoint for ${redactUrl(options.endpoint.url)}`,
     );
   }
-  return { hostName: address.host, port: address.port, connectProperties, ...common };
+  // disableMetrics: the SDK would otherwise send its own user name (`?SDK=...`), meant for AWS IoT Core,
+  // to any broker, and append it to a user name of ours.
+  return { hostName: address.host, port: address.port, connectProperties, disableMetrics: true, ...common };
 }
 
 function describe(endpoint: Mqtt5Endpoint): string {
-  return endpoint.type === 'url' ? endpoint.url : `${endpoint.endpoint}:${endpoint.port ?? 8883}`;
+  return endpoint.type === 'url' ? redactUrl(endpoint.url) : `${endpoint.endpoint}:${endpoint.port ?? 8883}`;
 }
 
 export function createMqtt5Publisher(options: Mqtt5PublisherOptions): Publisher {
@@ -133,7 +181,11 @@ export function createMqtt5Publisher(options: Mqtt5PublisherOptions): Publisher 
         const onFailure = (event: mqtt5.ConnectionFailureEvent) => {
           client.off('connectionSuccess', onSuccess);
           reject(
-            new PublishError('CONNECT_FAILED', `MQTT 5 connect failed: ${String(event.error)}`, { cause: event.error }),
+            new PublishError(
+              'CONNECT_FAILED',
+              `MQTT 5 connect to ${describe(options.endpoint)} failed: ${String(event.error)}`,
+              { cause: event.error },
+            ),
           );
         };
         client.once('connectionSuccess', onSuccess);
@@ -155,14 +207,16 @@ export function createMqtt5Publisher(options: Mqtt5PublisherOptions): Publisher 
           retain: request.retain ?? false,
         });
       } catch (cause) {
+        if (isValidationFailure(cause)) {
+          throw new PublishError(
+            'PUBLISH_REFUSED',
+            `publish to ${request.topic} (${request.payload.length} bytes) refused by the client's checks against the broker's limits`,
+            { cause },
+          );
+        }
         throw new PublishError('PUBLISH_FAILED', `publish to ${request.topic} failed`, { cause });
       }
-      if (request.qos === 1 && result && result.reasonCode >= 128) {
-        throw new PublishError(
-          'PUBLISH_REJECTED',
-          `broker rejected publish to ${request.topic}: PUBACK reason ${result.reasonCode}`,
-        );
-      }
+      if (request.qos === 1 && result && result.reasonCode >= 128) throw pubackError(request.topic, result.reasonCode);
     },
 
     async close(finalMessage) {
@@ -172,8 +226,13 @@ export function createMqtt5Publisher(options: Mqtt5PublisherOptions): Publisher 
       } finally {
         closed = true;
         if (started) {
+          // Bounded: a broker that never answered (no CONNACK) may leave 'stopped' unsent.
           await new Promise<void>((resolve) => {
-            client.once('stopped', () => resolve());
+            const timer = setTimeout(resolve, CLOSE_WAIT_MS);
+            client.once('stopped', () => {
+              clearTimeout(timer);
+              resolve();
+            });
             client.stop({ reasonCode: mqtt5.DisconnectReasonCode.NormalDisconnection });
           });
         }

@@ -4,11 +4,25 @@
  * outbox.append (fsync) -> seen.put -> archive -> seen.markArchived. A rejected image goes to
  * quarantine/ with its reason, after an error event went into the outbox. A file left by a stop stays
  * in the folder and is handled after the restart.
+ *
+ * An inspection larger than the broker takes (OUTBOX_ENTRY_TOO_LARGE) never enters the outbox: its
+ * image is quarantined with that code. A message the broker refused for good (the outbox's dead-letter
+ * file) is reported on /errors (kind `dead-letter`: topic, messageId, size, reason), except a refused
+ * /errors message itself, which is only logged (no event about an event, no loop).
  */
+import { type ErrorEvent, ErrorEventSchema } from '../contracts/error-event.ts';
 import type { Topics } from '../contracts/topics.ts';
-import { ArchiveCode, hasCode, ImageRejectedCode, OutboxCode } from '../errors.ts';
+import { ArchiveCode, hasCode, ImageRejectedCode, messageOf, OutboxCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import type { CameraFile, CameraSource, ImageArchive, Outbox, Publisher, SeenIndex } from '../ports.ts';
+import type {
+  CameraFile,
+  CameraSource,
+  DeadLetterNotice,
+  ImageArchive,
+  Outbox,
+  Publisher,
+  SeenIndex,
+} from '../ports.ts';
 import type { AgentSettings, ModelProvider } from './agent-deps.ts';
 import { type AgentCounters, errorEvent, jsonBytes } from './agent-messages.ts';
 import type { BoundedQueue } from './bounded-queue.ts';
@@ -53,24 +67,54 @@ export interface CommitStage {
 export function createCommitStage(deps: CommitStageDeps): CommitStage {
   const { log, camera, archive, seen, outbox, counters, status, topics } = deps;
 
-  const appendDurably = async (entry: { topic: string; payload: Uint8Array; messageId?: string }) => {
+  /** True once stored; false when it cannot be (stopping, closed, bad entry); the error when too large. */
+  const appendOrRefusal = async (entry: { topic: string; payload: Uint8Array; messageId?: string }) => {
     for (let attempt = 0; ; attempt += 1) {
       try {
         await outbox.append(entry);
         return true;
       } catch (err) {
         status.noteError(`outbox append to ${entry.topic} failed (attempt ${attempt + 1})`, err);
+        // Too large for the broker: never deliverable, the caller quarantines what it came from.
+        if (hasCode(err, OutboxCode.EntryTooLarge)) return err;
         // A full outbox frees up as the broker takes messages; a bad entry or a closed outbox never will.
         if (deps.stopping.aborted || hasCode(err, OutboxCode.BadEntry, OutboxCode.Closed)) return false;
         await deps.wakeup.nap(Math.min(5000, 200 * 2 ** attempt));
       }
     }
   };
+  const appendDurably = async (entry: { topic: string; payload: Uint8Array; messageId?: string }) =>
+    (await appendOrRefusal(entry)) === true;
 
-  const sendError = async (input: ErrorEventInput) => {
-    const event = errorEvent({ ...input, thingName: deps.settings.thingName, at: deps.now() });
-    return appendDurably({ topic: topics.errors, payload: jsonBytes(event) });
+  const sendEvent = (event: ErrorEvent) => appendDurably({ topic: topics.errors, payload: jsonBytes(event) });
+
+  const sendError = async (input: ErrorEventInput) =>
+    sendEvent(errorEvent({ ...input, thingName: deps.settings.thingName, at: deps.now() }));
+
+  /** A message the broker refused for good, on /errors (a refused /errors message only in the log). */
+  const reportDeadLetter = (notice: DeadLetterNotice) => {
+    const summary = `${notice.topic}${notice.messageId ? ` (messageId ${notice.messageId})` : ''}, ${notice.sizeBytes} bytes, refused by the broker: ${notice.reason}; set aside in ${notice.file}`;
+    status.setLastError(`${notice.code}: ${summary}`);
+    if (notice.topic === topics.errors) return;
+    const base = errorEvent({
+      kind: 'dead-letter',
+      code: notice.code,
+      message: summary,
+      thingName: deps.settings.thingName,
+      at: deps.now(),
+    });
+    const event = ErrorEventSchema.parse({
+      ...base,
+      delivery: {
+        topic: notice.topic,
+        ...(notice.messageId !== undefined ? { messageId: notice.messageId } : {}),
+        sizeBytes: notice.sizeBytes,
+        ...(notice.reasonCode !== undefined ? { reasonCode: notice.reasonCode } : {}),
+      },
+    });
+    sendEvent(event).catch((err: unknown) => status.noteError('the dead-letter event could not be stored', err));
   };
+  outbox.onDeadLetter?.(reportDeadLetter);
 
   const quarantine = async (file: CameraFile, code: string, message: string, sha256?: string) => {
     status.setLastError(`${code}: ${message}`);
@@ -115,13 +159,17 @@ export function createCommitStage(deps: CommitStageDeps): CommitStage {
   const commitInspected = async (job: Job, decision: Decision & { kind: 'inspected' }) => {
     const { file } = job;
     const { image, inspection } = decision;
+    let tooLarge: unknown;
     try {
-      const appended = await appendDurably({
+      const appended = await appendOrRefusal({
         topic: topics.inspections,
         payload: jsonBytes(inspection),
         messageId: inspection.messageId,
       });
-      if (!appended) return; // stopping: the file stays in the folder and is inspected after the restart
+      if (appended !== true) {
+        tooLarge = appended || undefined;
+        return; // stopping: the file stays in the folder and is inspected after the restart
+      }
       counters.inspected += 1;
       counters[inspection.verdict] += 1;
       await seen.put({
@@ -142,6 +190,15 @@ export function createCommitStage(deps: CommitStageDeps): CommitStage {
       status.noteError(`${file.path} was inspected (messageId ${inspection.messageId}) but could not be archived`, err);
     } finally {
       deps.committing.delete(image.sha256);
+      if (tooLarge !== undefined) {
+        counters.quarantined += 1;
+        await quarantine(
+          file,
+          OutboxCode.EntryTooLarge,
+          `${file.path}: its inspection (messageId ${inspection.messageId}, ${inspection.detections.length} detections) is too large to publish: ${messageOf(tooLarge)}`,
+          image.sha256,
+        );
+      }
     }
     const t = Date.now();
     deps.rates.record(t, t - job.pulledAt);

@@ -3,10 +3,12 @@
  * description on every key, and the types around it. Pure: no paths resolved, no files read.
  */
 import { z } from 'zod';
+import { MAX_TOPIC_PREFIX_BYTES, MAX_TOPIC_PREFIX_SLASHES, topicPrefixProblem } from '../contracts/topics.ts';
 import { int, isPublicKeyPem, path, posInt, SEMVER, THING_NAME } from './schema-builders.ts';
 import {
   InferenceConfigSchema,
   LimitsConfigSchema,
+  MAX_MESSAGE_BYTES,
   MqttConfigSchema,
   OutboxConfigSchema,
   ThresholdOverridesSchema,
@@ -85,13 +87,22 @@ const AgentConfigObject = z.strictObject({
   ),
   topicPrefix: z
     .string({ error: 'expected a topic prefix (a string)' })
-    .regex(/^[^#+\s]+[^/#+\s]$|^[^#+\s/]$/, { error: 'expected a topic prefix without wildcards or a final "/"' })
-    .max(200, { error: 'expected a topic prefix of at most 200 characters' })
+    .superRefine((prefix, ctx) => {
+      const problem = topicPrefixProblem(prefix);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional()
-    .describe('Prefix of <prefix>/inspections, /status and /errors. Default: edgeqc/<thingName>.'),
-  mqtt: MqttConfigSchema.default({ version: '5', keepAliveSec: 30 }).describe(
-    'Direct MQTT connection, used when not running under Greengrass.',
-  ),
+    .describe(
+      'Prefix of <prefix>/inspections, /status and /errors. Default: edgeqc/<thingName>. What AWS IoT topics ' +
+        `allow: at most ${MAX_TOPIC_PREFIX_BYTES} bytes and ${MAX_TOPIC_PREFIX_SLASHES} "/", levels of letters, ` +
+        'digits and "_-:.", no "$" start, no empty level.',
+    ),
+  mqtt: MqttConfigSchema.default({
+    version: '5',
+    keepAliveSec: 30,
+    allowPlaintext: false,
+    maxMessageBytes: MAX_MESSAGE_BYTES,
+  }).describe('Direct MQTT connection, used when not running under Greengrass.'),
   inference: InferenceConfigSchema.default({
     intraOpThreads: 1,
     interOpThreads: 1,

@@ -1,5 +1,6 @@
 /** A configuration's problems, one line each: `key.path: expected ..., got <value>`. */
 import type { z } from 'zod';
+import { redactUrl } from '../adapters/mqtt-url.ts';
 import { AgentConfigSchema } from './agent-config-schema.ts';
 
 function valueAt(raw: unknown, keyPath: readonly PropertyKey[]): unknown {
@@ -15,7 +16,8 @@ export function show(value: unknown): string {
   if (value === undefined) return 'nothing (the key is missing)';
   if (typeof value === 'string' && value.includes('-----BEGIN'))
     return `"${value.slice(0, 30).replace(/\n/g, '\\n')}..."`;
-  const text = JSON.stringify(value);
+  // A broker URL's password never reaches an error message.
+  const text = JSON.stringify(typeof value === 'string' ? redactUrl(value) : value);
   if (text === undefined) return String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

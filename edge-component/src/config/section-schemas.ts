@@ -1,5 +1,7 @@
 /** The sections of the agent configuration (thresholds, mqtt, inference, limits, outbox). */
 import { z } from 'zod';
+import { isLoopbackHost } from '../adapters/mqtt-url.ts';
+import { MAX_DETECTIONS } from '../contracts/inspection.ts';
 import { fraction, int, path, posInt } from './schema-builders.ts';
 
 export const ThresholdOverridesSchema = z
@@ -8,12 +10,27 @@ export const ThresholdOverridesSchema = z
     iou: fraction().optional().describe('Per-class NMS IoU threshold.'),
     review: fraction().optional().describe('Best score at or above: verdict `unclear` (for a person).'),
     defect: fraction().optional().describe('A scratch scoring at or above: verdict `defect`.'),
-    maxDetections: posInt(1000).optional().describe('Most detections kept per image.'),
+    maxDetections: posInt(MAX_DETECTIONS)
+      .optional()
+      .describe(`Most detections kept per image (at most ${MAX_DETECTIONS}, the inspection message's own cap).`),
   })
   .refine((t) => t.review === undefined || t.defect === undefined || t.review <= t.defect, {
     error: 'expected review <= defect',
   })
   .describe("Overrides of the model manifest's thresholds; a key left out keeps the manifest's value.");
+
+/** AWS IoT Core's largest message payload: 128 KB. */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+
+/** True for a plain `mqtt://` URL whose host is not loopback (an unparsable URL is left to the URL check). */
+function isPlaintextBeyondLoopback(url: string | undefined): boolean {
+  if (url === undefined || !url.startsWith('mqtt://')) return false;
+  try {
+    return !isLoopbackHost(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
 
 export const MqttConfigSchema = z
   .strictObject({
@@ -39,9 +56,29 @@ export const MqttConfigSchema = z
     caFile: path('a CA certificate file').optional().describe('PEM CA bundle. Default: the system trust store.'),
     certFile: path('a client certificate file').optional().describe('X.509 device certificate (AWS IoT Core).'),
     keyFile: path('a private key file').optional().describe('Private key of certFile (AWS IoT Core).'),
+    allowPlaintext: z
+      .boolean({ error: 'expected true or false' })
+      .default(false)
+      .describe(
+        'Allow plain mqtt:// (no TLS: messages and any user:password in the URL travel in clear) to a host ' +
+          'beyond loopback (localhost, 127.0.0.0/8, ::1). Default false: plain mqtt:// only to loopback.',
+      ),
+    maxMessageBytes: int('a message size from 1024 to 268435455 bytes', 1024, 268_435_455)
+      .default(MAX_MESSAGE_BYTES)
+      .describe(
+        'Largest message payload, checked when a message enters the outbox (also under Greengrass): a larger ' +
+          'inspection never enters it, its image is quarantined (OUTBOX_ENTRY_TOO_LARGE) and /errors says so. ' +
+          "Default 131072, AWS IoT Core's limit (128 KB).",
+      ),
   })
   .refine((m) => (m.certFile === undefined) === (m.keyFile === undefined), {
     error: 'expected certFile and keyFile together (mutual TLS) or neither',
+  })
+  .refine((m) => m.allowPlaintext || !isPlaintextBeyondLoopback(m.url), {
+    path: ['url'],
+    error:
+      'expected mqtts:// (TLS), or plain mqtt:// to loopback only (localhost, 127.0.0.1, ::1); ' +
+      'set mqtt.allowPlaintext to true to send in clear to another host',
   })
   .describe('Direct MQTT connection, used when not running under Greengrass.');
 

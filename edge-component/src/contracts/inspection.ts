@@ -9,6 +9,13 @@ import { z } from 'zod';
 
 export const INSPECTION_SCHEMA_ID = 'edgeqc.inspection.v1';
 
+/**
+ * Most detections one inspection message carries: the cap of the message schema and of the
+ * configuration's `thresholds.maxDetections` (one constant, so a configured value can never make a
+ * message the schema refuses). 300 detections are about 75 KB of JSON, within AWS IoT Core's 128 KB.
+ */
+export const MAX_DETECTIONS = 300;
+
 const Box = z.strictObject({
   x: z.number().min(0).describe('Left edge, original image pixels.'),
   y: z.number().min(0).describe('Top edge, original image pixels.'),
@@ -64,7 +71,7 @@ export const InspectionSchema = z
       review: z.number().min(0).max(1),
       defect: z.number().min(0).max(1),
     }),
-    detections: z.array(DetectionSchema).max(300),
+    detections: z.array(DetectionSchema).max(MAX_DETECTIONS),
     timingsMs: z.strictObject({
       decode: z.number().min(0),
       preprocess: z.number().min(0),

@@ -65,6 +65,7 @@ export async function createAgentRuntime(
     capacity: config.outbox.capacity,
     maxBytes: config.outbox.maxBytes,
     policy: config.outbox.policy,
+    maxEntryBytes: config.mqtt.maxMessageBytes,
     log,
   });
   const seen = await createSeenIndex({ file: join(folders.state, 'seen-index.jsonl'), capacity: config.seenCapacity });

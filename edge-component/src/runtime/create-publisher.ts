@@ -6,7 +6,7 @@
 
 import { createIpcPublisher } from '../adapters/greengrass-ipc/ipc-publisher.ts';
 import type { GreengrassIpcSession } from '../adapters/greengrass-ipc/ipc-session.ts';
-import { parseBrokerUrl } from '../adapters/mqtt-url.ts';
+import { parseBrokerUrl, redactUrl } from '../adapters/mqtt-url.ts';
 import { createMqtt5Publisher } from '../adapters/mqtt5-publisher.ts';
 import { createMqtt311Publisher } from '../adapters/mqtt311-publisher.ts';
 import type { AgentConfig } from '../config/schema.ts';
@@ -30,7 +30,7 @@ export function createPublisher(config: AgentConfig, will: PublishRequest, sessi
     if (config.mqtt.certFile === undefined || config.mqtt.keyFile === undefined) {
       throw new AgentConfigError(
         'CONFIG_INVALID',
-        `mqtt.certFile: expected a client certificate and key (--cert, --key) for ${url}, got nothing`,
+        `mqtt.certFile: expected a client certificate and key (--cert, --key) for ${redactUrl(url)}, got nothing`,
       );
     }
     return createMqtt5Publisher({

@@ -39,7 +39,7 @@ describe('AgentConfigSchema', () => {
       pipelineNice: 10,
     });
     expect(config.limits).toEqual({ maxFileBytes: 20 * 1024 * 1024, maxPixels: 4096 * 4096 });
-    expect(config.mqtt).toEqual({ version: '5', keepAliveSec: 30 });
+    expect(config.mqtt).toEqual({ version: '5', keepAliveSec: 30, allowPlaintext: false, maxMessageBytes: 128 * 1024 });
     expect(config.thresholds).toEqual({});
     expect(config.annotate).toBe(false);
     expect(config.statusIntervalSec).toBe(10);
@@ -136,7 +136,7 @@ describe('AgentConfigSchema', () => {
     [{ annotate: 'yes' }, 'annotate: expected true or false, got "yes"'],
     [
       { topicPrefix: 'edgeqc/#' },
-      'topicPrefix: expected a topic prefix without wildcards or a final "/", got "edgeqc/#"',
+      'topicPrefix: expected topic levels of letters, digits, "_", "-", ":" or "." (no wildcards, spaces or other characters), got level "#", got "edgeqc/#"',
     ],
     [{ outbux: {} }, 'outbux: unknown key (expected one of thingName, cameraDir'],
     [{ outbox: { size: 3 } }, 'outbox.size: unknown key, got 3'],

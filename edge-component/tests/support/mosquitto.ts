@@ -50,6 +50,14 @@ export interface MosquittoOptions {
   readonly port?: number;
   /** A TLS listener that requires a client certificate signed by `caPath` (mutual TLS, as AWS IoT Core). */
   readonly tls?: { readonly caPath: string; readonly certPath: string; readonly keyPath: string };
+  /**
+   * An `acl_file` that allows (read and write) only these topic patterns to every client: a publish to
+   * any other topic is denied (MQTT 5 clients get PUBACK 135 Not authorized; 3.1.1 clients a PUBACK and
+   * nothing delivered).
+   */
+  readonly allowTopics?: readonly string[];
+  /** `message_size_limit`: larger payloads are refused (MQTT 5: PUBACK 149 Packet too large). */
+  readonly messageSizeLimit?: number;
 }
 
 export async function startMosquitto(options: MosquittoOptions = {}): Promise<MosquittoHandle> {
@@ -72,7 +80,18 @@ export async function startMosquitto(options: MosquittoOptions = {}): Promise<Mo
     const key = await copy(options.tls.keyPath, 'server.key');
     tls = `cafile ${ca}\ncertfile ${cert}\nkeyfile ${key}\nrequire_certificate true\nuse_identity_as_username true\n`;
   }
-  await writeFile(conf, `listener ${port} 127.0.0.1\n${tls}allow_anonymous true\npersistence false\n`);
+  let limits = '';
+  if (options.allowTopics) {
+    // Read by the `mosquitto` user when started as root (see TLS above).
+    await chmod(dir, 0o755);
+    const acl = join(dir, 'acl');
+    // `pattern` lines apply to every client, with or without a user name (aws-crt may send one).
+    await writeFile(acl, options.allowTopics.map((t) => `pattern readwrite ${t}\n`).join(''));
+    await chmod(acl, 0o644);
+    limits += `acl_file ${acl}\n`;
+  }
+  if (options.messageSizeLimit !== undefined) limits += `message_size_limit ${options.messageSizeLimit}\n`;
+  await writeFile(conf, `listener ${port} 127.0.0.1\n${tls}allow_anonymous true\npersistence false\n${limits}`);
   const bin = process.env.MOSQUITTO ?? '/usr/sbin/mosquitto';
   let child: ChildProcess | undefined;
   const start = async () => {

@@ -1,6 +1,7 @@
 /**
  * What `append` refuses before anything is written: an empty topic, a payload that is not bytes, an
- * entry larger than the whole outbox (OUTBOX_BAD_ENTRY), and, with pause-intake, an entry past the
+ * entry larger than the whole outbox (OUTBOX_BAD_ENTRY), a payload larger than the broker takes
+ * (OUTBOX_ENTRY_TOO_LARGE: it could never be delivered), and, with pause-intake, an entry past the
  * hard limit (OUTBOX_FULL). An accepted entry's record size (an upper bound) is returned.
  */
 import { OutboxError } from '../../errors.ts';
@@ -8,6 +9,8 @@ import type { OutboxEntry } from '../../ports.ts';
 import { HEADER_BYTES } from './record-codec.ts';
 
 export interface OutboxFill {
+  /** Largest payload the broker takes (AWS IoT Core: 128 KB); a larger one is refused (OUTBOX_ENTRY_TOO_LARGE). */
+  readonly maxEntryBytes: number;
   readonly policy: 'pause-intake' | 'drop-oldest';
   readonly capacity: number;
   readonly maxBytes: number;
@@ -29,6 +32,12 @@ export function checkEntry(entry: Omit<OutboxEntry, 'seq'>, fill: OutboxFill): n
   }
   if (!(entry.payload instanceof Uint8Array)) {
     return new OutboxError('OUTBOX_BAD_ENTRY', `outbox entry payload for ${entry.topic}: expected bytes (Uint8Array)`);
+  }
+  if (entry.payload.length > fill.maxEntryBytes) {
+    return new OutboxError(
+      'OUTBOX_ENTRY_TOO_LARGE',
+      `message for ${entry.topic} is ${entry.payload.length} bytes; the broker takes at most ${fill.maxEntryBytes} (mqtt.maxMessageBytes)`,
+    );
   }
   const bytes = HEADER_BYTES + 128 + entry.topic.length * 3 + (entry.messageId?.length ?? 0) * 3 + entry.payload.length;
   if (bytes > fill.maxBytes) {
