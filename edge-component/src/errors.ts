@@ -53,7 +53,11 @@ export const ModelIntegrityCode = {
 export type ModelIntegrityCode = (typeof ModelIntegrityCode)[keyof typeof ModelIntegrityCode];
 
 /** The detector's onnxruntime worker thread could not start or stopped. */
-export const DetectorCode = { WorkerFailed: 'DETECTOR_WORKER_FAILED' } as const;
+export const DetectorCode = {
+  WorkerFailed: 'DETECTOR_WORKER_FAILED',
+  /** The watchdog found the worker answering nothing for its deadline and restarted it. */
+  RunTimeout: 'DETECTOR_RUN_TIMEOUT',
+} as const;
 export type DetectorCode = (typeof DetectorCode)[keyof typeof DetectorCode];
 
 /** A configuration or command line that does not validate. */
@@ -157,8 +161,20 @@ export type ZipCode = (typeof ZipCode)[keyof typeof ZipCode];
 export const DemoBundleCode = { ModelMissing: 'DEMO_MODEL_MISSING', Failed: 'DEMO_BUNDLE_FAILED' } as const;
 export type DemoBundleCode = (typeof DemoBundleCode)[keyof typeof DemoBundleCode];
 
+/**
+ * A camera file that is not taken in as it stands. NotRegularFile: a symbolic link, FIFO, socket or
+ * device, never followed, opened or read (quarantined). Changed: the file changed (inode, size, mtime)
+ * between the completeness check and the read, or during the read: not quarantined, offered again.
+ */
+export const IntakeFileCode = { NotRegularFile: 'IMAGE_NOT_REGULAR_FILE', Changed: 'IMAGE_CHANGED' } as const;
+export type IntakeFileCode = (typeof IntakeFileCode)[keyof typeof IntakeFileCode];
+
 /** Codes the agent reports in an error event without an error class of their own. */
-export const InspectionCode = { Failed: 'INSPECTION_FAILED' } as const;
+export const InspectionCode = {
+  Failed: 'INSPECTION_FAILED',
+  /** The inference did not answer within the watchdog's deadline, on a restarted worker too. */
+  Hung: 'INSPECTION_HUNG',
+} as const;
 export type InspectionCode = (typeof InspectionCode)[keyof typeof InspectionCode];
 
 /**
@@ -229,10 +245,21 @@ export type EdgeErrorCode =
   | PackagingCode
   | ZipCode
   | DemoBundleCode
-  | InspectionCode;
+  | InspectionCode
+  | IntakeFileCode;
 
 /** Node's system error codes (errno) that edge-component handles. */
-export type SystemErrorCode = 'ENOENT' | 'ENOTDIR' | 'EEXIST' | 'EXDEV' | 'EPERM' | 'ENOTSUP' | 'EOPNOTSUPP';
+export type SystemErrorCode =
+  | 'ENOENT'
+  | 'ENOTDIR'
+  | 'EEXIST'
+  | 'EXDEV'
+  | 'EPERM'
+  | 'ENOTSUP'
+  | 'EOPNOTSUPP'
+  | 'ELOOP'
+  | 'ENOSPC'
+  | 'EDQUOT';
 
 /** The base of every error edge-component throws; a subclass fixes its codes with `C`. */
 export abstract class EdgeError<C extends string = string> extends Error {
@@ -322,3 +349,6 @@ export function isCodeOf<T extends Record<string, string>>(codes: T, value: unkn
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** A camera file refused as a file (not a regular file) or changed while it was taken in. */
+export class IntakeFileError extends EdgeError<IntakeFileCode> {}

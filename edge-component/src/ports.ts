@@ -59,6 +59,19 @@ export interface CameraFile {
   readonly path: string;
   readonly sizeBytes: number;
   readonly mtimeMs: number;
+  /** The file as lstat saw it when it was judged complete (absent from sources that do not know it). */
+  readonly identity?: FileIdentity;
+}
+
+/**
+ * Which file a name pointed to: the same (device, inode, size, mtime) later means the same bytes are
+ * still there; anything else means the file was replaced, rewritten or moved.
+ */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly sizeBytes: number;
+  readonly mtimeMs: number;
 }
 
 /**
@@ -75,6 +88,11 @@ export interface CameraSource {
   files(signal: AbortSignal): AsyncIterable<CameraFile>;
   /** The consumer is finished with `path` (moved it out of the folder); forget it. */
   markDone(path: string): void;
+  /**
+   * Why no file should be taken now (the work folder's disk is full), or undefined. While it says so the
+   * agent takes no new file and reports degraded with this reason. Absent: never paused.
+   */
+  paused?(): string | undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -99,6 +117,8 @@ export interface AdmittedImage {
   readonly rgb?: RgbPixels;
   readonly sizeBytes: number;
   readonly mtimeMs: number;
+  /** The file its bytes were read from, through one descriptor (absent: not read from a file). */
+  readonly identity?: FileIdentity;
 }
 
 /** An admitted image decoded, EXIF-oriented and letterboxed into the model's input tensor. */

@@ -2,13 +2,31 @@
  * The camera folder's files on their way to the consumer: the paths waiting for their completeness
  * check (bounded by `maxPending`), and the paths yielded and not yet marked done (so that a path is
  * yielded at most once while it stays in the folder). See camera-folder-source.ts for the rules.
+ * Every stat here is an lstat: a symbolic link is never followed; it, a FIFO, a socket or a device is
+ * yielded at once (the preparer refuses it without opening it, and the agent quarantines it), and a
+ * directory is passed over (it is not a file).
  */
-import { opendir, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { lstat, opendir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hasCode } from '../errors.ts';
-import type { CameraFile } from '../ports.ts';
+import type { CameraFile, FileIdentity } from '../ports.ts';
 import { isIgnoredCameraName } from './camera-names.ts';
 import { isCompleteImageFile } from './complete-image-file.ts';
+import { identityOf } from './file-identity.ts';
+
+/** lstat, or undefined when the entry is gone (or cannot be looked at). */
+const lstatOrNone = (path: string): Promise<Stats | undefined> => lstat(path).catch(() => undefined);
+
+/** A regular file, or an entry the agent quarantines (symlink, FIFO, socket, device); not a directory. */
+const isCandidate = (s: Stats | undefined): s is Stats => s !== undefined && !s.isDirectory();
+
+const cameraFile = (path: string, s: Stats): CameraFile => ({
+  path,
+  sizeBytes: s.size,
+  mtimeMs: s.mtimeMs,
+  identity: identityOf(s),
+});
 
 interface Pending {
   sizeBytes: number;
@@ -33,6 +51,8 @@ export interface CameraBacklogOptions {
   readonly settleMs: number;
   readonly maxPending: number;
   readonly rescanIntervalMs: number;
+  /** Files larger than this are never read by the completeness check (they wait `stabilityMs`). */
+  readonly maxFileBytes: number;
   /** Called when a path was offered: the consumer's loop may have something to check. */
   readonly onOffer: () => void;
 }
@@ -44,6 +64,8 @@ export interface CameraBacklog {
   /** Forgets a path (its file is gone), so that a new file of that name is seen. */
   forget(path: string): void;
   markDone(path: string): void;
+  /** The identity of a yielded path when it was claimed (undefined: not yielded now). */
+  yieldedIdentity(path: string): FileIdentity | undefined;
   /** A notification may have been lost: the next `scanDue()` is true. */
   requestRescan(): void;
   /** A rescan was requested, an overflow drained to half, or the rescan interval passed. */
@@ -61,7 +83,8 @@ export interface CameraBacklog {
 export function createCameraBacklog(options: CameraBacklogOptions): CameraBacklog {
   const { dir, stabilityMs, settleMs, maxPending, rescanIntervalMs } = options;
   const pending = new Map<string, Pending>();
-  const yielded = new Set<string>();
+  /** Yielded, not yet done: the path and the identity it had when claimed. */
+  const yielded = new Map<string, FileIdentity | undefined>();
   let overflow = false;
   let rescans = 0;
   let lastScanAt = 0;
@@ -86,11 +109,11 @@ export function createCameraBacklog(options: CameraBacklogOptions): CameraBacklo
     });
     if (!handle) return;
     for await (const entry of handle) {
-      if (!entry.isFile() || isIgnoredCameraName(entry.name)) continue;
+      if (entry.isDirectory() || isIgnoredCameraName(entry.name)) continue;
       const path = join(dir, entry.name);
       if (yielded.has(path) || pending.has(path)) continue;
-      const s = await stat(path).catch(() => undefined);
-      if (!s?.isFile()) continue;
+      const s = await lstatOrNone(path);
+      if (!isCandidate(s)) continue;
       if (oldest.length >= room) {
         overflow = true;
         const last = oldest[oldest.length - 1];
@@ -113,9 +136,14 @@ export function createCameraBacklog(options: CameraBacklogOptions): CameraBacklo
       // a complete image and not yet stable for stabilityMs. A watcher event makes it due again.
       const since = now - p.changedAt;
       if (p.sizeBytes !== -1 && (since < settleMs || (p.complete === false && since < stabilityMs))) continue;
-      const s = await stat(path).catch(() => undefined);
-      if (!s?.isFile()) {
+      const s = await lstatOrNone(path);
+      if (!isCandidate(s)) {
         pending.delete(path);
+        continue;
+      }
+      if (!s.isFile()) {
+        // Not a regular file: nothing to wait for, and nothing is read (the preparer refuses it).
+        ready.push(cameraFile(path, s));
         continue;
       }
       if (s.size !== p.sizeBytes || s.mtimeMs !== p.mtimeMs) {
@@ -124,10 +152,11 @@ export function createCameraBacklog(options: CameraBacklogOptions): CameraBacklo
         p.changedAt = now;
         p.complete = undefined;
       } else if (now - p.changedAt >= stabilityMs) {
-        ready.push({ path, sizeBytes: s.size, mtimeMs: s.mtimeMs });
+        ready.push(cameraFile(path, s));
       } else if (now - p.changedAt >= settleMs) {
-        p.complete ??= await isCompleteImageFile(path, s.size);
-        if (p.complete) ready.push({ path, sizeBytes: s.size, mtimeMs: s.mtimeMs });
+        // The size limit first, from this same lstat: a file over it is never read here.
+        p.complete ??= await isCompleteImageFile(path, s.size, options.maxFileBytes);
+        if (p.complete) ready.push(cameraFile(path, s));
       }
     }
     return ready.sort((a, b) => a.mtimeMs - b.mtimeMs || (a.path < b.path ? -1 : 1));
@@ -155,6 +184,7 @@ export function createCameraBacklog(options: CameraBacklogOptions): CameraBacklo
     markDone(path) {
       yielded.delete(path);
     },
+    yieldedIdentity: (path) => yielded.get(path),
     requestRescan() {
       rescanNeeded = true;
     },
@@ -169,18 +199,25 @@ export function createCameraBacklog(options: CameraBacklogOptions): CameraBacklo
     due,
     async claim(file) {
       // The consumer may have been slow: confirm the file is still there and unchanged.
-      const s = await stat(file.path).catch(() => undefined);
+      const s = await lstatOrNone(file.path);
       const p = pending.get(file.path);
       if (!p) return false;
-      if (!s?.isFile() || s.size !== file.sizeBytes || s.mtimeMs !== file.mtimeMs) {
-        if (!s?.isFile()) pending.delete(file.path);
-        else Object.assign(p, { sizeBytes: s.size, mtimeMs: s.mtimeMs, changedAt: Date.now() });
+      const same = s !== undefined && file.identity !== undefined && sameAs(file.identity, s);
+      if (!same) {
+        if (!isCandidate(s)) pending.delete(file.path);
+        else Object.assign(p, { sizeBytes: s.size, mtimeMs: s.mtimeMs, changedAt: Date.now(), complete: undefined });
         return false;
       }
       pending.delete(file.path);
-      yielded.add(file.path);
+      yielded.set(file.path, file.identity);
       return true;
     },
     stats: () => ({ pending: pending.size, yieldedNotDone: yielded.size, overflowed: overflow, rescans }),
   };
+}
+
+function sameAs(identity: FileIdentity, s: Stats): boolean {
+  return (
+    identity.dev === s.dev && identity.ino === s.ino && identity.sizeBytes === s.size && identity.mtimeMs === s.mtimeMs
+  );
 }

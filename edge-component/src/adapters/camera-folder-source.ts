@@ -26,12 +26,18 @@
  *   is rescanned for the oldest files not yet yielded (the scan keeps only as many as fit).
  * - A path is yielded at most once while it stays in the folder: it is remembered until `markDone` or
  *   until a notification for it finds it gone; this set holds only files the consumer has not yet
- *   moved out.
+ *   moved out. After `markDone`, a file found under that name (one renamed over the yielded file while
+ *   it was inspected) is offered again as a new file.
+ * - No following, no reading before the size check: every stat is an lstat; a symbolic link, FIFO,
+ *   socket or device is yielded at once for the consumer to refuse (quarantine) without opening it;
+ *   a file larger than `maxFileBytes` is never read by the completeness check (it waits `stabilityMs`
+ *   and is yielded, for the preparer to refuse by size). Each yielded file carries its identity
+ *   (device, inode, size, mtime) from the lstat that confirmed it (`identityOf`).
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import type { CameraFile, CameraSource } from '../ports.ts';
+import type { CameraFile, CameraSource, FileIdentity } from '../ports.ts';
 import { type CameraFolderStats, createCameraBacklog } from './camera-backlog.ts';
 import { isIgnoredCameraName } from './camera-names.ts';
 
@@ -57,10 +63,17 @@ export interface CameraFolderSourceOptions {
    * (network file systems). Default 60000 ms; 0 disables it.
    */
   readonly rescanIntervalMs?: number;
+  /**
+   * Files larger than this are never read by the completeness check (the preparer refuses them by
+   * size). Default 20 MiB; give the agent's `limits.maxFileBytes`.
+   */
+  readonly maxFileBytes?: number;
 }
 
 export interface CameraFolderSource extends CameraSource {
   stats(): CameraFolderStats;
+  /** The identity a yielded, not yet done path had when it was yielded (undefined otherwise). */
+  identityOf(path: string): FileIdentity | undefined;
 }
 
 export function createCameraFolderSource(options: CameraFolderSourceOptions): CameraFolderSource {
@@ -69,6 +82,7 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
   const settleMs = Math.min(stabilityMs, options.settleMs ?? 30);
   const maxPending = options.maxPending ?? 1000;
   const rescanIntervalMs = options.rescanIntervalMs ?? 60_000;
+  const maxFileBytes = options.maxFileBytes ?? 20 * 1024 * 1024;
   if (!(maxPending >= 1)) throw new RangeError(`maxPending must be >= 1, got ${maxPending}`);
 
   let watchLost = false;
@@ -80,7 +94,15 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
     wake = undefined;
     w?.();
   };
-  const backlog = createCameraBacklog({ dir, stabilityMs, settleMs, maxPending, rescanIntervalMs, onOffer: notify });
+  const backlog = createCameraBacklog({
+    dir,
+    stabilityMs,
+    settleMs,
+    maxPending,
+    rescanIntervalMs,
+    maxFileBytes,
+    onOffer: notify,
+  });
 
   const sleep = (ms: number, signal: AbortSignal) =>
     new Promise<void>((done) => {
@@ -115,7 +137,7 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
       backlog.offer(path);
     } else if (event === 'rename') {
       // A yielded file moved out or deleted: forget it, so that a new file of that name is seen.
-      stat(path).then(
+      lstat(path).then(
         () => undefined,
         () => backlog.forget(path),
       );
@@ -174,8 +196,15 @@ export function createCameraFolderSource(options: CameraFolderSourceOptions): Ca
   return {
     files: (signal) => files(signal),
     markDone(path) {
-      backlog.markDone(resolve(path));
+      const p = resolve(path);
+      backlog.markDone(p);
+      // Something under that name now is another file (renamed over the one that was taken): offer it.
+      lstat(p).then(
+        () => backlog.offer(p),
+        () => undefined,
+      );
     },
     stats: () => backlog.stats(),
+    identityOf: (path) => backlog.yieldedIdentity(resolve(path)),
   };
 }

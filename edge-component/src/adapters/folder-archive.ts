@@ -13,21 +13,34 @@
  * not supported: rename after checking the name is free. A file that vanished before the move is an
  * ArchiveError ARCHIVE_SOURCE_MISSING (reported by the agent, not a crash), unless it is already in
  * its target folder (the move was done before a crash): then that path is returned.
+ *
+ * Identity: before a move the path is lstat'ed (never followed) and compared with the identity of the
+ * file that was read (the admitted image's descriptor, or the camera source's `identityOf` for a
+ * quarantine). Another file under that name (renamed over it) is not moved under the first one's
+ * verdict: ARCHIVE_SOURCE_MISSING, and the camera source offers the new file again. A symbolic link or
+ * other non-regular entry is moved as itself (the link, not its target); across file systems only
+ * regular files are copied.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, link, lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import type { Inspection } from '../contracts/inspection.ts';
 import { ArchiveError, hasCode } from '../errors.ts';
 import { type Logger, silentLogger } from '../log.ts';
-import type { AdmittedImage, ImageArchive } from '../ports.ts';
+import type { AdmittedImage, FileIdentity, ImageArchive } from '../ports.ts';
 import { annotateImage } from './annotate.ts';
+import { identityOf, sameIdentity } from './file-identity.ts';
 
 export interface FolderArchiveOptions {
   readonly root: string;
   /** Also write a copy with the boxes drawn into done/<verdict>/annotated/. */
   readonly annotate: boolean;
   readonly log?: Logger;
+  /**
+   * The identity a camera file had when it was taken in (the camera folder source's `identityOf`); a
+   * quarantine (and a done move of an image without its own identity) checks it first. Default: no check.
+   */
+  readonly identityOf?: (path: string) => FileIdentity | undefined;
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -60,12 +73,14 @@ function candidates(name: string, sha256: string | undefined): string[] {
 }
 
 async function sameFile(a: string, b: string): Promise<boolean> {
-  const [x, y] = await Promise.all([stat(a), stat(b)]);
+  const [x, y] = await Promise.all([lstat(a), lstat(b)]);
   return x.dev === y.dev && x.ino === y.ino;
 }
 
 async function sha256Of(path: string): Promise<string | undefined> {
   try {
+    const s = await lstat(path);
+    if (!s.isFile() || s.size > 1024 * 1024 * 1024) return undefined; // never follow or read huge files
     return createHash('sha256')
       .update(await readFile(path))
       .digest('hex');
@@ -86,6 +101,9 @@ async function linkNoClobber(from: string, to: string): Promise<boolean> {
     }
     if (hasCode(err, 'EXDEV')) {
       // Another file system: a durable copy under a temp name, then the same no-clobber link.
+      if (!(await lstat(from)).isFile()) {
+        throw new ArchiveError('ARCHIVE_MOVE_FAILED', `${from} is not a regular file: not copied across file systems`);
+      }
       const temp = join(dirname(to), `.${basename(to)}.copy.tmp`);
       await copyFile(from, temp);
       const handle = await open(temp, 'r+');
@@ -99,7 +117,7 @@ async function linkNoClobber(from: string, to: string): Promise<boolean> {
     if (hasCode(err, 'EPERM', 'ENOTSUP', 'EOPNOTSUPP')) {
       // No hard links here (or a directory): rename once the name is free.
       try {
-        await stat(to);
+        await lstat(to);
         return false;
       } catch (e) {
         if (!hasCode(e, 'ENOENT')) throw e;
@@ -112,12 +130,25 @@ async function linkNoClobber(from: string, to: string): Promise<boolean> {
 }
 
 /** Moves `from` into `dir` under the first free candidate name; returns the new path. */
-async function moveInto(from: string, dir: string, sha256: string | undefined, log: Logger): Promise<string> {
+async function moveInto(
+  from: string,
+  dir: string,
+  sha256: string | undefined,
+  log: Logger,
+  expected?: FileIdentity,
+): Promise<string> {
   await mkdir(dir, { recursive: true });
   const names = candidates(basename(from), sha256);
   try {
-    await stat(from);
+    const now = await lstat(from);
+    if (expected && !sameIdentity(expected, identityOf(now))) {
+      throw new ArchiveError(
+        'ARCHIVE_SOURCE_MISSING',
+        `${from} is another file now (inode ${expected.ino} -> ${now.ino}, size ${expected.sizeBytes} -> ${now.size}, mtime ${expected.mtimeMs} -> ${now.mtimeMs}): the file taken in was replaced; nothing moved`,
+      );
+    }
   } catch (err) {
+    if (err instanceof ArchiveError) throw err;
     if (!hasCode(err, 'ENOENT')) throw err;
     // Gone: already moved here before a crash (same bytes under one of our names)?
     if (sha256) {
@@ -172,7 +203,8 @@ export function createFolderArchive(options: FolderArchiveOptions): ImageArchive
       const dir = join(root, 'done', inspection.verdict);
       let target: string;
       try {
-        target = await moveInto(image.path, dir, image.sha256, log);
+        const expected = image.identity ?? options.identityOf?.(image.path);
+        target = await moveInto(image.path, dir, image.sha256, log, expected);
       } catch (err) {
         wrap(err, `${image.path} could not be moved to ${dir}`);
       }
@@ -183,7 +215,7 @@ export function createFolderArchive(options: FolderArchiveOptions): ImageArchive
     async quarantine(path, reason) {
       const dir = join(root, 'quarantine');
       try {
-        const target = await moveInto(path, dir, reason.sha256, log);
+        const target = await moveInto(path, dir, reason.sha256, log, options.identityOf?.(path));
         const record = {
           code: reason.code,
           message: reason.message,

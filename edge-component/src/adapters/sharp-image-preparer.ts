@@ -13,17 +13,28 @@
  * libvips' operation cache is switched off (`sharp.cache(false)`): each image is decoded once, so the
  * cache only grows the process's memory. It is a process-wide setting of sharp, set on creation.
  *
- * Rejections: ImageRejectedError IMAGE_EMPTY, IMAGE_TOO_LARGE, IMAGE_UNSUPPORTED_FORMAT (admit),
- * IMAGE_TOO_MANY_PIXELS, IMAGE_TRUNCATED, IMAGE_CORRUPT (prepare).
+ * Admit reads a camera file through ONE descriptor, in this order: lstat (a symbolic link, FIFO,
+ * socket or device is refused, IMAGE_NOT_REGULAR_FILE, without being opened or followed); the size
+ * limit from that same lstat (IMAGE_TOO_LARGE, nothing read); open with O_NOFOLLOW | O_NONBLOCK; fstat,
+ * which must be the same file (device, inode) as the lstat and the size and mtime the camera source
+ * judged complete; then at most size + 1 bytes read, and an fstat after the read. A file that changed
+ * on the way is IMAGE_CHANGED (the agent offers it again, it is not quarantined). The admitted image
+ * carries the descriptor's identity, which the archive checks again before it moves the file.
+ *
+ * Rejections: ImageRejectedError IMAGE_EMPTY, IMAGE_TOO_LARGE, IMAGE_UNSUPPORTED_FORMAT,
+ * IMAGE_NOT_REGULAR_FILE, IMAGE_CHANGED (admit), IMAGE_TOO_MANY_PIXELS, IMAGE_TRUNCATED, IMAGE_CORRUPT
+ * (prepare).
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open } from 'node:fs/promises';
 import sharp, { type OutputInfo } from 'sharp';
 import { admitBytes } from '../core/admit.ts';
 import { letterboxGeometry } from '../core/letterbox.ts';
 import { letterboxTensor } from '../core/letterbox-tensor.ts';
-import { ImageRejectedError } from '../errors.ts';
+import { hasCode, ImageRejectedError, IntakeFileError } from '../errors.ts';
 import type { AdmittedImage, CameraFile, ImagePreparer, PreparedImage } from '../ports.ts';
 import { releaseMemory } from '../release-memory.ts';
+import { fileTypeOf, identityOf, sameIdentity } from './file-identity.ts';
 
 export interface SharpImagePreparerOptions {
   /** Larger files are refused (IMAGE_TOO_LARGE) before they are read. */
@@ -96,15 +107,7 @@ export function createSharpImagePreparer(options: SharpImagePreparerOptions): Im
   const { maxFileBytes, maxPixels } = options;
 
   return {
-    async admit(f: CameraFile): Promise<AdmittedImage> {
-      if (f.sizeBytes > maxFileBytes) {
-        throw new ImageRejectedError(
-          'IMAGE_TOO_LARGE',
-          `${f.path} has ${f.sizeBytes} bytes, more than ${maxFileBytes}`,
-        );
-      }
-      return admitBytes(f.path, new Uint8Array(await readFile(f.path)), f.mtimeMs, maxFileBytes);
-    },
+    admit: (f: CameraFile) => admitFile(f, maxFileBytes),
 
     async prepare(image, input): Promise<PreparedImage> {
       const t0 = performance.now();
@@ -145,4 +148,57 @@ export function createSharpImagePreparer(options: SharpImagePreparerOptions): Im
       };
     },
   };
+}
+
+const tooLarge = (path: string, sizeBytes: number, maxFileBytes: number) =>
+  new ImageRejectedError('IMAGE_TOO_LARGE', `${path} has ${sizeBytes} bytes, more than ${maxFileBytes}`);
+
+const changed = (path: string, what: string) =>
+  new IntakeFileError('IMAGE_CHANGED', `${path} changed while it was taken in (${what}); it is offered again`);
+
+/** Reads and admits one camera file through one descriptor (see the file comment for the order). */
+async function admitFile(f: CameraFile, maxFileBytes: number): Promise<AdmittedImage> {
+  if (f.sizeBytes > maxFileBytes) throw tooLarge(f.path, f.sizeBytes, maxFileBytes); // nothing touched
+  const link = await lstat(f.path);
+  if (!link.isFile()) {
+    throw new IntakeFileError(
+      'IMAGE_NOT_REGULAR_FILE',
+      `${f.path} is ${fileTypeOf(link)}, not a regular file; it is not followed or read`,
+    );
+  }
+  if (link.size > maxFileBytes) throw tooLarge(f.path, link.size, maxFileBytes);
+  const handle = await open(f.path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(
+    (err: unknown) => {
+      // Replaced by a symbolic link between the lstat and the open.
+      if (hasCode(err, 'ELOOP')) throw changed(f.path, 'it became a symbolic link');
+      throw err;
+    },
+  );
+  try {
+    const before = await handle.stat();
+    const identity = identityOf(before);
+    if (!before.isFile() || before.dev !== link.dev || before.ino !== link.ino) {
+      throw changed(f.path, 'another file took its name');
+    }
+    if (before.size > maxFileBytes) throw tooLarge(f.path, before.size, maxFileBytes);
+    // The camera source's file carries the identity it judged complete; a file named by hand does not.
+    if (f.identity && !sameIdentity(f.identity, identity)) {
+      throw changed(f.path, `size ${f.sizeBytes} -> ${before.size}, mtime ${f.mtimeMs} -> ${before.mtimeMs}`);
+    }
+    const bytes = new Uint8Array(before.size + 1); // one more: a file that grew is seen to change
+    let filled = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+      if (filled === bytes.length) throw changed(f.path, 'it grew while it was read');
+    }
+    const after = await handle.stat();
+    if (filled !== before.size || !sameIdentity(identity, identityOf(after))) {
+      throw changed(f.path, 'it was written while it was read');
+    }
+    return { ...admitBytes(f.path, bytes.subarray(0, filled), f.mtimeMs, maxFileBytes), identity };
+  } finally {
+    await handle.close().catch(() => undefined);
+  }
 }

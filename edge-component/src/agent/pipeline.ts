@@ -8,7 +8,7 @@
  */
 import type { Manifest } from '@edgeqc/model-component/manifest';
 import type { Inspection } from '../contracts/inspection.ts';
-import { EdgeError, hasCode, ImageRejectedCode, messageOf } from '../errors.ts';
+import { EdgeError, hasCode, ImageRejectedCode, IntakeFileCode, messageOf } from '../errors.ts';
 import type { AdmittedImage, CameraFile, Detector, PreparedImage, SeenRecord } from '../ports.ts';
 
 export type IntakeResult =
@@ -49,6 +49,8 @@ export async function admitAndPrepare(deps: StageOneDeps, file: CameraFile): Pro
     image = await deps.admit(file);
   } catch (err) {
     if (hasCode(err, 'ENOENT')) return { kind: 'gone', file, message: `${file.path} disappeared before it was read` };
+    // Changed on the way in (replaced, rewritten): not quarantined; the camera source offers it again.
+    if (hasCode(err, IntakeFileCode.Changed)) return { kind: 'gone', file, message: messageOf(err) };
     return { kind: 'rejected', file, ...rejectionOf(err, file.path) };
   }
   const input = deps.servingInput();

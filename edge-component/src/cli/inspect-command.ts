@@ -7,6 +7,7 @@
  * With --url it is a client of a running agent's HTTP API instead (sync/http/remote-inspector.ts): the
  * agent's model inspects, the output is the same.
  */
+import type { Dirent } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -24,8 +25,10 @@ const HELP = `usage: edgeqc inspect <file|dir>... [--model <bundle dir> --truste
 
 Inspects each image once and prints the inspection message the agent would publish (one JSON object
 per line with --json, else one readable line per image). A folder means the .jpg, .jpeg and .png
-files directly in it (hidden and temporary names skipped), in name order; a file named explicitly is
-always inspected. A file that cannot be inspected prints the error
+files directly in it, in name order; every other entry is named on stderr with why it was skipped
+(another extension, a hidden or temporary name, a symbolic link, a folder, a FIFO...). A file named
+explicitly is always tried (a symbolic link is refused, not followed). A file that cannot be inspected
+prints the error
 message the agent would publish on /errors; the others are still inspected and the exit code is 1.
 Nothing is moved or written.
 
@@ -49,22 +52,53 @@ client of a running agent (its HTTP API, POST /v1/inspect; the agent's model ins
 
 const IMAGE_NAME = /\.(jpe?g|png)$/i;
 
-/** The files to inspect: explicit files as given, folders expanded to the images directly in them. */
-export async function expandInputs(inputs: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
+/** A folder entry that is not inspected, and why. */
+export interface SkippedEntry {
+  readonly path: string;
+  readonly reason: string;
+}
+
+/** Why a folder entry is not inspected; undefined for an image to inspect. Never follows a link. */
+function skipReason(entry: Dirent): string | undefined {
+  if (isIgnoredCameraName(entry.name)) return 'a hidden or temporary name';
+  if (entry.isSymbolicLink()) return 'a symbolic link (not followed)';
+  if (entry.isDirectory()) return 'a folder (only the files directly in a folder are inspected)';
+  if (!entry.isFile()) {
+    const kind = entry.isFIFO() ? 'a FIFO' : entry.isSocket() ? 'a socket' : 'a device';
+    return `${kind}, not a regular file`;
+  }
+  if (!IMAGE_NAME.test(entry.name)) return 'not named .jpg, .jpeg or .png';
+  return undefined;
+}
+
+/**
+ * The files to inspect (explicit files as given, folders expanded to the images directly in them, in
+ * name order) and every folder entry skipped, with its reason.
+ */
+export async function expandInputsWithSkips(
+  inputs: readonly string[],
+): Promise<{ files: string[]; skipped: SkippedEntry[] }> {
+  const files: string[] = [];
+  const skipped: SkippedEntry[] = [];
   for (const input of inputs) {
     const info = await stat(input).catch(() => undefined);
     if (!info?.isDirectory()) {
-      out.push(input); // a missing file is reported as that file's error
+      files.push(input); // a missing file is reported as that file's error
       continue;
     }
-    const entries = await readdir(input, { withFileTypes: true });
-    const images = entries.filter((e) => e.isFile() && IMAGE_NAME.test(e.name) && !isIgnoredCameraName(e.name));
-    for (const e of images.map((e) => e.name).sort()) {
-      out.push(join(input, e));
+    const entries = (await readdir(input, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    for (const e of entries) {
+      const reason = skipReason(e);
+      if (reason === undefined) files.push(join(input, e.name));
+      else skipped.push({ path: join(input, e.name), reason });
     }
   }
-  return out;
+  return { files, skipped };
+}
+
+/** The files to inspect: explicit files as given, folders expanded to the images directly in them. */
+export async function expandInputs(inputs: readonly string[]): Promise<string[]> {
+  return (await expandInputsWithSkips(inputs)).files;
 }
 
 /** One readable line: verdict, file, best score, boxes, time. */
@@ -130,7 +164,8 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     io.stderr.write(`edgeqc inspect: ${usage}\n`);
     return 2;
   }
-  const files = await expandInputs(positionals);
+  const { files, skipped } = await expandInputsWithSkips(positionals);
+  for (const s of skipped) io.stderr.write(`skipped  ${s.path}  ${s.reason}\n`);
   if (files.length === 0) {
     io.stderr.write(`edgeqc inspect: no images in ${positionals.join(', ')}\n`);
     return 1;
@@ -168,7 +203,8 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
     await inspector.close();
   }
   io.stderr.write(
-    `${files.length} file(s): ok ${counts.ok}, defect ${counts.defect}, unclear ${counts.unclear}, not inspected ${counts.error}\n`,
+    `${files.length} file(s): ok ${counts.ok}, defect ${counts.defect}, unclear ${counts.unclear}, not inspected ${counts.error}` +
+      `${skipped.length > 0 ? `; ${skipped.length} skipped (named above)` : ''}\n`,
   );
   return counts.error > 0 || io.signal.aborted ? 1 : 0;
 }
