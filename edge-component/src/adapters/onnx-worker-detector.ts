@@ -13,6 +13,17 @@
  * A worker that dies refuses every pending and later run with DetectorError DETECTOR_WORKER_FAILED;
  * after close(), run() is refused with ModelIntegrityError MODEL_RETIRED.
  *
+ * Watchdog (`runTimeoutMs`): while runs are pending and the worker has answered nothing for that long,
+ * the worker counts as hung (a session stuck in onnxruntime, a thread that never answers). Its pending
+ * runs are refused with DetectorError DETECTOR_RUN_TIMEOUT, a new worker loads the same model bytes,
+ * and later runs go to it. The hung thread is abandoned, not terminated: terminating a thread that holds
+ * an onnxruntime session aborts the whole process (a Napi::Error thrown during its teardown, seen here),
+ * and a thread stuck in native code cannot be stopped anyway. It is asked to close, and terminated once
+ * it answered (its session released); close() gives it `ABANDONED_CLOSE_MS`. With `MAX_ABANDONED` hung
+ * threads not yet back, the next hang fails the detector (DETECTOR_WORKER_FAILED) instead of leaking
+ * one more thread.
+ * The caller decides whether to run the image again (the agent does, once).
+ *
  * Priority (`pipelineNice` above 0, Linux): once the worker is ready, every other thread of the process
  * is lowered to that nice value and the worker's thread is kept where it is (thread-priority.ts), until
  * the detector closes or its worker dies.
@@ -42,6 +53,11 @@ export function sessionWorkerUrl(): URL {
 /** The start of the worker thread's name (`onnx <model> <version>`; the OS keeps its first 15 characters). */
 export const SESSION_THREAD_NAME_PREFIX = 'onnx ';
 
+/** Hung threads not yet back (each keeps its session) before a further hang fails the detector. */
+const MAX_ABANDONED = 2;
+/** How long close() waits for abandoned workers to release their sessions. */
+const ABANDONED_CLOSE_MS = 5000;
+
 interface Pending {
   resolve(out: RawOutput): void;
   reject(err: Error): void;
@@ -52,6 +68,13 @@ export interface WorkerDetectorOptions {
   readonly workerUrl?: URL;
   /** Nice value (0-19) for the process's other threads while this detector serves; 0 (default): unchanged. */
   readonly pipelineNice?: number;
+  /**
+   * Watchdog: a worker that answers nothing for this long while runs are pending is restarted, its runs
+   * refused with DETECTOR_RUN_TIMEOUT. Default 0: no watchdog.
+   */
+  readonly runTimeoutMs?: number;
+  /** Told when the watchdog restarted a hung worker (for logs and counters). */
+  readonly onRestart?: (info: { readonly label: string; readonly pendingRuns: number }) => void;
 }
 
 export async function loadWorkerDetector(
@@ -66,15 +89,22 @@ export async function loadWorkerDetector(
   checkNice('loadDetector pipelineNice', pipelineNice);
   sessionOptionsFor(settings);
   const label = `${m.name} ${m.version}`;
-  const modelBytes = bundle.modelBytes.slice();
-  const init: SessionWorkerInit = { manifest: m, modelPath: bundle.modelPath, modelBytes, settings };
-  const worker = new Worker(workerUrl, {
-    workerData: init,
-    transferList: [modelBytes.buffer],
-    // Not the parent's --import/--require hooks (the benchmark's memory probe would run twice).
-    execArgv: [],
-    name: `${SESSION_THREAD_NAME_PREFIX}${label}`,
-  });
+  const runTimeoutMs = options.runTimeoutMs ?? 0;
+  if (!(Number.isSafeInteger(runTimeoutMs) && runTimeoutMs >= 0)) {
+    throw new RangeError(`loadWorkerDetector runTimeoutMs must be an integer >= 0, got ${runTimeoutMs}`);
+  }
+  const spawn = () => {
+    const modelBytes = bundle.modelBytes.slice();
+    const init: SessionWorkerInit = { manifest: m, modelPath: bundle.modelPath, modelBytes, settings };
+    return new Worker(workerUrl, {
+      workerData: init,
+      transferList: [modelBytes.buffer],
+      // Not the parent's --import/--require hooks (the benchmark's memory probe would run twice).
+      execArgv: [],
+      name: `${SESSION_THREAD_NAME_PREFIX}${label}`,
+    });
+  };
+  let worker = spawn();
 
   const pending = new Map<number, Pending>();
   const inputSize = m.input.shape.reduce((a, b) => a * b, 1);
@@ -91,9 +121,21 @@ export async function loadWorkerDetector(
     closedSignal = resolve;
   });
   const retired = () => new ModelIntegrityError('MODEL_RETIRED', `${label} was closed; read the current model again`);
+  let watchdog: NodeJS.Timeout | undefined;
   const keepAlive = () => {
+    if (hungForGood) return;
     if (closing || settleLoad || pending.size > 0) worker.ref();
     else worker.unref();
+  };
+  /** (Re)armed on every run sent and every answer; fires when pending runs saw no answer for runTimeoutMs. */
+  const armWatchdog = () => {
+    if (watchdog) clearTimeout(watchdog);
+    watchdog = undefined;
+    // Not while a restarted worker loads its session (loading is not an answer that is late).
+    if (runTimeoutMs > 0 && pending.size > 0 && !death && !closing && !restartLoad) {
+      watchdog = setTimeout(() => restartHung(), runTimeoutMs);
+      watchdog.unref();
+    }
   };
 
   const die = (what: string, cause?: unknown) => {
@@ -107,23 +149,57 @@ export async function loadWorkerDetector(
         );
     settleLoad?.reject(death);
     settleLoad = undefined;
+    if (watchdog) clearTimeout(watchdog);
     priority?.release();
     for (const p of pending.values()) p.reject(death);
     pending.clear();
     closedSignal();
   };
-  worker.on('error', (err) => die(`failed: ${err.message}`, err));
-  worker.on('messageerror', (err) => die(`sent a message that cannot be read: ${err.message}`, err));
-  worker.on('exit', (code) => die(`exited with code ${code}`));
-  worker.on('message', (message: FromSessionWorker) => {
+  /** Hung workers asked to close; each resolves when it closed (then it is terminated) or gave up. */
+  const abandoned = new Set<Promise<void>>();
+  /** The current worker hung and was abandoned (no restart left): never ref'd or terminated again. */
+  let hungForGood = false;
+  const abandon = (w: Worker) => {
+    w.unref();
+    const done = new Promise<void>((resolve) => {
+      w.on('message', (message: FromSessionWorker) => {
+        if (message.type === 'closed') void w.terminate().finally(resolve);
+      });
+      w.once('exit', () => resolve());
+    });
+    abandoned.add(done);
+    void done.then(() => abandoned.delete(done));
+    const message: ToSessionWorker = { type: 'close' };
+    w.postMessage(message);
+  };
+  /** Runs sent while a restarted worker loads: posted once it is ready. */
+  const held: Extract<ToSessionWorker, { type: 'run' }>[] = [];
+  /** A restarted worker's load: its thread is kept first like the first one's; a refusal ends the detector. */
+  let restartLoad: { resolve(threadId: number | undefined): void; reject(err: Error): void } | undefined;
+  const listen = (w: Worker) => {
+    // Events of a worker the watchdog replaced are ignored (its exit is expected).
+    w.on('error', (err) => w === worker && die(`failed: ${err.message}`, err));
+    w.on('messageerror', (err) => w === worker && die(`sent a message that cannot be read: ${err.message}`, err));
+    w.on('exit', (code) => w === worker && die(`exited with code ${code}`));
+    w.on('message', (message: FromSessionWorker) => {
+      if (w === worker) onMessage(message);
+    });
+  };
+  const onMessage = (message: FromSessionWorker) => {
     switch (message.type) {
       case 'ready':
         settleLoad?.resolve(message.threadId);
         settleLoad = undefined;
+        restartLoad?.resolve(message.threadId);
+        restartLoad = undefined;
+        // Runs that came while the restarted worker loaded go to it now that it listens.
+        for (const q of held.splice(0)) worker.postMessage(q, [q.tensor.buffer as ArrayBuffer]);
         break;
       case 'refused':
         settleLoad?.reject(fromWire(message.error));
         settleLoad = undefined;
+        if (restartLoad) die(`could not load the model again after a restart: ${message.error.message}`);
+        restartLoad = undefined;
         break;
       case 'result':
         pending.get(message.id)?.resolve({ data: message.data, dims: message.dims });
@@ -137,8 +213,45 @@ export async function loadWorkerDetector(
         closedSignal();
         break;
     }
+    armWatchdog();
     keepAlive();
-  });
+  };
+  listen(worker);
+
+  /** The watchdog fired: refuse the pending runs, abandon the hung thread, start a new one. */
+  const restartHung = () => {
+    watchdog = undefined;
+    if (death || closing || pending.size === 0) return;
+    const hung = new DetectorError(
+      'DETECTOR_RUN_TIMEOUT',
+      `the onnxruntime worker thread of ${label} answered nothing for ${runTimeoutMs} ms with ${pending.size} run(s) pending; it was restarted`,
+    );
+    const pendingRuns = pending.size;
+    for (const p of pending.values()) p.reject(hung);
+    pending.clear();
+    priority?.release();
+    priority = undefined;
+    if (abandoned.size >= MAX_ABANDONED) {
+      die(`hung with ${abandoned.size} earlier hung threads not back (no answer for ${runTimeoutMs} ms each)`);
+      hungForGood = true;
+      abandon(worker);
+      return;
+    }
+    abandon(worker);
+    worker = spawn();
+    listen(worker);
+    keepAlive();
+    new Promise<number | undefined>((resolve, reject) => {
+      restartLoad = { resolve, reject };
+    }).then(
+      (id) => {
+        if (!death && !closing) priority = keepThreadFirst(id, pipelineNice);
+        keepAlive();
+      },
+      () => undefined,
+    );
+    options.onRestart?.({ label, pendingRuns });
+  };
 
   let threadId: number | undefined;
   try {
@@ -176,13 +289,16 @@ export async function loadWorkerDetector(
       return new Promise<RawOutput>((resolve, reject) => {
         pending.set(id, { resolve, reject });
         keepAlive();
-        const message: ToSessionWorker = { type: 'run', id, tensor: input };
-        worker.postMessage(message, [input.buffer as ArrayBuffer]);
+        const message = { type: 'run', id, tensor: input } as const;
+        if (restartLoad) held.push(message);
+        else worker.postMessage(message, [input.buffer as ArrayBuffer]);
+        if (pending.size === 1) armWatchdog(); // else armed already, by the oldest run or the last answer
       });
     },
     close() {
       closeDone ??= (async () => {
         closing = true;
+        if (watchdog) clearTimeout(watchdog);
         priority?.release();
         keepAlive();
         if (!death) {
@@ -190,7 +306,10 @@ export async function loadWorkerDetector(
           worker.postMessage(message);
           await closed;
         }
-        await worker.terminate();
+        if (!hungForGood) await worker.terminate();
+        if (abandoned.size > 0) {
+          await Promise.race([Promise.all(abandoned), new Promise((r) => setTimeout(r, ABANDONED_CLOSE_MS).unref())]);
+        }
       })();
       return closeDone;
     },

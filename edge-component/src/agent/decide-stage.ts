@@ -5,11 +5,14 @@
  * hot swap takes effect between two images). INSPECT_AHEAD decisions run at once, and the decisions
  * are handed to the commit queue in intake order.
  *
+ * A hung inference (the detector's watchdog restarted its worker: DETECTOR_RUN_TIMEOUT) is run once
+ * more, on the restarted worker; hung again, the image is rejected with INSPECTION_HUNG (quarantined).
+ *
  * Identical bytes: the decisions of two images with the same sha256 run one after the other, so the
  * second sees the first as inspected (a duplicate) and is never inspected itself.
  */
 import type { Inspection } from '../contracts/inspection.ts';
-import { InspectionCode, messageOf } from '../errors.ts';
+import { DetectorCode, hasCode, InspectionCode, messageOf } from '../errors.ts';
 import type { Detector, ImagePreparer, SeenIndex } from '../ports.ts';
 import { isDetached, releaseMemory } from '../release-memory.ts';
 import type { AgentSettings, InspectFn, ModelProvider } from './agent-deps.ts';
@@ -92,6 +95,9 @@ export function createDecideStage(deps: DecideStageDeps): DecideStage {
         }),
       };
     } catch (err) {
+      if (hasCode(err, DetectorCode.RunTimeout)) {
+        return { code: InspectionCode.Hung, message: `${image.file.path}: the inference hung: ${messageOf(err)}` };
+      }
       const message = `${image.file.path} could not be inspected: ${messageOf(err)}`;
       return { code: InspectionCode.Failed, message };
     } finally {
@@ -111,6 +117,16 @@ export function createDecideStage(deps: DecideStageDeps): DecideStage {
       detector = await servingDetector();
       if (!detector) return { kind: 'leave' };
       outcome = await inspectOnce(result, detector);
+    }
+    if ('code' in outcome && outcome.code === InspectionCode.Hung) {
+      // The watchdog restarted the worker: once more; a second hang quarantines the image.
+      deps.status.noteError(`${result.file.path}: the inference hung; trying it once more`, outcome.message);
+      detector = await servingDetector();
+      if (!detector) return { kind: 'leave' };
+      outcome = await inspectOnce(result, detector);
+      if ('code' in outcome && outcome.code === InspectionCode.Hung) {
+        outcome = { code: InspectionCode.Hung, message: `${outcome.message} (twice: not tried again)` };
+      }
     }
     if ('code' in outcome) {
       return {
