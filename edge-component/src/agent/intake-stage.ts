@@ -1,6 +1,7 @@
 /**
  * The intake stage: pulls complete files from the camera folder into the job queue while there is
- * room, a model serves and the outbox takes messages; otherwise no file is pulled (they wait safely
+ * room, a model serves, the outbox takes messages and the camera source is not paused (a full disk);
+ * otherwise no file is pulled (they wait safely
  * in the folder). Each pulled file is admitted, hashed and prepared for the serving model in the
  * background, several at once (decoding overlaps inference); the job records the result when done.
  */
@@ -40,7 +41,12 @@ export function createIntakeStage(deps: IntakeStageDeps): IntakeStage {
 
 async function intakeLoop(deps: IntakeStageDeps): Promise<void> {
   const { camera, preparer, seen, models, stopping, wakeup } = deps;
-  const canPull = () => !stopping.aborted && models.current() !== null && !deps.outbox.isFull() && deps.hasRoom();
+  const canPull = () =>
+    !stopping.aborted &&
+    models.current() !== null &&
+    !deps.outbox.isFull() &&
+    camera.paused?.() === undefined && // the disk is full: files wait in the folder
+    deps.hasRoom();
   const servingInput = (): Manifest['input'] | null => models.current()?.manifest.input ?? null;
   let files: AsyncIterator<CameraFile> | undefined;
   try {

@@ -1,13 +1,14 @@
 /**
- * The status stage: what state the agent is in and why (online; degraded while no model serves or the
- * outbox is full; offline when stopping), the retained status on <prefix>/status (every
- * `statusIntervalSec`, on every change of state, reason or model, and after the publisher reconnects),
+ * The status stage: what state the agent is in and why (online; degraded while no model serves, the
+ * outbox is full or a full disk pauses the camera source; offline when stopping), the retained status
+ * on <prefix>/status (every `statusIntervalSec`, on every change of state, reason or model, and after
+ * the publisher reconnects),
  * the Greengrass lifecycle state (RUNNING once a model serves, ERRORED when a bundle was refused and
  * none serves), and the last error the other stages noted.
  */
 import type { AgentState, Status } from '../contracts/status.ts';
 import type { Logger } from '../log.ts';
-import type { LifecycleReporter, Outbox, Publisher } from '../ports.ts';
+import type { CameraSource, LifecycleReporter, Outbox, Publisher } from '../ports.ts';
 import type { AgentSettings, ModelProvider } from './agent-deps.ts';
 import { type AgentCounters, jsonBytes, offlineStatus, type StatusSnapshot, statusMessage } from './agent-messages.ts';
 import type { RateWindow } from './rate-window.ts';
@@ -28,6 +29,8 @@ export interface StatusStageDeps {
   readonly rates: RateWindow;
   /** Images in the agent and waiting at the camera. */
   queueDepth(): number;
+  /** The camera source: while it is paused (the disk is full) the state is degraded with its reason. */
+  readonly camera?: Pick<CameraSource, 'paused'>;
 }
 
 export interface StatusStage {
@@ -82,6 +85,8 @@ export function createStatusStage(deps: StatusStageDeps): StatusStage {
         reason: `outbox full (${s.pending}/${s.capacity} messages): intake paused until the broker takes messages`,
       };
     }
+    const paused = deps.camera?.paused?.();
+    if (paused !== undefined) return { state: 'degraded', reason: paused };
     return { state: 'online' };
   };
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { MAX_TOPIC_PREFIX_BYTES, MAX_TOPIC_PREFIX_SLASHES, topicPrefixProblem } from '../contracts/topics.ts';
+import { RetentionConfigSchema, WatchdogConfigSchema } from './intake-schemas.ts';
 import { int, isPublicKeyPem, path, posInt, SEMVER, THING_NAME } from './schema-builders.ts';
 import {
   InferenceConfigSchema,
@@ -111,9 +112,18 @@ const AgentConfigObject = z.strictObject({
     allowSpinning: false,
     pipelineNice: 10,
   }).describe('Inference session and pipeline concurrency.'),
-  limits: LimitsConfigSchema.default({ maxFileBytes: 20 * 1024 * 1024, maxPixels: 4096 * 4096 }).describe(
-    'Admission limits that keep memory bounded.',
-  ),
+  limits: LimitsConfigSchema.default({
+    maxFileBytes: 20 * 1024 * 1024,
+    maxPixels: 4096 * 4096,
+    minFreeBytes: 64 * 1024 * 1024,
+  }).describe('Admission limits that keep memory and disk bounded.'),
+  retention: RetentionConfigSchema.default({
+    done: { maxAgeDays: 30, maxBytes: 2 * 1024 ** 3 },
+    quarantine: { maxAgeDays: 30, maxBytes: 512 * 1024 ** 2 },
+    intervalSec: 300,
+    maxDeletesPerPass: 1000,
+  }).describe('Retention of done/ and quarantine/: the oldest files go first, by age and by size.'),
+  watchdog: WatchdogConfigSchema.default({ inferenceTimeoutMs: 30_000 }).describe('The watchdog for a hung inference.'),
   outbox: OutboxConfigSchema.default({
     capacity: 10_000,
     maxBytes: 256 * 1024 * 1024,

@@ -15,6 +15,7 @@
  */
 export * from './agent-config-schema.ts';
 export { describeConfigIssues } from './config-issues.ts';
+export * from './intake-schemas.ts';
 export * from './parse-config.ts';
 export * from './section-schemas.ts';
 export * from './sync-schemas.ts';

@@ -126,7 +126,17 @@ export const LimitsConfigSchema = z
   .strictObject({
     maxFileBytes: posInt()
       .default(20 * 1024 * 1024)
-      .describe('Larger image files are quarantined (IMAGE_TOO_LARGE). Default 20 MiB.'),
+      .describe(
+        'Larger image files are quarantined (IMAGE_TOO_LARGE), judged from their size before any byte is read. ' +
+          'Default 20 MiB.',
+      ),
+    minFreeBytes: int('a number of bytes (0 or more)', 0, Number.MAX_SAFE_INTEGER)
+      .default(64 * 1024 * 1024)
+      .describe(
+        "Below this much free space on the work folder's file system (or after a write failed with ENOSPC) the " +
+          'agent takes no new camera files and reports degraded (disk full) until there is room again; nothing ' +
+          'is lost. Checked every second (statfs). 0: only a file system with no free block. Default 64 MiB.',
+      ),
     maxPixels: posInt()
       .default(4096 * 4096)
       .describe('Images with more pixels are quarantined before decoding (IMAGE_TOO_MANY_PIXELS). Default 4096x4096.'),

@@ -5,12 +5,15 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createArchiveRetention } from '../adapters/archive-retention.ts';
 import { createCameraFolderSource } from '../adapters/camera-folder-source.ts';
 import { createDiskOutbox } from '../adapters/disk-outbox.ts';
+import { createDiskSpaceMonitor, gateOnDiskSpace } from '../adapters/disk-space.ts';
 import { createFolderArchive } from '../adapters/folder-archive.ts';
 import { createIpcLifecycleReporter } from '../adapters/greengrass-ipc/ipc-lifecycle-reporter.ts';
 import type { GreengrassIpcSession } from '../adapters/greengrass-ipc/ipc-session.ts';
-import { loadDetector } from '../adapters/onnx-detector.ts';
+import { loadDetector, type OnnxDetectorOptions } from '../adapters/onnx-detector.ts';
+import { loadWorkerDetector } from '../adapters/onnx-worker-detector.ts';
 import { createSeenIndex } from '../adapters/seen-index.ts';
 import { createSharpImagePreparer } from '../adapters/sharp-image-preparer.ts';
 import { jsonBytes, willStatus } from '../agent/agent-messages.ts';
@@ -18,12 +21,13 @@ import { AGENT_VERSION } from '../agent/agent-version.ts';
 import { type Agent, createAgent, type ModelEvent } from '../agent/create-agent.ts';
 import { type AgentConfig, topicPrefixOf, workFolders } from '../config/schema.ts';
 import { topicsFor } from '../contracts/topics.ts';
+import type { VerifiedBundle } from '../core/types.ts';
 import { messageOf } from '../errors.ts';
 import { inspectImage } from '../inference/inspect-image.ts';
 import { runSelfTests } from '../inference/self-test.ts';
 import type { Logger } from '../log.ts';
 import { createModelManager } from '../model/model-manager.ts';
-import type { PublishRequest } from '../ports.ts';
+import type { Detector, PublishRequest } from '../ports.ts';
 import { createPublisher } from './create-publisher.ts';
 import { type SyncServers, startSyncServers } from './sync-servers.ts';
 
@@ -69,8 +73,26 @@ export async function createAgentRuntime(
     log,
   });
   const seen = await createSeenIndex({ file: join(folders.state, 'seen-index.jsonl'), capacity: config.seenCapacity });
-  const archive = createFolderArchive({ root: config.workDir, annotate: config.annotate });
-  const camera = createCameraFolderSource({ dir: config.cameraDir });
+  const folderSource = createCameraFolderSource({ dir: config.cameraDir, maxFileBytes: config.limits.maxFileBytes });
+  // A full disk pauses intake (files wait in the camera folder) and the status says why.
+  const disk = createDiskSpaceMonitor({ dir: config.workDir, minFreeBytes: config.limits.minFreeBytes, log });
+  await disk.check();
+  disk.start();
+  const camera = gateOnDiskSpace(folderSource, disk);
+  const retention = createArchiveRetention({
+    root: config.workDir,
+    done: config.retention.done,
+    quarantine: config.retention.quarantine,
+    maxDeletesPerPass: config.retention.maxDeletesPerPass,
+    intervalMs: config.retention.intervalSec * 1000,
+    log,
+  });
+  retention.start();
+  const archive = createFolderArchive({
+    root: config.workDir,
+    annotate: config.annotate,
+    identityOf: (path) => camera.identityOf(path),
+  });
 
   let agent: Agent | undefined;
   const early: ModelEvent[] = [];
@@ -91,7 +113,7 @@ export async function createAgentRuntime(
       allowSpinning: config.inference.allowSpinning,
       pipelineNice: config.inference.pipelineNice,
     },
-    loadDetector,
+    loadDetector: watchedDetectorLoader(config.watchdog.inferenceTimeoutMs, log),
     runSelfTests,
     preparer,
     log,
@@ -146,7 +168,32 @@ export async function createAgentRuntime(
     async stop(reason) {
       await sync.close();
       await running.stop(reason);
+      disk.stop();
+      await retention.stop();
       await models.close().catch((err: unknown) => log.warn({ err }, 'model manager close failed'));
     },
+  };
+}
+
+/**
+ * loadDetector with the watchdog (watchdog.inferenceTimeoutMs) on a worker detector: a worker that
+ * answers nothing for that long is restarted (onnx-worker-detector.ts); 0, or the main thread: as is.
+ */
+function watchedDetectorLoader(
+  runTimeoutMs: number,
+  log: Logger,
+): (bundle: VerifiedBundle, options: OnnxDetectorOptions) => Promise<Detector> {
+  return (bundle, options) => {
+    if (options.worker !== true || runTimeoutMs === 0) return loadDetector(bundle, options);
+    const settings = {
+      intraOpThreads: options.intraOpThreads,
+      interOpThreads: options.interOpThreads,
+      allowSpinning: options.allowSpinning ?? false,
+    };
+    return loadWorkerDetector(bundle, settings, {
+      pipelineNice: options.pipelineNice ?? 0,
+      runTimeoutMs,
+      onRestart: (info) => log.error({ ...info, runTimeoutMs }, 'inference worker hung: restarted'),
+    });
   };
 }

@@ -38,7 +38,11 @@ describe('AgentConfigSchema', () => {
       allowSpinning: false,
       pipelineNice: 10,
     });
-    expect(config.limits).toEqual({ maxFileBytes: 20 * 1024 * 1024, maxPixels: 4096 * 4096 });
+    expect(config.limits).toEqual({
+      maxFileBytes: 20 * 1024 * 1024,
+      maxPixels: 4096 * 4096,
+      minFreeBytes: 64 * 1024 * 1024,
+    });
     expect(config.mqtt).toEqual({ version: '5', keepAliveSec: 30, allowPlaintext: false, maxMessageBytes: 128 * 1024 });
     expect(config.thresholds).toEqual({});
     expect(config.annotate).toBe(false);
