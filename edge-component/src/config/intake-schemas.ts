@@ -12,8 +12,9 @@ const bytes = () => int('a number of bytes (0 or more)', 0, Number.MAX_SAFE_INTE
 export const FolderQuotaSchema = z.strictObject({
   maxAgeDays: days().describe(
     'Files older than this many days are deleted, oldest first; 0: no age limit. Age counts from when the ' +
-      'agent first saw the file in the folder, so a camera clock that jumps (mtimes in the future or the ' +
-      'past) never makes a fresh file look old.',
+      'file arrived in the folder (its inode change time, set by the system clock when the agent moved it ' +
+      'there), never from its mtime: a camera clock that jumps (mtimes in the future or the past) never ' +
+      'makes a fresh file look old.',
   ),
   maxBytes: bytes().describe('Most bytes the folder holds; beyond it the oldest files are deleted. 0: no size limit.'),
 });
