@@ -3,7 +3,7 @@
  * when the state machine sets it, the failed state's name under `$.failedStep`. Publishes which step
  * failed and why, then returns the report; the state machine then ends in Fail.
  */
-import { failureReport } from '../domain/failure-report.ts';
+import { failureReport, undoLines } from '../domain/failure-report.ts';
 import { type RolloutState, RolloutStateSchema, StepNames } from '../domain/rollout-state.ts';
 import type { Notifier } from '../ports.ts';
 import { awsConfig, awsNotifier } from './aws-wiring.ts';
@@ -11,30 +11,6 @@ import { defineStep, lambdaEntry } from './step.ts';
 
 export interface NotifyFailureDeps {
   readonly notifier: Notifier;
-}
-
-/** What UndoRollout did (or that it failed), one line per stage. */
-export function undoLines(input: RolloutState): { outcome: string; lines: string[] } {
-  if (input.undoFailure) {
-    const undo = failureReport({ failedStep: StepNames.UndoRollout, failure: input.undoFailure });
-    return {
-      outcome: 'undo-failed',
-      lines: [
-        `UNDO FAILED (${undo.error}: ${undo.reason}): the groups may run a mix of releases; cancel and redeploy by hand.`,
-      ],
-    };
-  }
-  const lines: string[] = [];
-  for (const stage of ['fleet', 'canary'] as const) {
-    const u = input.undo?.[stage];
-    if (!u) continue;
-    lines.push(
-      u.restoredDeploymentId
-        ? `Undone: ${stage} deployment ${u.canceledDeploymentId} canceled, the previous deployment ${u.previousDeploymentId} redeployed to ${u.group} (${u.restoredDeploymentId}).`
-        : `Canceled: ${stage} deployment ${u.canceledDeploymentId}; ${u.group} had no previous deployment to go back to, devices that applied it keep it.`,
-    );
-  }
-  return { outcome: lines.length ? 'undone' : 'nothing-to-undo', lines };
 }
 
 export function createNotifyFailureHandler(deps: NotifyFailureDeps) {
