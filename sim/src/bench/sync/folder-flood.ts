@@ -2,8 +2,9 @@
  * The agent's folder throughput, as `edgeqc bench` measures it end to end (run-bench.ts), in short:
  * `count` sample files (each made unique) dropped into the camera folder as fast as the disk takes
  * them, images per second from the first drop to the last inspection message through the broker.
- * Bounded: an image whose message (or error event) has not come within `timeoutMs` of the last drop
- * counts as missing.
+ * Bounded: the wait ends when every image is accounted for, when no message came for `stallMs`, or at
+ * `timeoutMs` after the last drop; an image whose message (or error event) has not come by then counts
+ * as missing.
  */
 import { runCameraSimulator } from '../../edge-demo/camera-simulator.ts';
 import type { DeviceWatcher } from '../arrivals.ts';
@@ -25,12 +26,14 @@ export async function folderFlood(o: {
   readonly count: number;
   readonly firstSequence: number;
   readonly timeoutMs: number;
+  readonly stallMs: number;
   readonly signal?: AbortSignal;
 }): Promise<FolderFloodResult> {
   let inspected = 0;
   let errors = 0;
   let first = Number.NaN;
   let last = Number.NaN;
+  let progressAt = performance.now();
   const outcomes: Array<Promise<void>> = [];
   await runCameraSimulator({
     sources: o.sources,
@@ -46,24 +49,28 @@ export async function folderFlood(o: {
         Promise.race([
           o.watcher.inspection(d.file).then((a) => {
             inspected += 1;
+            progressAt = performance.now();
             last = Number.isNaN(last) ? a.atMs : Math.max(last, a.atMs);
           }),
           o.watcher.errorFor(d.file).then(() => {
             errors += 1;
+            progressAt = performance.now();
           }),
         ]),
       );
     },
   });
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    Promise.all(outcomes),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, o.timeoutMs);
-      o.signal?.addEventListener('abort', () => resolve(), { once: true });
-    }),
-  ]);
-  clearTimeout(timer);
+  const end = performance.now() + o.timeoutMs;
+  let settled = false;
+  void Promise.all(outcomes).then(() => {
+    settled = true;
+  });
+  progressAt = Math.max(progressAt, performance.now());
+  while (!settled && o.signal?.aborted !== true) {
+    const now = performance.now();
+    if (now >= end || now - progressAt >= o.stallMs) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const elapsedMs = last - first;
   return {
     images: outcomes.length,

@@ -189,7 +189,8 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
         watcher: w,
         count: o.folderImages,
         firstSequence: sequence,
-        timeoutMs: 30_000 + o.folderImages * 200,
+        timeoutMs: 60_000 + o.folderImages * 1000,
+        stallMs: 30_000,
         ...(o.signal ? { signal: o.signal } : {}),
       });
       sequence += o.folderImages;
