@@ -32,6 +32,7 @@ function droppingPublisher(poison: string[], dropOnce: string[] = []): Publisher
     isConnected: () => connected,
     close: async () => undefined,
     async publish(request: { payload: Uint8Array }) {
+      if (!connected) throw new PublishError('NOT_CONNECTED', 'not connected');
       const body = text(request.payload);
       if (poison.includes(body) || once.delete(body)) {
         connected = false;
