@@ -149,6 +149,8 @@ export async function loadWorkerDetector(
         );
     settleLoad?.reject(death);
     settleLoad = undefined;
+    restartLoad?.reject(death);
+    restartLoad = undefined;
     if (watchdog) clearTimeout(watchdog);
     priority?.release();
     for (const p of pending.values()) p.reject(death);
@@ -172,6 +174,8 @@ export async function loadWorkerDetector(
     const message: ToSessionWorker = { type: 'close' };
     w.postMessage(message);
   };
+  /** A restarted worker's load under way (close waits for it: the worker listens once it is loaded). */
+  let restarting: Promise<unknown> | undefined;
   /** Runs sent while a restarted worker loads: posted once it is ready. */
   const held: Extract<ToSessionWorker, { type: 'run' }>[] = [];
   /** A restarted worker's load: its thread is kept first like the first one's; a refusal ends the detector. */
@@ -241,7 +245,7 @@ export async function loadWorkerDetector(
     worker = spawn();
     listen(worker);
     keepAlive();
-    new Promise<number | undefined>((resolve, reject) => {
+    restarting = new Promise<number | undefined>((resolve, reject) => {
       restartLoad = { resolve, reject };
     }).then(
       (id) => {
@@ -301,6 +305,7 @@ export async function loadWorkerDetector(
         if (watchdog) clearTimeout(watchdog);
         priority?.release();
         keepAlive();
+        if (restartLoad) await restarting;
         if (!death) {
           const message: ToSessionWorker = { type: 'close' };
           worker.postMessage(message);
