@@ -69,3 +69,6 @@ async function main(argv: readonly string[]): Promise<number> {
 }
 
 process.exitCode = await main(process.argv.slice(2));
+// The command is done and has closed what it opened; native handles that outlive their close (the
+// MQTT 5 client of aws-crt keeps the event loop alive after stop) must not keep the process running.
+setTimeout(() => process.exit(), 1000).unref();

@@ -4,7 +4,7 @@
  * model manifest's, overridden by the configured ones (undefined values do not override). Timings:
  * decode and preprocess from the preparer, inference and postprocess measured here, total their sum.
  */
-import { INSPECTION_SCHEMA_ID, type Inspection, InspectionSchema } from '../contracts/inspection.ts';
+import { INSPECTION_SCHEMA_ID, type Inspection, InspectionSchema, MAX_DETECTIONS } from '../contracts/inspection.ts';
 import { decodeDetections } from '../core/decode.ts';
 import { messageIdOf } from '../core/message-id.ts';
 import type { Thresholds } from '../core/types.ts';
@@ -19,10 +19,14 @@ export interface InspectOptions {
   readonly now?: () => Date;
 }
 
-/** The manifest's thresholds with the defined overrides applied. */
+/**
+ * The manifest's thresholds with the defined overrides applied; at most MAX_DETECTIONS detections,
+ * the message's own cap, whatever a manifest allows (more would make an image unreportable).
+ */
 export function effectiveThresholds(defaults: Thresholds, overrides: Partial<Thresholds> = {}): Thresholds {
   const defined = Object.entries(overrides).filter(([, v]) => v !== undefined);
-  return { ...defaults, ...Object.fromEntries(defined) };
+  const merged: Thresholds = { ...defaults, ...Object.fromEntries(defined) };
+  return { ...merged, maxDetections: Math.min(merged.maxDetections, MAX_DETECTIONS) };
 }
 
 export async function inspectImage(
