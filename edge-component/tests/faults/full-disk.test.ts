@@ -112,7 +112,8 @@ describe('a full disk under the real agent binary', () => {
       await unlink(filler);
       await until(() => inspections().length === 4, 'the three waiting images inspected', 60_000);
       await until(() => statuses().at(-1)?.state === 'online', 'online again', 30_000);
-      expect(await readdir(camera)).toEqual([]);
+      // Published before moved (the outbox append comes first): wait for the moves too.
+      await until(async () => (await readdir(camera)).length === 0, 'the camera folder empty', 30_000);
       const ids = inspections().map((m) => m.messageId);
       expect(new Set(ids).size).toBe(4);
       expect(agent.child.exitCode).toBeNull();
