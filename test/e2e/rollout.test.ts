@@ -4,8 +4,12 @@
  * package-agent (with the Node runtime component) over simulated Greengrass IPC, cameras dropping images,
  * and the state machine the CDK app synthesizes, run by aws-local-stepfunctions with every Task bound to
  * its create<Step>Handler over local adapters. Waits are shortened through the interpreter's overrides.
- * Story: model 1.0.0, then 2.0.0 (canary, then fleet, cameras running), then a tampered 3.0.0. The
- * cameras keep dropping until the story ends, however long the rollouts take on this machine.
+ * Story: model 1.0.0, then 2.0.0 (canary, then fleet, cameras running), then a tampered 3.0.0, then
+ * 3.1.0, which passes the canary and its bake and is refused by one fleet device (a device-side fault
+ * injected in the local world): both deployments are canceled and each group's previous deployment
+ * redeployed. The device that refused 3.1.0 ends on 2.0.0; a device whose agent accepted 3.1.0 refuses
+ * 2.0.0 afterwards (the agent's anti-rollback, MODEL_ROLLBACK) and keeps 3.1.0. The cameras keep
+ * dropping until the story ends, however long the rollouts take on this machine.
  */
 import { StepNames } from '@edgeqc/orchestrator/handlers';
 import { runDemoRollout, type ScenarioReport, type ScenarioStep } from '@edgeqc/sim';
@@ -26,9 +30,9 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
       shotIntervalMs: 300,
       waitMs: 200,
       // Deadlines, not budgets: each wait ends as soon as its condition holds; these only bound a hang.
-      settleTimeoutMs: 180_000,
+      settleTimeoutMs: 600_000,
     });
-  }, 600_000);
+  }, 1_800_000);
 
   const step = (version: string): ScenarioStep => {
     const s = report.steps.find((x) => x.modelVersion === version);
@@ -39,7 +43,7 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
   /** The Task states in the order first entered (Pass/Choice/Wait states and repeats left out). */
   const tasks = (s: ScenarioStep) => [...new Set(s.execution.path.filter((n) => n in StepNames))];
   const { ResolveModel, PackageModel, CreateComponentVersion, CheckDeployable, DeployCanary, VerifyCanary } = StepNames;
-  const { DeployFleet, VerifyFleet, Notify, NotifyFailure } = StepNames;
+  const { DeployFleet, VerifyFleet, Notify, NotifyFailure, UndoRollout } = StepNames;
 
   it('rolls model 1.0.0 out through every state, canary before fleet, to all three devices', () => {
     const s = step('1.0.0');
@@ -83,14 +87,16 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
       CheckDeployable,
       DeployCanary,
       VerifyCanary,
+      UndoRollout,
       NotifyFailure,
     ]);
     expect(s.execution.path.indexOf(NotifyFailure)).toBeGreaterThan(s.execution.path.lastIndexOf(VerifyCanary));
     expect(s.execution.finalState).toBe(s.execution.path.at(-1));
     expect(s.execution.finalState).not.toBe(NotifyFailure);
     // The canary tried 3.0.0, failed and rolled back to 2.0.0; the fleet's last deployment is still 2.0.0's.
-    expect(s.lastDeployment['canary-1']).toMatchObject({ status: 'FAILED', name: expect.stringContaining('3.0.0') });
-    expect(s.lastDeployment['canary-1']?.reason).toMatch(/rolled back to the previous components/);
+    const tried = s.deployments['canary-1']?.find((d) => d.name.includes('3.0.0'));
+    expect(tried).toMatchObject({ status: 'FAILED' });
+    expect(tried?.reason).toMatch(/rolled back to the previous components/);
     expect(s.installed).toEqual({ 'canary-1': '2.0.0', 'line-1': '2.0.0', 'line-2': '2.0.0' });
     for (const t of ['line-1', 'line-2']) {
       expect(s.lastDeployment[t]).toMatchObject({ status: 'SUCCEEDED', name: expect.stringContaining('2.0.0') });
@@ -102,19 +108,64 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
     expect(failure).toMatch(/rolled back/);
     // The agent's own refusal: the swapped model file does not match the signed manifest's hash.
     expect(failure).toMatch(/MODEL_HASH_MISMATCH/);
-    const canary = report.devices.find((d) => d.thingName === 'canary-1');
-    expect(canary?.servingVersion).toBe('2.0.0');
+    // The canary's deployment was canceled and the canary group's previous deployment redeployed.
+    expect(failure).toMatch(/Undone: canary deployment .* canceled, the previous deployment .* redeployed/);
+    expect(failure).toMatch(/The fleet was not touched/);
   });
 
-  it('inspects every image each camera dropped exactly once, across both model swaps, with a unique messageId each', () => {
+  it('undoes 3.1.0, which passed the canary and its bake and which one fleet device refused: both groups get their previous deployment again', () => {
+    const s = step('3.1.0');
+    expect(s.execution.status, story.join('\n')).toBe('FAILED');
+    expect(tasks(s)).toEqual([
+      ResolveModel,
+      PackageModel,
+      CreateComponentVersion,
+      CheckDeployable,
+      DeployCanary,
+      VerifyCanary,
+      DeployFleet,
+      VerifyFleet,
+      UndoRollout,
+      NotifyFailure,
+    ]);
+    // The canary passed (its bake included: VerifyCanary ran more than once) before the fleet was deployed.
+    expect(s.execution.path.filter((n) => n === VerifyCanary).length).toBeGreaterThan(1);
+    expect(at(s, DeployFleet)).toBeGreaterThan(s.execution.path.lastIndexOf(VerifyCanary));
+    const refused = s.deployments['line-2']?.find((d) => d.name.includes('3.1.0'));
+    expect(refused).toMatchObject({ status: 'FAILED' });
+    expect(refused?.reason).toMatch(/injected fault/);
+    const failure = s.notifications.join('\n');
+    expect(failure).toMatch(new RegExp(`FAILED at ${VerifyFleet}`));
+    expect(failure).toMatch(/line-2/);
+    expect(failure).toMatch(/Undone: fleet deployment .* canceled, the previous deployment .* redeployed/);
+    expect(failure).toMatch(/Undone: canary deployment .* canceled, the previous deployment .* redeployed/);
+    // Every device received its group's previous deployment again. The one that refused 3.1.0 is on
+    // 2.0.0; one whose agent accepted 3.1.0 refuses to go below it (MODEL_ROLLBACK) and keeps 3.1.0.
+    expect(report.afterUndo.map((d) => d.thingName).sort()).toEqual([...THINGS].sort());
+    for (const d of report.afterUndo) {
+      if (d.thingName === 'line-2') expect(d.modelVersion).toBe('2.0.0');
+      if (d.modelVersion !== '2.0.0') {
+        expect(d.restore, d.thingName).toMatchObject({
+          status: 'FAILED',
+          reason: expect.stringMatching(/MODEL_ROLLBACK/),
+        });
+        expect(d.modelVersion, d.thingName).toBe('3.1.0');
+      } else {
+        expect(['SUCCEEDED', 'FAILED'], d.thingName).toContain(d.restore.status);
+      }
+    }
+  });
+
+  it('inspects every image each camera dropped exactly once, across every model swap, with a unique messageId each', () => {
     for (const d of report.devices) {
       const fed = report.shotsPerDevice[d.thingName] ?? 0;
       expect(fed, d.thingName).toBeGreaterThan(0);
       expect(d.inspections, `${d.thingName}: fed ${fed}`).toBe(fed);
       expect(d.inspectedTwice, d.thingName).toEqual([]);
       expect(d.distinctMessageIds, d.thingName).toBe(d.inspections);
-      expect(Object.keys(d.byModelVersion).sort(), d.thingName).toEqual(['1.0.0', '2.0.0']);
-      expect(d.modelVersion, d.thingName).toBe('2.0.0');
+      // 3.1.0 served on the canary (and on line-1 until the undo) before everything went back to 2.0.0.
+      expect(Object.keys(d.byModelVersion), d.thingName).toEqual(expect.arrayContaining(['1.0.0', '2.0.0']));
+      for (const v of Object.keys(d.byModelVersion)) expect(['1.0.0', '2.0.0', '3.1.0'], d.thingName).toContain(v);
     }
   });
 });

@@ -9,10 +9,11 @@ import { LocalArtifactStore } from '../adapters/local-artifact-store.ts';
 import { LocalComponentCatalog } from '../adapters/local-component-catalog.ts';
 import { LocalFleet } from '../adapters/local-fleet.ts';
 import { LocalModelRegistry } from '../adapters/local-model-registry.ts';
+import type { HealthProbe } from '../device/core-device.ts';
 import { CoreDevice, type DeviceEvent, type DeviceTiming } from '../device/core-device.ts';
 import { type EmbeddedBroker, startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
 import { FleetObserver } from '../mqtt/fleet-observer.ts';
-import { agentHealthProbe } from './agent-health-probe.ts';
+import { agentHealthProbe, INFERENCE_COMPONENT } from './agent-health-probe.ts';
 
 export interface LocalDeviceSpec {
   readonly thingName: string;
@@ -38,7 +39,35 @@ export interface LocalWorld {
   readonly catalog: LocalComponentCatalog;
   readonly registry: LocalModelRegistry;
   readonly fleet: LocalFleet;
+  readonly faults: DeviceFaults;
   close(): Promise<void>;
+}
+
+/**
+ * Faults injected on the device side: a device that refuses a model version (its agent found unhealthy
+ * once a deployment starts it with that model), so the deployment fails there and the device rolls back,
+ * as a device whose agent degrades on a release would.
+ */
+export class DeviceFaults {
+  readonly #refused = new Map<string, string>();
+
+  refuseModel(thingName: string, modelVersion: string, reason: string): void {
+    this.#refused.set(`${thingName}@${modelVersion}`, reason);
+  }
+
+  /** The probe that applies the faults before asking `inner`. */
+  wrap(inner: HealthProbe): HealthProbe {
+    return async (input) => {
+      if (input.component === INFERENCE_COMPONENT) {
+        for (const [name, dep] of Object.entries(input.dependencies)) {
+          if (!name.startsWith('com.edgeqc.Model.')) continue;
+          const reason = this.#refused.get(`${input.thingName}@${dep.version}`);
+          if (reason) return { state: 'unhealthy', reason: `injected fault: ${reason}` };
+        }
+      }
+      return inner(input);
+    };
+  }
 }
 
 export async function createLocalWorld(options: LocalWorldOptions): Promise<LocalWorld> {
@@ -54,7 +83,8 @@ export async function createLocalWorld(options: LocalWorldOptions): Promise<Loca
   const store = new LocalArtifactStore(join(options.root, 'store'));
   const catalog = new LocalComponentCatalog(join(options.root, 'catalog'), store, region);
   const registry = new LocalModelRegistry(join(options.root, 'registry'), { region });
-  const health = agentHealthProbe((thing) => observer.status(thing));
+  const faults = new DeviceFaults();
+  const health = faults.wrap(agentHealthProbe((thing) => observer.status(thing)));
   const devices = options.devices.map(
     (d) =>
       new CoreDevice({
@@ -81,6 +111,7 @@ export async function createLocalWorld(options: LocalWorldOptions): Promise<Loca
     catalog,
     registry,
     fleet,
+    faults,
     async close() {
       await fleet.close();
       await observer.close();

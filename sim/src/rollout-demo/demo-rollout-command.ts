@@ -59,14 +59,23 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       : undefined,
   });
   if (values.keep) say(`working folder kept: ${report.root}`);
-  const [v1, v2, v3] = report.steps;
-  const fleetOnV2 = report.devices.every((d) => d.modelVersion === '2.0.0');
+  const [v1, v2, v3, v4] = report.steps;
   const nothingTwice = report.devices.every((d) => d.inspectedTwice.length === 0);
+  // After the undo of the release the fleet refused: each device is back on 2.0.0, or its agent refused
+  // to go below a version it had accepted (MODEL_ROLLBACK) and it kept that one.
+  const undone =
+    report.afterUndo.length === report.devices.length &&
+    report.afterUndo.every(
+      (d) =>
+        d.modelVersion === '2.0.0' || (d.restore.status === 'FAILED' && /MODEL_ROLLBACK/.test(d.restore.reason ?? '')),
+    ) &&
+    report.afterUndo.some((d) => d.modelVersion === '2.0.0');
   const ok =
     v1?.execution.status === 'SUCCEEDED' &&
     v2?.execution.status === 'SUCCEEDED' &&
     v3?.execution.status === 'FAILED' &&
-    fleetOnV2 &&
+    v4?.execution.status === 'FAILED' &&
+    undone &&
     nothingTwice;
   say(ok ? 'the story went as it must' : 'the story did NOT go as it must (see above)');
   return ok ? 0 : 1;

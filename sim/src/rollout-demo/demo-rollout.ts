@@ -38,6 +38,8 @@ export interface DemoRolloutOptions {
   /** Every Wait state of the state machine waits this long. Default 500 ms. */
   readonly waitMs?: number;
   readonly settleTimeoutMs?: number;
+  /** The canary bake, in seconds (short in the local world). Default 2. */
+  readonly canaryBakeSeconds?: number;
   readonly say: (line: string) => void;
   /** Device lifecycle events, for a verbose console. */
   readonly onDeviceEvent?: (event: DeviceEvent) => void;
@@ -52,11 +54,18 @@ export interface InfraSynth {
   stateMachineDefinitionFrom(template: unknown): unknown;
 }
 
-/** Model files of the three releases: v1 the FP32 export, v2 the INT8 model, v3 the INT8 model again (tampered on the way). */
+/** The release that passes the canary and that a fleet device refuses. */
+export const FLEET_FAILURE_VERSION = '3.1.0';
+export const FLEET_FAILURE_DEVICE = 'line-2';
+
+/**
+ * Model files of the releases: v1 the FP32 export, v2 the INT8 model, v3 the INT8 model again (tampered
+ * on the way), 3.1.0 the FP32 export again (refused by one fleet device).
+ */
 async function modelFiles(): Promise<Record<string, Uint8Array>> {
   const int8 = await readFile(join(MODEL_DIR, 'model.int8.onnx'));
   const fp32 = await readFile(join(MODEL_DIR, 'model.fp32.onnx')).catch(() => int8);
-  return { '1.0.0': fp32, '2.0.0': int8, '3.0.0': int8 };
+  return { '1.0.0': fp32, '2.0.0': int8, '3.0.0': int8, [FLEET_FAILURE_VERSION]: fp32 };
 }
 
 async function cameraImages(root: string): Promise<string[]> {
@@ -148,6 +157,7 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
         inferenceComponentVersion: INFERENCE_VERSION,
         waitMs: o.waitMs ?? 500,
         canaryTimeoutSeconds: 180,
+        canaryBakeSeconds: o.canaryBakeSeconds ?? 2,
         fleetTimeoutSeconds: 180,
       });
       say(
@@ -171,12 +181,24 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
         images: await cameraImages(root),
         shotIntervalMs: o.shotIntervalMs ?? 400,
         settleTimeoutMs: o.settleTimeoutMs ?? 60_000,
-        releases: [{ version: '1.0.0' }, { version: '2.0.0' }, { version: '3.0.0', tamper: true }],
+        releases: [
+          { version: '1.0.0' },
+          { version: '2.0.0' },
+          { version: '3.0.0', tamper: true },
+          { version: FLEET_FAILURE_VERSION, refusedBy: FLEET_FAILURE_DEVICE },
+        ],
         say,
         registerModel: async (release) => {
           const uri = `s3://edgeqc-models/${MODEL_GROUP}/${release.version}/model.onnx`;
           await world.store.put(uri, models[release.version]!);
           if (release.tamper) store.spoil.add(`com.edgeqc.Model.${MODEL_GROUP}/${release.version}`);
+          if (release.refusedBy) {
+            world.faults.refuseModel(
+              release.refusedBy,
+              release.version,
+              `this device refuses model ${release.version}`,
+            );
+          }
           const pkg = await world.registry.register({
             group: MODEL_GROUP,
             modelDataUrl: uri,

@@ -3,7 +3,12 @@
  *   cameras feed three devices -> model v1 approved -> the state machine rolls it out -> devices inspect;
  *   v2 approved -> canary, then fleet, while the cameras keep feeding (nothing lost, nothing twice);
  *   v3 approved, but tampered -> the canary refuses it and rolls back, the rollout stops, the fleet stays
- *   on v2, and the failure notification names the reason.
+ *   on v2, and the failure notification names the reason;
+ *   v4 approved: it passes the canary (and its bake) but one fleet device refuses it -> the rollout fails
+ *   at the fleet, both deployments are canceled and each group's previous deployment redeployed, and the
+ *   notification says so. The device that refused v4 is back on v2; a device whose agent accepted v4
+ *   refuses v2 afterwards (its anti-rollback high-water mark, MODEL_ROLLBACK) and keeps v4: the story
+ *   reports what each device ended on.
  * It drives the world and the pipeline through their public faces and reports what happened; it asserts
  * nothing itself (the test does; the demo prints).
  */
@@ -28,6 +33,8 @@ export interface ScenarioModelRelease {
   readonly version: string;
   /** How this release is spoiled, if it is: the artifact is tampered with after packaging. */
   readonly tamper?: boolean;
+  /** A fleet device that refuses this release (a device-side fault injected before it is approved). */
+  readonly refusedBy?: string;
 }
 
 export interface RolloutScenarioOptions {
@@ -42,7 +49,7 @@ export interface RolloutScenarioOptions {
   readonly shotIntervalMs: number;
   /** How long to wait for devices to show a result (status, inspections). */
   readonly settleTimeoutMs: number;
-  readonly releases: readonly [ScenarioModelRelease, ScenarioModelRelease, ScenarioModelRelease];
+  readonly releases: readonly [ScenarioModelRelease, ScenarioModelRelease, ScenarioModelRelease, ScenarioModelRelease];
   readonly say: (line: string) => void;
 }
 
@@ -55,10 +62,21 @@ export interface ScenarioStep {
   readonly installed: Readonly<Record<string, string | undefined>>;
   /** Per device: the status of its latest deployment. */
   readonly lastDeployment: Readonly<Record<string, { name: string; status: string; reason?: string } | undefined>>;
+  /** Per device: every deployment it has seen so far, newest first. */
+  readonly deployments: Readonly<Record<string, readonly { name: string; status: string; reason?: string }[]>>;
+}
+
+/** A device after the undo of the release that failed on the fleet. */
+export interface UndoOutcome {
+  readonly thingName: string;
+  readonly modelVersion: string | undefined;
+  /** Its restore deployment's outcome (FAILED with the agent's reason when it refused the older model). */
+  readonly restore: { readonly status: string; readonly reason?: string };
 }
 
 export interface ScenarioReport {
   readonly steps: readonly ScenarioStep[];
+  readonly afterUndo: readonly UndoOutcome[];
   readonly devices: readonly DeviceSummary[];
   readonly shotsPerDevice: Readonly<Record<string, number>>;
   readonly durationMs: number;
@@ -74,6 +92,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
   const { world, say } = o;
   const things = world.fleet.devices.map((d) => d.thingName);
   const steps: ScenarioStep[] = [];
+  const afterUndo: UndoOutcome[] = [];
 
   say(`cameras: ${things.length} devices, one image every ${o.shotIntervalMs} ms each, until the story ends`);
   const stopFeeds = new AbortController();
@@ -112,9 +131,12 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
   const release = async (r: ScenarioModelRelease, title: string): Promise<ScenarioStep> => {
     say(`\n== ${title}`);
     const arn = await o.registerModel(r);
-    say(
-      `registry: ${arn} approved${r.tamper ? ' (an attacker will swap its model file in the artifact store and fix up the recipe digest: only the signed manifest can tell)' : ''}`,
-    );
+    const note = r.tamper
+      ? ' (an attacker will swap its model file in the artifact store and fix up the recipe digest: only the signed manifest can tell)'
+      : r.refusedBy
+        ? ` (fault injected: ${r.refusedBy} will refuse it)`
+        : '';
+    say(`registry: ${arn} approved${note}`);
     const run = await o.pipeline.run(arn, `rollout-${r.version.replaceAll('.', '-')}`);
     const e = run.execution;
     say(`state machine: ${e.status} via ${compactPath(e.path)}`);
@@ -126,6 +148,16 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
       execution: e,
       notifications: run.notifications,
       installed: Object.fromEntries(things.map((t) => [t, installedModel(world, t)])),
+      deployments: Object.fromEntries(
+        things.map((t) => [
+          t,
+          world.fleet.listEffectiveDeployments(t).map((d) => ({
+            name: String(d.deploymentName),
+            status: String(d.coreDeviceExecutionStatus),
+            reason: d.reason,
+          })),
+        ]),
+      ),
       lastDeployment: Object.fromEntries(
         things.map((t) => {
           const d = world.fleet.listEffectiveDeployments(t)[0];
@@ -149,7 +181,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
   };
 
   try {
-    const [v1, v2, v3] = o.releases;
+    const [v1, v2, v3, v4] = o.releases;
     const s1 = await release(v1, `model ${v1.version}: first rollout`);
     if (s1.execution.status === 'SUCCEEDED') {
       await waitServing(v1.version, things);
@@ -165,6 +197,36 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
       );
     }
     await release(v3, `model ${v3.version}: a tampered release that must not pass the canary`);
+    const s4 = await release(v4, `model ${v4.version}: passes the canary, fails on the fleet, everything goes back`);
+    if (s4.execution.status === 'FAILED') {
+      // UndoRollout redeployed each group's previous deployment: wait until every device has applied it.
+      const restored = (t: string) => {
+        const d = world.fleet.listEffectiveDeployments(t)[0];
+        return (
+          String(d?.deploymentName).includes('-restore-') &&
+          (d?.coreDeviceExecutionStatus === 'SUCCEEDED' || d?.coreDeviceExecutionStatus === 'FAILED')
+        );
+      };
+      await world.observer
+        .waitFor(() => things.every(restored), o.settleTimeoutMs, 'every device done with its restore deployment')
+        .catch((err: Error) => say(`  ${err.message}`));
+      for (const t of things) {
+        const d = world.fleet.listEffectiveDeployments(t)[0];
+        say(
+          `  after the undo: ${t.padEnd(10)} model ${installedModel(world, t) ?? '-'}, restore ${d?.coreDeviceExecutionStatus ?? '-'}${d?.reason && d.coreDeviceExecutionStatus === 'FAILED' ? `: ${d.reason.slice(0, 240)}` : ''}`,
+        );
+      }
+      afterUndo.push(
+        ...things.map((t) => {
+          const d = world.fleet.listEffectiveDeployments(t)[0];
+          return {
+            thingName: t,
+            modelVersion: installedModel(world, t),
+            restore: { status: String(d?.coreDeviceExecutionStatus), reason: d?.reason },
+          };
+        }),
+      );
+    }
   } finally {
     stopFeeds.abort();
     await Promise.all(feeds);
@@ -195,7 +257,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
         : undefined,
     };
   });
-  return { steps, devices, shotsPerDevice: shotsFed, durationMs: Date.now() - started };
+  return { steps, devices, afterUndo, shotsPerDevice: shotsFed, durationMs: Date.now() - started };
 }
 
 /** "A -> B -> B -> B -> C" as "A -> B x3 -> C"; Wait/Choice loops read as one step repeated. */
