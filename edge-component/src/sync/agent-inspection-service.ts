@@ -60,7 +60,7 @@ export function servedModelInfo(detector: Detector, overrides?: Partial<Threshol
   };
 }
 
-function admitted(image: SyncImage, maxFileBytes: number): AdmittedImage {
+function admitted(image: Exclude<SyncImage, { kind: 'rgb-deferred' }>, maxFileBytes: number): AdmittedImage {
   const now = Date.now();
   if (image.kind === 'encoded') {
     const format = sniffImageFormat(image.bytes);
@@ -123,17 +123,25 @@ export function createAgentInspectionService(
   return {
     async inspect(image: SyncImage, options: SyncInspectOptions = {}): Promise<Inspection> {
       const arrived = performance.now();
-      const admittedImage = admitted(image, settings.maxFileBytes);
-      if (options.archive && admittedImage.format === 'rgb') {
+      if (options.archive && image.kind !== 'encoded') {
         throw new SyncInspectionError(
           'SYNC_BAD_BITMAP',
           'archive needs an encoded image (JPEG or PNG), not raw pixels',
         );
       }
+      const admit = async () =>
+        image.kind === 'rgb-deferred'
+          ? admitted({ ...image, kind: 'rgb', pixels: await image.readPixels() }, settings.maxFileBytes)
+          : admitted(image, settings.maxFileBytes);
+      // Deferred pixels are read in the request's turn; the others are checked before the request queues.
+      let admittedImage: AdmittedImage | null = image.kind === 'rgb-deferred' ? null : await admit();
       // Anything but an image rejection or a SyncInspectionError is an internal error (INSPECTION_FAILED).
-      const inspection = await gate.run(() => inspectNow(admittedImage));
+      const inspection = await gate.run(async () => {
+        admittedImage ??= await admit();
+        return inspectNow(admittedImage);
+      });
       if (options.publish) await deps.publish(inspection);
-      if (options.archive) await deps.archive(admittedImage, inspection);
+      if (options.archive && admittedImage) await deps.archive(admittedImage, inspection);
       deps.record(inspection, performance.now() - arrived);
       return inspection;
     },

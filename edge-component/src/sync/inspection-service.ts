@@ -25,6 +25,14 @@ export type SyncImage =
       /** width x height x 3 bytes, row by row, R G B. */
       readonly pixels: Uint8Array;
       readonly name?: string;
+    }
+  | {
+      /** Raw RGB888 pixels read only when the request's turn comes (shared memory): a request waiting in the queue holds no pixels. */
+      readonly kind: 'rgb-deferred';
+      readonly width: number;
+      readonly height: number;
+      readonly readPixels: () => Promise<Uint8Array>;
+      readonly name?: string;
     };
 
 export interface SyncInspectOptions {

@@ -91,7 +91,7 @@ const DETECTIONS: Record<Verdict, readonly Detection[]> = {
 
 /** A schema-valid inspection of `image` with `verdict` (a 100 x 100 image unless raw pixels say otherwise). */
 export function fakeInspection(image: SyncImage, verdict: Verdict, served: ServedModelInfo = FAKE_SERVED): Inspection {
-  const bytes = image.kind === 'encoded' ? image.bytes : image.pixels;
+  const bytes = image.kind === 'encoded' ? image.bytes : image.kind === 'rgb' ? image.pixels : new Uint8Array(0);
   const imageSha = sha256(bytes);
   const { maxDetections: _, ...thresholds } = served.thresholds;
   const now = new Date().toISOString();

@@ -14,7 +14,9 @@ export const MAX_SIDE_PX = 4096;
 export interface RgbBitmap {
   readonly width: number;
   readonly height: number;
-  readonly pixels: Uint8Array;
+  /** Inline bytes, at hand; shared memory is read later, in the request's turn (`readPixels`). */
+  readonly pixels?: Uint8Array;
+  readonly readPixels?: () => Promise<Uint8Array>;
 }
 
 /** Where the mask goes: inline in the response, or into the client's segment. */
@@ -49,12 +51,9 @@ export async function readBitmap(bitmap: BitmapIn | null): Promise<RgbBitmap> {
     return { width, height, pixels: bitmap.byte_data };
   }
   if (bitmap.data === 'shared_memory_handle' && bitmap.shared_memory_handle) {
-    checkHandleSize(bitmap.shared_memory_handle, size, 'bitmap.shared_memory_handle');
-    return {
-      width,
-      height,
-      pixels: await readSharedMemory(bitmap.shared_memory_handle, 'bitmap.shared_memory_handle'),
-    };
+    const handle = bitmap.shared_memory_handle;
+    checkHandleSize(handle, size, 'bitmap.shared_memory_handle');
+    return { width, height, readPixels: () => readSharedMemory(handle, 'bitmap.shared_memory_handle') };
   }
   throw bad('bitmap has neither byte_data nor shared_memory_handle');
 }

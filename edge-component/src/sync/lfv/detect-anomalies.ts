@@ -28,7 +28,12 @@ export function detectAnomaliesCall(deps: DetectDeps) {
     }
     const image = await readBitmap(req.bitmap);
     const maskTarget = await maskTargetOf(req, image);
-    const inspection = await deps.service.inspect({ kind: 'rgb', ...image });
+    const { width: w, height: h } = image;
+    const inspection = await deps.service.inspect(
+      image.pixels
+        ? { kind: 'rgb', width: w, height: h, pixels: image.pixels }
+        : { kind: 'rgb-deferred', width: w, height: h, readPixels: image.readPixels ?? (async () => new Uint8Array()) },
+    );
     const result = toDetectAnomalyResult(inspection);
     if (maskTarget === null) return { detect_anomaly_result: result };
     const { width, height } = image;

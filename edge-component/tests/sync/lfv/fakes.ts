@@ -48,7 +48,7 @@ export const DETECTIONS: Record<Verdict, readonly Detection[]> = {
 };
 
 export function inspectionOf(image: SyncImage, verdict: Verdict): Inspection {
-  const pixels = image.kind === 'rgb' ? image.pixels : image.bytes;
+  const pixels = image.kind === 'rgb' ? image.pixels : image.kind === 'encoded' ? image.bytes : new Uint8Array(0);
   const sha = createHash('sha256').update(pixels).digest('hex');
   const now = new Date().toISOString();
   const { maxDetections: _, ...thresholds } = SERVED.thresholds;
@@ -91,7 +91,12 @@ export function fakeService(retryAfterMs = 750): FakeService {
   const held: Array<(verdict: Verdict) => void> = [];
   return {
     images,
-    async inspect(image) {
+    async inspect(request) {
+      // Deferred pixels (shared memory) are read when the request's turn comes, as the real service does.
+      const image: SyncImage =
+        request.kind === 'rgb-deferred'
+          ? { kind: 'rgb', width: request.width, height: request.height, pixels: await request.readPixels() }
+          : request;
       images.push(image);
       const now = behaviour;
       if (now.kind === 'answer') return inspectionOf(image, now.verdict);
