@@ -18,9 +18,9 @@
  *
  * Refused for good: a message the broker will never take (not authorised, too large; see
  * outbox/drain-loop.ts for how that is told from a passing failure) is written to the dead-letter file
- * (outbox/dead-letter-file.ts: <dir>/dead-letter/, bounded, fdatasync'ed), removed from the outbox and
- * reported to the `onDeadLetter` listeners (the agent puts it on /errors); delivery goes on with the
- * next entry. A payload larger than `maxEntryBytes` (the broker's limit) never enters the outbox:
+ * (outbox/dead-letter-sink.ts, outbox/dead-letter-file.ts: <dir>/dead-letter/, bounded, fdatasync'ed),
+ * removed from the outbox and reported to the `onDeadLetter` listeners (the agent puts it on /errors);
+ * delivery goes on with the next entry. A payload larger than `maxEntryBytes` (the broker's limit) never enters the outbox:
  * `append` rejects it with OUTBOX_ENTRY_TOO_LARGE.
  *
  * Full policy (capacity in entries, maxBytes in record bytes):
@@ -36,8 +36,8 @@
 import { OutboxError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { silentLogger } from '../log.ts';
-import type { DeadLetterNotice, Outbox, OutboxEntry, Publisher } from '../ports.ts';
-import { createDeadLetterFile } from './outbox/dead-letter-file.ts';
+import type { Outbox, OutboxEntry, Publisher } from '../ports.ts';
+import { createDeadLetterSink } from './outbox/dead-letter-sink.ts';
 import { type RetryOptions, runDrainLoop } from './outbox/drain-loop.ts';
 import { checkEntry } from './outbox/entry-check.ts';
 import { createGroupWriter } from './outbox/group-writer.ts';
@@ -84,9 +84,12 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
     maxMs: options.retry?.maxMs ?? 5000,
     ...(options.retry?.refuseAfterDrops !== undefined ? { refuseAfterDrops: options.retry.refuseAfterDrops } : {}),
   };
-  const deadLetters = createDeadLetterFile({ outboxDir: options.dir, maxBytes: options.deadLetterMaxBytes });
-  const deadLetterListeners = new Set<(notice: DeadLetterNotice) => void>();
-  const now = options.now ?? (() => new Date());
+  const deadLetters = createDeadLetterSink({
+    outboxDir: options.dir,
+    maxBytes: options.deadLetterMaxBytes,
+    now: options.now ?? (() => new Date()),
+    log,
+  });
   const segments = await openSegmentLog({
     dir: options.dir,
     log,
@@ -207,7 +210,7 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
     stats: () => ({ pending: pendingCount(), capacity, dropped }),
 
     onDeadLetter(listener) {
-      deadLetterListeners.add(listener);
+      deadLetters.onDeadLetter(listener);
     },
 
     start(publisher: Publisher) {
@@ -242,51 +245,14 @@ export async function createDiskOutbox(options: DiskOutboxOptions): Promise<Outb
             segments.release(e);
             changed();
           },
-          async refused(e, message, err) {
-            const letter = {
-              seq: e.seq,
-              topic: message.topic,
-              ...(e.messageId !== undefined ? { messageId: e.messageId } : {}),
-              payload: message.payload,
-              code: err.code,
-              ...(err.reasonCode !== undefined ? { reasonCode: err.reasonCode } : {}),
-              reason: err.message,
-            };
-            await deadLetters.write(letter, now());
-            log.error(
-              {
-                seq: e.seq,
-                topic: message.topic,
-                messageId: e.messageId,
-                sizeBytes: message.payload.length,
-                code: err.code,
-                reasonCode: err.reasonCode,
-                file: deadLetters.path,
-              },
-              'outbox entry refused by the broker for good: dead-lettered, delivery goes on',
-            );
-            if (head() === e) {
-              shift();
-              segments.release(e);
-              changed();
-            }
-            const notice: DeadLetterNotice = {
-              topic: message.topic,
-              ...(e.messageId !== undefined ? { messageId: e.messageId } : {}),
-              sizeBytes: message.payload.length,
-              code: err.code,
-              ...(err.reasonCode !== undefined ? { reasonCode: err.reasonCode } : {}),
-              reason: err.message,
-              file: deadLetters.path,
-            };
-            for (const listener of deadLetterListeners) {
-              try {
-                listener(notice);
-              } catch (listenerErr) {
-                log.error({ err: listenerErr }, 'outbox dead-letter listener failed');
+          refused: (e, message, err) =>
+            deadLetters.refuse(e, message, err, () => {
+              if (head() === e) {
+                shift();
+                segments.release(e);
+                changed();
               }
-            }
-          },
+            }),
           waitForWork: (signal) =>
             new Promise<void>((resolve) => {
               if (signal.aborted || head()) return resolve();
