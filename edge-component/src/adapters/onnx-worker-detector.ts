@@ -16,12 +16,8 @@
  * Watchdog (`runTimeoutMs`): while runs are pending and the worker has answered nothing for that long,
  * the worker counts as hung (a session stuck in onnxruntime, a thread that never answers). Its pending
  * runs are refused with DetectorError DETECTOR_RUN_TIMEOUT, a new worker loads the same model bytes,
- * and later runs go to it. The hung thread is abandoned, not terminated: terminating a thread that holds
- * an onnxruntime session aborts the whole process (a Napi::Error thrown during its teardown, seen here),
- * and a thread stuck in native code cannot be stopped anyway. It is asked to close, and terminated once
- * it answered (its session released); close() gives it `ABANDONED_CLOSE_MS`. With `MAX_ABANDONED` hung
- * threads not yet back, the next hang fails the detector (DETECTOR_WORKER_FAILED) instead of leaking
- * one more thread.
+ * and later runs go to it. The hung thread is abandoned, not terminated (onnx-abandoned-workers.ts says
+ * why, and how many may be out before the next hang fails the detector with DETECTOR_WORKER_FAILED).
  * The caller decides whether to run the image again (the agent does, once).
  *
  * Priority (`pipelineNice` above 0, Linux): once the worker is ready, every other thread of the process
@@ -33,6 +29,7 @@ import type { RawOutput, VerifiedBundle } from '../core/types.ts';
 import { DetectorError, ModelIntegrityError } from '../errors.ts';
 import type { Detector, DetectorThreads } from '../ports.ts';
 import { ownsWholeBuffer } from '../release-memory.ts';
+import { createAbandonedWorkers, MAX_ABANDONED } from './onnx-abandoned-workers.ts';
 import { type OnnxSessionSettings, sessionOptionsFor } from './onnx-session.ts';
 import {
   type FromSessionWorker,
@@ -52,11 +49,6 @@ export function sessionWorkerUrl(): URL {
 
 /** The start of the worker thread's name (`onnx <model> <version>`; the OS keeps its first 15 characters). */
 export const SESSION_THREAD_NAME_PREFIX = 'onnx ';
-
-/** Hung threads not yet back (each keeps its session) before a further hang fails the detector. */
-const MAX_ABANDONED = 2;
-/** How long close() waits for abandoned workers to release their sessions. */
-const ABANDONED_CLOSE_MS = 5000;
 
 interface Pending {
   resolve(out: RawOutput): void;
@@ -157,23 +149,9 @@ export async function loadWorkerDetector(
     pending.clear();
     closedSignal();
   };
-  /** Hung workers asked to close; each resolves when it closed (then it is terminated) or gave up. */
-  const abandoned = new Set<Promise<void>>();
+  const abandoned = createAbandonedWorkers();
   /** The current worker hung and was abandoned (no restart left): never ref'd or terminated again. */
   let hungForGood = false;
-  const abandon = (w: Worker) => {
-    w.unref();
-    const done = new Promise<void>((resolve) => {
-      w.on('message', (message: FromSessionWorker) => {
-        if (message.type === 'closed') void w.terminate().finally(resolve);
-      });
-      w.once('exit', () => resolve());
-    });
-    abandoned.add(done);
-    void done.then(() => abandoned.delete(done));
-    const message: ToSessionWorker = { type: 'close' };
-    w.postMessage(message);
-  };
   /** A restarted worker's load under way (close waits for it: the worker listens once it is loaded). */
   let restarting: Promise<unknown> | undefined;
   /** Runs sent while a restarted worker loads: posted once it is ready. */
@@ -238,10 +216,10 @@ export async function loadWorkerDetector(
     if (abandoned.size >= MAX_ABANDONED) {
       die(`hung with ${abandoned.size} earlier hung threads not back (no answer for ${runTimeoutMs} ms each)`);
       hungForGood = true;
-      abandon(worker);
+      abandoned.abandon(worker);
       return;
     }
-    abandon(worker);
+    abandoned.abandon(worker);
     worker = spawn();
     listen(worker);
     keepAlive();
@@ -312,9 +290,7 @@ export async function loadWorkerDetector(
           await closed;
         }
         if (!hungForGood) await worker.terminate();
-        if (abandoned.size > 0) {
-          await Promise.race([Promise.all(abandoned), new Promise((r) => setTimeout(r, ABANDONED_CLOSE_MS).unref())]);
-        }
+        if (abandoned.size > 0) await abandoned.settle();
       })();
       return closeDone;
     },
