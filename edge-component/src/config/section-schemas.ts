@@ -133,7 +133,7 @@ export const LimitsConfigSchema = z
     minFreeBytes: int('a number of bytes (0 or more)', 0, Number.MAX_SAFE_INTEGER)
       .default(64 * 1024 * 1024)
       .describe(
-        "Below this much free space on the work folder's file system (or after a write failed with ENOSPC) the " +
+        "Below this much free space on the work folder's file system the " +
           'agent takes no new camera files and reports degraded (disk full) until there is room again; nothing ' +
           'is lost. Checked every second (statfs). 0: only a file system with no free block. Default 64 MiB.',
       ),
