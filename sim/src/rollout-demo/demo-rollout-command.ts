@@ -7,8 +7,9 @@ const HELP = `usage: edgeqc demo-rollout [--keep] [--verbose] [--interval-ms <n>
 Runs the whole system on one machine: an embedded MQTT broker, three simulated Greengrass core devices
 (canary-1 in the canary group, line-1 and line-2 in the fleet group) running the packaged agent with
 cameras, and the state machine the CDK app synthesizes (aws-local-stepfunctions). Model 1.0.0 rolls out,
-then 2.0.0 (canary, then fleet, cameras running), then a tampered 3.0.0 that the canary refuses.
-Ends on its own with a summary; exit code 0 when the story went as it must.
+then 2.0.0 (canary, then fleet, cameras running), then a tampered 3.0.0 that the canary refuses, then
+3.1.0, which passes the canary and one fleet device refuses: the rollout is undone and every device
+ends on 2.0.0 again. Ends on its own with a summary; exit code 0 when the story went as it must.
 
 options:
   --keep             keep the working folder (devices, store, logs) and print its path
@@ -61,15 +62,10 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   if (values.keep) say(`working folder kept: ${report.root}`);
   const [v1, v2, v3, v4] = report.steps;
   const nothingTwice = report.devices.every((d) => d.inspectedTwice.length === 0);
-  // After the undo of the release the fleet refused: each device is back on 2.0.0, or its agent refused
-  // to go below a version it had accepted (MODEL_ROLLBACK) and it kept that one.
+  // After the undo of the release the fleet refused, every device is back on 2.0.0.
   const undone =
     report.afterUndo.length === report.devices.length &&
-    report.afterUndo.every(
-      (d) =>
-        d.modelVersion === '2.0.0' || (d.restore.status === 'FAILED' && /MODEL_ROLLBACK/.test(d.restore.reason ?? '')),
-    ) &&
-    report.afterUndo.some((d) => d.modelVersion === '2.0.0');
+    report.afterUndo.every((d) => d.modelVersion === '2.0.0' && d.restore.status === 'SUCCEEDED');
   const ok =
     v1?.execution.status === 'SUCCEEDED' &&
     v2?.execution.status === 'SUCCEEDED' &&

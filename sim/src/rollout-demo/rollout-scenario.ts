@@ -6,9 +6,8 @@
  *   on v2, and the failure notification names the reason;
  *   v4 approved: it passes the canary (and its bake) but one fleet device refuses it -> the rollout fails
  *   at the fleet, both deployments are canceled and each group's previous deployment redeployed, and the
- *   notification says so. The device that refused v4 is back on v2; a device whose agent accepted v4
- *   refuses v2 afterwards (its anti-rollback high-water mark, MODEL_ROLLBACK) and keeps v4: the story
- *   reports what each device ended on.
+ *   notification says so; every device is back on v2 (the agent's anti-rollback lets back exactly the
+ *   model it served before its last raise): the story reports what each device ended on.
  * It drives the world and the pipeline through their public faces and reports what happened; it asserts
  * nothing itself (the test does; the demo prints).
  */
