@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoBundle } from '../../src/demo-model/demo-bundle.ts';
 import {
   type AgentProcess,
+  deviceArgs,
   filesIn,
   MAIN_TS,
   NODE,
@@ -41,27 +42,8 @@ afterAll(async () => {
 });
 
 function agentArgs(name: string, extra: string[] = []): string[] {
-  return [
-    '--thing-name',
-    name,
-    '--camera-dir',
-    join(root, name, 'camera'),
-    '--work-dir',
-    join(root, name, 'work'),
-    '--model',
-    bundle.dir,
-    '--trusted-key',
-    keyFile,
-    '--mqtt-url',
-    broker.url,
-    '--mqtt-version',
-    '3.1.1',
-    '--inference-intra-op-threads',
-    '1',
-    '--status-interval-sec',
-    '1',
-    ...extra,
-  ];
+  const [camera, work] = [join(root, name, 'camera'), join(root, name, 'work')];
+  return deviceArgs({ name, camera, work, modelDir: bundle.dir, keyFile, brokerUrl: broker.url }, extra);
 }
 
 async function runToEnd(args: string[]): Promise<{ code: number | null; out: string; err: string }> {

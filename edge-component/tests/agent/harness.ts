@@ -149,6 +149,19 @@ export async function startRecordingBroker(): Promise<RecordingBroker> {
   };
 }
 
+/** The agent binary's command line for one device on the recording broker (3.1.1), one intra-op thread, 1 s status. */
+export function deviceArgs(
+  o: { name: string; camera: string; work: string; modelDir: string; keyFile: string; brokerUrl: string },
+  extra: readonly string[] = [],
+): string[] {
+  return [
+    ...['--thing-name', o.name, '--camera-dir', o.camera, '--work-dir', o.work],
+    ...['--model', o.modelDir, '--trusted-key', o.keyFile, '--mqtt-url', o.brokerUrl, '--mqtt-version', '3.1.1'],
+    ...['--inference-intra-op-threads', '1', '--status-interval-sec', '1'],
+    ...extra,
+  ];
+}
+
 /** The agent binary (src/main.ts on Node 24) as a child process. */
 export interface AgentProcess {
   readonly child: ChildProcess;

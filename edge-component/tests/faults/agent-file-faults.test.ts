@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoBundle } from '../../src/demo-model/demo-bundle.ts';
 import {
   type AgentProcess,
+  deviceArgs,
   type RecordingBroker,
   smallBases,
   spawnAgent,
@@ -40,26 +41,7 @@ afterAll(async () => {
 function startAgent(name: string): { agent: AgentProcess; camera: string; work: string } {
   const camera = join(root, name, 'camera');
   const work = join(root, name, 'work');
-  const agent = spawnAgent([
-    '--thing-name',
-    name,
-    '--camera-dir',
-    camera,
-    '--work-dir',
-    work,
-    '--model',
-    bundle.dir,
-    '--trusted-key',
-    keyFile,
-    '--mqtt-url',
-    broker.url,
-    '--mqtt-version',
-    '3.1.1',
-    '--inference-intra-op-threads',
-    '1',
-    '--status-interval-sec',
-    '1',
-  ]);
+  const agent = spawnAgent(deviceArgs({ name, camera, work, modelDir: bundle.dir, keyFile, brokerUrl: broker.url }));
   return { agent, camera, work };
 }
 

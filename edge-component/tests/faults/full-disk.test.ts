@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoBundle } from '../../src/demo-model/demo-bundle.ts';
 import {
+  deviceArgs,
   type RecordingBroker,
   smallBases,
   spawnAgent,
@@ -60,24 +61,7 @@ describe('a full disk under the real agent binary', () => {
     const keyFile = join(root, 'trusted.pem');
     await writeFile(keyFile, bundle.publicKeyPem);
     const agent = spawnAgent([
-      '--thing-name',
-      name,
-      '--camera-dir',
-      camera,
-      '--work-dir',
-      work,
-      '--model',
-      bundle.dir,
-      '--trusted-key',
-      keyFile,
-      '--mqtt-url',
-      broker.url,
-      '--mqtt-version',
-      '3.1.1',
-      '--inference-intra-op-threads',
-      '1',
-      '--status-interval-sec',
-      '1',
+      ...deviceArgs({ name, camera, work, modelDir: bundle.dir, keyFile, brokerUrl: broker.url }),
       '--limits-min-free-bytes',
       String(2 * MiB),
     ]);
