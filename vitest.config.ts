@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 /** One config, one project per workspace; integration tests live in test/. */
 export default defineConfig({
   test: {
+    // Most test files wait on sockets, brokers, moto and child processes rather than compute: two
+    // files at a time keep both cores of a small CI machine busy (vitest's default is cores - 1).
+    maxWorkers: 2,
     projects: ['edge-component', 'model-component', 'orchestrator', 'infra', 'sim']
       .map((name) => ({
         test: { name, root: `./${name}`, include: ['tests/**/*.test.ts'], testTimeout: 30_000 },
