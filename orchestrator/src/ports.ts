@@ -202,3 +202,29 @@ export interface Notifier {
 
 /** The clock, injected so that deadlines are testable. */
 export type Clock = () => Date;
+
+/**
+ * The IoT job behind a Greengrass deployment (IoT DescribeJob's jobProcessDetails): how many devices
+ * are in each execution state. One call whatever the size of the fleet.
+ */
+export interface JobExecutionCounts {
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly rejected: number;
+  readonly canceled: number;
+  readonly removed: number;
+  readonly queued: number;
+  readonly inProgress: number;
+}
+
+export interface DeploymentJobProgress {
+  /** IN_PROGRESS, CANCELED, COMPLETED, DELETION_IN_PROGRESS, SCHEDULED. */
+  readonly status: string;
+  readonly counts: JobExecutionCounts;
+}
+
+/** A deployment's IoT job, as counts (IoT DescribeJob). */
+export interface DeploymentJobs {
+  jobProgress(iotJobId: string): Promise<DeploymentJobProgress>;
+}

@@ -79,6 +79,8 @@ export const StageSchema = z.object({
   done: z.boolean(),
   checks: z.number().int().min(0),
   devices: z.number().int().min(0).optional(),
+  /** Fleet: the devices drawn at random, on the first check, for the deep per-device check. */
+  sample: z.array(z.string().min(1)).optional(),
   /** One line: how many devices are healthy, pending, failed (and which). */
   summary: z.string().optional(),
   /** Canary: the bake (all devices healthy since `since`; the baseline each must hold until it ends). */
