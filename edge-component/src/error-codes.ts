@@ -226,3 +226,16 @@ export const LfvCode = {
   ModelState: 'LFV_MODEL_STATE',
 } as const;
 export type LfvCode = (typeof LfvCode)[keyof typeof LfvCode];
+
+/**
+ * The device's model metrics (src/metrics/). InvalidCounts: a histogram that is no distribution (PSI
+ * over vectors of different lengths, negative counts, an empty side). Drift: the serving model's
+ * best-score histogram moved past `metrics.drift.psiLimit` from its baseline (an event, not a failure).
+ * PrometheusListenFailed: the opt-in scrape endpoint could not listen on its host and port.
+ */
+export const MetricsCode = {
+  InvalidCounts: 'METRICS_INVALID_COUNTS',
+  Drift: 'MODEL_DRIFT',
+  PrometheusListenFailed: 'METRICS_PROMETHEUS_LISTEN_FAILED',
+} as const;
+export type MetricsCode = (typeof MetricsCode)[keyof typeof MetricsCode];

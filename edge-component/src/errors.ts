@@ -17,6 +17,7 @@ import type {
   InspectionCode,
   IntakeFileCode,
   LfvCode,
+  MetricsCode,
   ModelIntegrityCode,
   OutboxCode,
   PackagingCode,
@@ -45,7 +46,8 @@ export type EdgeErrorCode =
   | ZipCode
   | DemoBundleCode
   | InspectionCode
-  | IntakeFileCode;
+  | IntakeFileCode
+  | MetricsCode;
 
 /** Node's system error codes (errno) that edge-component handles. */
 export type SystemErrorCode =
@@ -151,3 +153,6 @@ export function messageOf(err: unknown): string {
 
 /** A camera file refused as a file (not a regular file) or changed while it was taken in. */
 export class IntakeFileError extends EdgeError<IntakeFileCode> {}
+
+/** The device's model metrics cannot be computed or served (see MetricsCode). */
+export class MetricsError extends EdgeError<MetricsCode> {}

@@ -1,7 +1,9 @@
 /**
  * `edgeqc.error.v1`: on `<prefix>/errors`, one message per quarantined file, refused model, or message
  * the broker refused for good (kind `dead-letter`, with `delivery`: the refused message's topic,
- * messageId, size and MQTT 5 reason code; the message itself waits in the device's dead-letter file).
+ * messageId, size and MQTT 5 reason code; the message itself waits in the device's dead-letter file),
+ * and one per drift crossing of the serving model (kind `drift`, code MODEL_DRIFT, with `drift`: the
+ * figures of edgeqc.metrics.v1's `drift`).
  */
 import { z } from 'zod';
 
@@ -12,7 +14,7 @@ export const ErrorEventSchema = z
     schema: z.literal(ERROR_EVENT_SCHEMA_ID),
     thingName: z.string().min(1).max(128),
     at: z.iso.datetime(),
-    kind: z.enum(['quarantine', 'model-rejected', 'publish', 'dead-letter', 'internal']),
+    kind: z.enum(['quarantine', 'model-rejected', 'publish', 'dead-letter', 'internal', 'drift']),
     code: z.string().min(1).max(64).describe('Stable error code, e.g. IMAGE_TRUNCATED, MODEL_HASH_MISMATCH.'),
     message: z.string().max(2000),
     file: z.string().max(1024).optional().describe('The image file, for quarantine events.'),
@@ -42,6 +44,19 @@ export const ErrorEventSchema = z
       })
       .optional()
       .describe('For dead-letter events: the message the broker refused for good.'),
+    drift: z
+      .strictObject({
+        psi: z
+          .number()
+          .min(0)
+          .describe("Population stability index of the window's best-score histogram vs the baseline."),
+        limit: z.number().positive(),
+        baselineImages: z.number().int().positive(),
+        windowImages: z.number().int().min(0).describe('Images in the window the index was measured on.'),
+        modelSha256: z.string().regex(/^[0-9a-f]{64}$/),
+      })
+      .optional()
+      .describe('For drift events: the figures of the crossing (model name and version are in model).'),
   })
   .meta({
     title: ERROR_EVENT_SCHEMA_ID,

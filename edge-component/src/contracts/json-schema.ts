@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { ERROR_EVENT_SCHEMA_ID, ErrorEventSchema } from './error-event.ts';
 import { INSPECTION_SCHEMA_ID, InspectionSchema } from './inspection.ts';
+import { METRICS_SCHEMA_ID, MetricsSchema } from './metrics.ts';
 import { STATUS_SCHEMA_ID, StatusSchema } from './status.ts';
 
 /** Where the generated files are committed: edge-component/contracts/. */
@@ -17,6 +18,7 @@ const contracts = [
   { id: INSPECTION_SCHEMA_ID, schema: InspectionSchema },
   { id: STATUS_SCHEMA_ID, schema: StatusSchema },
   { id: ERROR_EVENT_SCHEMA_ID, schema: ErrorEventSchema },
+  { id: METRICS_SCHEMA_ID, schema: MetricsSchema },
 ] as const;
 
 export interface ContractJsonSchema {

@@ -1,7 +1,7 @@
 /**
  * MQTT topics of one device; the prefix defaults to `edgeqc/<thingName>`.
  *
- * A prefix must give topics AWS IoT Core accepts for all three suffixes: at most 256 bytes and 7 "/"
+ * A prefix must give topics AWS IoT Core accepts for all four suffixes: at most 256 bytes and 7 "/"
  * in a topic (so at most 244 bytes and 6 "/" in the prefix, `/inspections` being the longest suffix),
  * no reserved `$` start, no wildcards, no empty level. Characters are limited to letters, digits and
  * `_ - : .` (thing names use the same set, so `edgeqc/<thingName>` always passes), which also keeps
@@ -11,11 +11,13 @@ export interface Topics {
   readonly inspections: string;
   readonly status: string;
   readonly errors: string;
+  /** `edgeqc.metrics.v1`, every `metrics.intervalSeconds`. */
+  readonly metrics: string;
 }
 
 export function topicsFor(prefix: string): Topics {
   const p = prefix.replace(/\/+$/, '');
-  return { inspections: `${p}/inspections`, status: `${p}/status`, errors: `${p}/errors` };
+  return { inspections: `${p}/inspections`, status: `${p}/status`, errors: `${p}/errors`, metrics: `${p}/metrics` };
 }
 
 export function defaultTopicPrefix(thingName: string): string {

@@ -7,6 +7,8 @@
  *   EDGEQC_THING_NAME=line-1 on the demo sample scratch-01.jpg and on the first 3,000 bytes of clean-01.jpg;
  * - status-online.json and status-offline.json: `npm run edgeqc -- watch --json` during
  *   `npm start -- --images 12 --interval 500` (the last online heartbeat and the final offline one).
+ * - metrics-window.json: written by hand to edgeqc.metrics.v1 (.work/METRICS-SPEC.md), figures of a
+ *   twelve-image window; tests/metrics/ checks the messages the agent itself publishes.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +20,7 @@ import { z } from 'zod';
 import { ErrorEventSchema } from '../../src/contracts/error-event.ts';
 import { InspectionSchema } from '../../src/contracts/inspection.ts';
 import { CONTRACT_SCHEMAS_DIR, contractJsonSchemas } from '../../src/contracts/json-schema.ts';
+import { MetricsSchema } from '../../src/contracts/metrics.ts';
 import { StatusSchema } from '../../src/contracts/status.ts';
 
 const committed = (file: string): unknown => JSON.parse(readFileSync(join(CONTRACT_SCHEMAS_DIR, file), 'utf8'));
@@ -56,6 +59,7 @@ describe('a consumer validating with the files', () => {
     inspection: { ajv: ajv.compile(committed('edgeqc.inspection.v1.schema.json') as object), zod: InspectionSchema },
     status: { ajv: ajv.compile(committed('edgeqc.status.v1.schema.json') as object), zod: StatusSchema },
     error: { ajv: ajv.compile(committed('edgeqc.error.v1.schema.json') as object), zod: ErrorEventSchema },
+    metrics: { ajv: ajv.compile(committed('edgeqc.metrics.v1.schema.json') as object), zod: MetricsSchema },
   };
   type Kind = keyof typeof validators;
   const verdicts = (kind: Kind, message: unknown) => {
@@ -68,6 +72,7 @@ describe('a consumer validating with the files', () => {
     ['status', 'status-online.json'],
     ['status', 'status-offline.json'],
     ['error', 'error-quarantine.json'],
+    ['metrics', 'metrics-window.json'],
   ] as const)('accepts a real %s message (%s)', (kind, name) => {
     const message = fixture(name);
     expect(validators[kind].ajv(message), JSON.stringify(validators[kind].ajv.errors)).toBe(true);
@@ -77,6 +82,7 @@ describe('a consumer validating with the files', () => {
   const inspection = fixture('inspection-defect.json');
   const status = fixture('status-online.json');
   const error = fixture('error-quarantine.json');
+  const metrics = fixture('metrics-window.json');
   const [detection] = inspection.detections as Record<string, unknown>[];
   it.each([
     ['inspection', 'an unknown top-level key', { ...inspection, lineSpeed: 3 }],
@@ -102,6 +108,19 @@ describe('a consumer validating with the files', () => {
     ['status', 'a model that is neither a model nor null', { ...status, model: 'tag-scratch' }],
     ['error', 'an unknown kind', { ...error, kind: 'oops' }],
     ['error', 'an empty code', { ...error, code: '' }],
+    ['metrics', 'an unclear rate above 1', { ...metrics, unclearRate: 1.5 }],
+    [
+      'metrics',
+      'nine score bins',
+      { ...metrics, bestScore: { ...(metrics.bestScore as object), counts: [1, 2, 3, 4, 5, 6, 7, 8, 9] } },
+    ],
+    ['metrics', 'a fractional image count', { ...metrics, images: 12.5 }],
+    ['metrics', 'no drift figures', { ...metrics, drift: undefined }],
+    [
+      'metrics',
+      'a model without its sha256',
+      { ...metrics, model: { name: 'tag-scratch', version: '1', precision: 'int8' } },
+    ],
   ] as const)('refuses, as zod does, a %s message with %s', (kind, _case, message) => {
     expect(verdicts(kind, JSON.parse(JSON.stringify(message)))).toEqual({ ajv: false, zod: false });
   });
