@@ -13,7 +13,9 @@
 # WIDTH (network width multiplier, 0.25 as YOLOv8n), SIZE (the
 # model input size S, 800; export, quantization and evaluation read it from the model), INIT (a checkpoint to continue training from,
 # or an FP32 ONNX export such as the committed model.fp32.onnx; default: from scratch), INIT_WIDTH (the
-# width of the network in an INIT ONNX file, default WIDTH; a narrower INIT is widened to WIDTH, widen.py).
+# width of the network in an INIT ONNX file, default WIDTH; a narrower INIT is widened to WIDTH, widen.py),
+# EXTRA_DATA (a reviewed dataset from `edgeqc review export --out DIR`, trained on beside the generated
+# images: the labels a person corrected in the review app go back into training; extra_data.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +35,9 @@ mkdir -p "$WORK"
 WORK="$(cd "$WORK" && pwd)"
 # the steps run in scripts/: relative paths given by the caller are made absolute first
 case "$PYTHON" in /*) ;; */*) PYTHON="$PWD/$PYTHON" ;; esac
+if [ -n "${EXTRA_DATA:-}" ]; then
+  EXTRA_DATA="$(cd "$EXTRA_DATA" && pwd)"
+fi
 if [ -n "${INIT:-}" ]; then
   INIT="$(cd "$(dirname "$INIT")" && pwd)/$(basename "$INIT")"
 fi
@@ -60,7 +65,8 @@ step "generate test set ($TEST_COUNT images, seed $TEST_SEED)" \
   "$PYTHON" -m demo_model.generator --out "$WORK/data/test" --seed "$TEST_SEED" --count "$TEST_COUNT" --workers "$THREADS"
 step "train ($TRAIN_MINUTES min budget)" \
   "$PYTHON" -m demo_model.train --data "$WORK/data/train" --work "$WORK" --minutes "$TRAIN_MINUTES" --threads "$THREADS" \
-  --size "$SIZE" --width "$WIDTH" --lr 2e-3 --assigner centre $BF16_FLAG ${INIT:+--init "$INIT"} ${INIT_WIDTH:+--init-width "$INIT_WIDTH"}
+  --size "$SIZE" --width "$WIDTH" --lr 2e-3 --assigner centre $BF16_FLAG ${INIT:+--init "$INIT"} ${INIT_WIDTH:+--init-width "$INIT_WIDTH"} \
+  ${EXTRA_DATA:+--extra-data "$EXTRA_DATA"}
 step "export FP32 ONNX" \
   "$PYTHON" -m demo_model.export --checkpoint "$WORK/ckpt/final.pt" --out "$MODEL_DIR/model.fp32.onnx"
 step "quantize INT8 (QDQ, U8 activations, S8 per-channel weights)" \

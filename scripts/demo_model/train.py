@@ -18,6 +18,12 @@ float32. Measured on this machine (2 threads, width 0.125, 16 tiles of 320 px, s
 2.5 min each from the same checkpoint): 535 iterations against 394 in float32 (1.36x), with the same loss
 at the same iteration within the batch-to-batch noise. On a CPU without native bf16 it would be slower:
 scripts/make-demo-model.sh passes it only when torch reports native support.
+
+``--extra-data DIR`` adds reviewed images (``edgeqc review export --out DIR``: images, YOLO labels and a
+Ground Truth manifest; extra_data.py reads them) to the generated ones: a person's corrected boxes of
+the class the model learns (``--extra-classes``, default scratch), and images a person found clean as
+negatives. They are letterboxed and tiled like the others; the tile sampler draws them as often as any
+generated image.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import cv2
 import numpy as np
 import torch
 
+from .extra_data import load_extra_data
 from .letterbox import letterbox_image, letterbox_params
 from .loss import detection_loss
 from .model import ModelConfig, YoloV8, make_anchors
@@ -46,13 +53,26 @@ class Canvases:
     tag boxes in canvas px. ``refresh`` picks up images the generator has finished since the last call,
     so training can start while the data set is still being generated."""
 
-    def __init__(self, data: Path, size: int, max_images: int) -> None:
+    def __init__(self, data: Path, size: int, max_images: int, extra: list[dict] | None = None) -> None:
         self.data, self.size, self.max_images = data, size, max_images
         self.files: list[str] = []
         self.boxes: list[np.ndarray] = []
         self.tags: list[np.ndarray] = []
         self.cache: dict[int, np.ndarray] = {}
         self.known: set[str] = set()
+        # reviewed images (extra_data.py records: absolute file paths, no tags), added once, first
+        self.extra = len(extra or [])
+        for m in extra or []:
+            self._add(m)
+
+    def _add(self, m: dict) -> None:
+        lb = letterbox_params(m["heightPx"], m["widthPx"], self.size)
+        off = [lb.left, lb.top, lb.left, lb.top]
+        self.boxes.append(np.array(m["boxes"], np.float32).reshape(-1, 4) * lb.r + off)
+        polys = [np.array(tg["polygon"], np.float32) * lb.r + off[:2] for tg in m["tags"]]
+        self.tags.append(np.array([[p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()] for p in polys],
+                                  np.float32).reshape(-1, 4))
+        self.files.append(m["file"])  # an absolute path stays absolute under self.data / "images"
 
     def refresh(self) -> int:
         names = sorted(p.name for p in (self.data / "meta").glob("*.json"))[: self.max_images]
@@ -60,14 +80,7 @@ class Canvases:
             if name in self.known:
                 continue
             self.known.add(name)
-            m = json.loads((self.data / "meta" / name).read_text())
-            lb = letterbox_params(m["heightPx"], m["widthPx"], self.size)
-            off = [lb.left, lb.top, lb.left, lb.top]
-            self.boxes.append(np.array(m["boxes"], np.float32).reshape(-1, 4) * lb.r + off)
-            polys = [np.array(tg["polygon"], np.float32) * lb.r + off[:2] for tg in m["tags"]]
-            self.tags.append(np.array([[p[:, 0].min(), p[:, 1].min(), p[:, 0].max(), p[:, 1].max()] for p in polys],
-                                      np.float32).reshape(-1, 4))
-            self.files.append(m["file"])
+            self._add(json.loads((self.data / "meta" / name).read_text()))
         return len(self.files)
 
     def canvas(self, i: int) -> np.ndarray:
@@ -166,7 +179,11 @@ def train(args: argparse.Namespace) -> None:
     torch.set_num_threads(args.threads)
     work = args.work
     (work / "ckpt").mkdir(parents=True, exist_ok=True)
-    canv = Canvases(args.data, args.size, args.max_images)
+    extra = [r for d in args.extra_data for r in load_extra_data(d, args.extra_classes)]
+    if extra:
+        print(f"{len(extra)} extra images from {', '.join(map(str, args.extra_data))} "
+              f"({sum(len(r['boxes']) for r in extra)} boxes of {', '.join(args.extra_classes)})", flush=True)
+    canv = Canvases(args.data, args.size, args.max_images, extra)
     print(f"{canv.refresh()} training images", flush=True)
     sampler = TileSampler(canv, args.tile, args.seed)
     last_refresh = time.time()
@@ -215,7 +232,7 @@ def train(args: argparse.Namespace) -> None:
         lr = args.lr * warm * (0.03 + 0.97 * 0.5 * (1 + math.cos(math.pi * frac)))
         for g in opt.param_groups:
             g["lr"] = lr
-        if time.time() - last_refresh > 60 and len(canv.files) < args.max_images:
+        if time.time() - last_refresh > 60 and len(canv.files) - canv.extra < args.max_images:
             print(f"{canv.refresh()} training images", flush=True)
             last_refresh = time.time()
         x, gt, mask = sampler.batch(args.batch)
@@ -273,6 +290,12 @@ def main() -> None:
                     help="width of the network in an --init ONNX file (default --width; a checkpoint records its own)")
     ap.add_argument("--bf16", action="store_true",
                     help="forward and backward in bfloat16 (autocast, channels-last); weights, EMA and loss stay float32")
+    ap.add_argument("--extra-data", type=Path, action="append", default=[],
+                    help="a reviewed dataset (`edgeqc review export --out DIR`: images/, YOLO labels/, classes.txt) "
+                         "or its Ground Truth manifest.jsonl, trained on beside --data; repeatable (extra_data.py)")
+    ap.add_argument("--extra-classes", nargs="+", default=["scratch"],
+                    help="class names of --extra-data the model learns (the demo model's one class; boxes of "
+                         "other classes are dropped, their images kept as negatives)")
     ap.add_argument("--assigner", choices=["centre", "tal"], default="centre", help="label assignment (loss.py)")
     args = ap.parse_args()
     if args.size % 32 or args.tile % 32 or args.tile > args.size:
