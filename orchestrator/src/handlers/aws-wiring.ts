@@ -13,6 +13,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { createKmsSigner } from '@edgeqc/model-component/signers';
 import { componentVersionArn, createGreengrassComponentCatalog } from '../adapters/greengrass-component-catalog.ts';
 import { createGreengrassDeploymentService } from '../adapters/greengrass-deployments.ts';
+import { createIotDeploymentJobs } from '../adapters/iot-deployment-jobs.ts';
 import { createIotFleetHealth } from '../adapters/iot-fleet-health.ts';
 import { createS3ArtifactStore } from '../adapters/s3-artifact-store.ts';
 import { createSageMakerModelRegistry } from '../adapters/sagemaker-model-registry.ts';
@@ -21,6 +22,7 @@ import { createSnsNotifier } from '../adapters/sns-notifier.ts';
 import type {
   ArtifactStore,
   ComponentCatalog,
+  DeploymentJobs,
   DeploymentService,
   FleetHealth,
   ModelRegistry,
@@ -46,6 +48,8 @@ export const awsComponentCatalog = (c: HandlerConfig): ComponentCatalog => {
 
 export const awsDeploymentService = (): DeploymentService =>
   createGreengrassDeploymentService(new GreengrassV2Client({}), new IoTClient({}));
+
+export const awsDeploymentJobs = (): DeploymentJobs => createIotDeploymentJobs(new IoTClient({}));
 
 /** Retained status over the account's IoT data endpoint (configured, or found by DescribeEndpoint). */
 export const awsFleetHealth = (c: HandlerConfig): FleetHealth => {

@@ -81,7 +81,12 @@ async function world(badDevices: string[] = [], o: { versionOrder?: boolean } = 
     }),
     [StepNames.VerifyCanary]: createVerifyCanaryHandler({ deployments: fleet, health: fleet, timeoutSeconds: 600 }),
     [StepNames.DeployFleet]: createDeployFleetHandler({ deployments: fleet, group: 'fleet' }),
-    [StepNames.VerifyFleet]: createVerifyFleetHandler({ deployments: fleet, health: fleet, timeoutSeconds: 600 }),
+    [StepNames.VerifyFleet]: createVerifyFleetHandler({
+      deployments: fleet,
+      health: fleet,
+      jobs: fleet,
+      timeoutSeconds: 600,
+    }),
     [StepNames.Notify]: createNotifyHandler({ notifier }),
     [StepNames.UndoRollout]: createUndoRolloutHandler({ deployments: fleet }),
     [StepNames.NotifyFailure]: createNotifyFailureHandler({ notifier }),

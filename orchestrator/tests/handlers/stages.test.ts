@@ -89,6 +89,7 @@ describe('VerifyFleet', () => {
     const verify = createVerifyFleetHandler({
       deployments: f,
       health: f,
+      jobs: f,
       timeoutSeconds: 3600,
       abortPercent: 20,
       now: clock('2026-11-23T01:05:00Z'),
@@ -106,6 +107,7 @@ describe('VerifyFleet', () => {
     const verify = createVerifyFleetHandler({
       deployments: f,
       health: f,
+      jobs: f,
       timeoutSeconds: 3600,
       abortPercent: 20,
       now: clock('2026-11-23T01:05:00Z'),
@@ -124,6 +126,7 @@ describe('VerifyFleet', () => {
     const verify = createVerifyFleetHandler({
       deployments: f,
       health: f,
+      jobs: f,
       timeoutSeconds: 3600,
       now: clock('2026-11-23T01:05:00Z'),
     });

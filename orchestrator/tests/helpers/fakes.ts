@@ -1,6 +1,8 @@
 /** In-memory fakes behind the ports, for handler tests without AWS. */
 import type {
   DeploymentInfo,
+  DeploymentJobProgress,
+  DeploymentJobs,
   DeploymentRequest,
   DeploymentService,
   EffectiveDeploymentInfo,
@@ -18,7 +20,7 @@ export interface FakeDevice {
  * Greengrass deployments in memory: `dep-<n>` in creation order, a client token seen before returns its
  * deployment (as CreateDeployment does), CancelDeployment marks it CANCELED.
  */
-export class FakeFleet implements DeploymentService, FleetHealth {
+export class FakeFleet implements DeploymentService, FleetHealth, DeploymentJobs {
   readonly groups = new Map<string, string[]>();
   readonly devices = new Map<string, FakeDevice>();
   readonly created: DeploymentRequest[] = [];
@@ -64,7 +66,38 @@ export class FakeFleet implements DeploymentService, FleetHealth {
       targetArn: r?.targetArn ?? '',
       status: this.statusOf(deploymentId),
       components: r?.components ?? {},
+      iotJobId: `job-${deploymentId}`,
     };
+  }
+  /** The IoT job's counts, derived from each device's effective deployment (none yet: queued). */
+  async jobProgress(iotJobId: string): Promise<DeploymentJobProgress> {
+    const deploymentId = iotJobId.slice('job-'.length);
+    const counts = {
+      succeeded: 0,
+      failed: 0,
+      timedOut: 0,
+      rejected: 0,
+      canceled: 0,
+      removed: 0,
+      queued: 0,
+      inProgress: 0,
+    };
+    const key: Record<string, keyof typeof counts> = {
+      COMPLETED: 'succeeded',
+      SUCCEEDED: 'succeeded',
+      FAILED: 'failed',
+      TIMED_OUT: 'timedOut',
+      REJECTED: 'rejected',
+      CANCELED: 'canceled',
+      IN_PROGRESS: 'inProgress',
+    };
+    const target = this.created[Number(deploymentId.slice('dep-'.length))]?.targetArn ?? '';
+    const group = target.slice(target.lastIndexOf('/') + 1);
+    for (const thing of this.groups.get(group) ?? []) {
+      const e = this.devices.get(thing)?.effective.find((d) => d.deploymentId === deploymentId);
+      counts[(e && key[e.executionStatus]) || 'queued']++;
+    }
+    return { status: this.statusOf(deploymentId) === 'CANCELED' ? 'CANCELED' : 'IN_PROGRESS', counts };
   }
   async cancelDeployment(deploymentId: string) {
     this.canceled.push(deploymentId);

@@ -2,11 +2,14 @@
  * The DeploymentService port over the one-machine fleet: thing groups and their members, the group's
  * current deployment and its history, CreateDeployment (each member device applies it; a client token
  * seen before returns its deployment), CancelDeployment, and per-device status.
+ * The IoT job's counts (DescribeJob) are derived from the devices' own view of the deployment.
  * Not simulated: the IoT job rollout rate and abort criteria (with a handful of devices every member
  * gets the deployment at once; the state machine's own fleet check decides).
  */
 import type {
   DeploymentInfo,
+  DeploymentJobProgress,
+  DeploymentJobs,
   DeploymentRequest,
   DeploymentService,
   EffectiveDeploymentInfo,
@@ -14,7 +17,7 @@ import type {
 } from '@edgeqc/orchestrator/ports';
 import type { LocalFleet } from './local-fleet.ts';
 
-export class LocalDeploymentService implements DeploymentService {
+export class LocalDeploymentService implements DeploymentService, DeploymentJobs {
   readonly #fleet: LocalFleet;
 
   constructor(fleet: LocalFleet) {
@@ -110,5 +113,35 @@ export class LocalDeploymentService implements DeploymentService {
       componentVersion: c.componentVersion ?? '',
       lifecycleState: c.lifecycleState ?? 'NEW',
     }));
+  }
+
+  /** DescribeJob's counts for `local-job-<deploymentId>`: each targeted device's effective deployment. */
+  async jobProgress(iotJobId: string): Promise<DeploymentJobProgress> {
+    const deploymentId = iotJobId.replace(/^local-job-/, '');
+    const d = this.#fleet.getDeployment(deploymentId);
+    const counts = {
+      succeeded: 0,
+      failed: 0,
+      timedOut: 0,
+      rejected: 0,
+      canceled: 0,
+      removed: 0,
+      queued: 0,
+      inProgress: 0,
+    };
+    const key: Readonly<Record<string, keyof typeof counts>> = {
+      COMPLETED: 'succeeded',
+      SUCCEEDED: 'succeeded',
+      FAILED: 'failed',
+      TIMED_OUT: 'timedOut',
+      REJECTED: 'rejected',
+      CANCELED: 'canceled',
+      IN_PROGRESS: 'inProgress',
+    };
+    for (const device of this.#fleet.devices.filter((x) => x.isTargetedBy(d.targetArn ?? ''))) {
+      const e = this.#fleet.listEffectiveDeployments(device.thingName).find((x) => x.deploymentId === deploymentId);
+      counts[(e?.coreDeviceExecutionStatus && key[e.coreDeviceExecutionStatus]) || 'queued']++;
+    }
+    return { status: d.deploymentStatus === 'CANCELED' ? 'CANCELED' : 'IN_PROGRESS', counts };
   }
 }

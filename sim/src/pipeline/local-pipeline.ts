@@ -99,7 +99,12 @@ export function createLocalPipeline(o: LocalPipelineOptions): RolloutPipeline & 
     [StepNames.DeployFleet]: () =>
       createDeployFleetHandler({ deployments, group: fleetGroup, inferenceVersion: o.inferenceComponentVersion }),
     [StepNames.VerifyFleet]: () =>
-      createVerifyFleetHandler({ deployments, health, timeoutSeconds: o.fleetTimeoutSeconds ?? 300 }),
+      createVerifyFleetHandler({
+        deployments,
+        health,
+        jobs: deployments,
+        timeoutSeconds: o.fleetTimeoutSeconds ?? 300,
+      }),
     [StepNames.UndoRollout]: () => createUndoRolloutHandler({ deployments }),
     [StepNames.Notify]: (notifier) => createNotifyHandler({ notifier }),
     [StepNames.NotifyFailure]: (notifier) => createNotifyFailureHandler({ notifier }),
