@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { MAX_TOPIC_PREFIX_BYTES, MAX_TOPIC_PREFIX_SLASHES, topicPrefixProblem } from '../contracts/topics.ts';
 import { RetentionConfigSchema, WatchdogConfigSchema } from './intake-schemas.ts';
+import { DEFAULT_METRICS_CONFIG, MetricsConfigSchema } from './metrics-schemas.ts';
 import { int, isPublicKeyPem, path, posInt, SEMVER, THING_NAME } from './schema-builders.ts';
 import {
   InferenceConfigSchema,
@@ -15,6 +16,7 @@ import {
   ThresholdOverridesSchema,
 } from './section-schemas.ts';
 import { HttpConfigSchema, LfvConfigSchema, SyncConfigSchema } from './sync-schemas.ts';
+import { UPLOAD_DEFAULTS, UploadConfigSchema } from './upload-schemas.ts';
 
 const AgentConfigObject = z.strictObject({
   thingName: z
@@ -136,6 +138,8 @@ const AgentConfigObject = z.strictObject({
   lfv: LfvConfigSchema.default({ enabled: false }).describe(
     "Amazon Lookout for Vision edge agent's gRPC interface (off by default).",
   ),
+  upload: UploadConfigSchema.default(UPLOAD_DEFAULTS).describe('Upload of inspected images (off by default).'),
+  metrics: MetricsConfigSchema.default(DEFAULT_METRICS_CONFIG),
   annotate: z
     .boolean({ error: 'expected true or false' })
     .default(false)

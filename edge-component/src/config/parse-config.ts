@@ -7,6 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { AgentConfigError } from '../errors.ts';
 import { type AgentConfig, AgentConfigSchema } from './agent-config-schema.ts';
 import { describeConfigIssues, show } from './config-issues.ts';
+import { resolveUploadPaths } from './upload-schemas.ts';
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
@@ -72,6 +73,7 @@ export function parseAgentConfig(raw: unknown, options: ParseAgentConfigOptions 
       tokenFile: absOpt(c.http.tokenFile),
     },
     lfv: { ...c.lfv, socket: absOpt(c.lfv.socket) },
+    upload: resolveUploadPaths(c.upload, base),
   };
   return deepFreeze(dropUndefined(config)) as AgentConfig;
 }

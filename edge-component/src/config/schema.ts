@@ -19,3 +19,4 @@ export * from './intake-schemas.ts';
 export * from './parse-config.ts';
 export * from './section-schemas.ts';
 export * from './sync-schemas.ts';
+export * from './upload-schemas.ts';
