@@ -239,3 +239,18 @@ export const MetricsCode = {
   PrometheusListenFailed: 'METRICS_PROMETHEUS_LISTEN_FAILED',
 } as const;
 export type MetricsCode = (typeof MetricsCode)[keyof typeof MetricsCode];
+
+/**
+ * The uploader (src/upload/). QueueFailed: the upload queue folder cannot be opened or written (the
+ * inspection itself stands; its image is not uploaded); ItemCorrupt: a queued item no longer checks out
+ * (set aside under failed/); PutFailed: the store did not take an object (tried again after a backoff);
+ * Refused: the store refuses the object for good (set aside under failed/); Closed: the uploader is closed.
+ */
+export const UploadCode = {
+  QueueFailed: 'UPLOAD_QUEUE_FAILED',
+  ItemCorrupt: 'UPLOAD_ITEM_CORRUPT',
+  PutFailed: 'UPLOAD_PUT_FAILED',
+  Refused: 'UPLOAD_REFUSED',
+  Closed: 'UPLOAD_CLOSED',
+} as const;
+export type UploadCode = (typeof UploadCode)[keyof typeof UploadCode];

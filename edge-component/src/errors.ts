@@ -24,6 +24,7 @@ import type {
   PublishCode,
   SeenIndexCode,
   SyncCode,
+  UploadCode,
   ZipCode,
 } from './error-codes.ts';
 
@@ -47,7 +48,8 @@ export type EdgeErrorCode =
   | DemoBundleCode
   | InspectionCode
   | IntakeFileCode
-  | MetricsCode;
+  | MetricsCode
+  | UploadCode;
 
 /** Node's system error codes (errno) that edge-component handles. */
 export type SystemErrorCode =
@@ -156,3 +158,6 @@ export class IntakeFileError extends EdgeError<IntakeFileCode> {}
 
 /** The device's model metrics cannot be computed or served (see MetricsCode). */
 export class MetricsError extends EdgeError<MetricsCode> {}
+
+/** The uploader cannot queue or upload an inspection (see UploadCode); the inspection itself stands. */
+export class UploadError extends EdgeError<UploadCode> {}
