@@ -131,9 +131,12 @@ const AgentConfigObject = z.strictObject({
     maxBytes: 256 * 1024 * 1024,
     policy: 'pause-intake',
   }).describe('The durable outbox between inspection and publishing.'),
-  sync: SyncConfigSchema.default({ concurrency: 2, maxQueue: 32, timeoutMs: 10_000 }).describe(
-    'Synchronous inspection requests (HTTP and the Lookout for Vision gRPC interface).',
-  ),
+  sync: SyncConfigSchema.default({
+    concurrency: 2,
+    maxQueue: 32,
+    maxQueueBytes: 16 * 1024 ** 2,
+    timeoutMs: 10_000,
+  }).describe('Synchronous inspection requests (HTTP and the Lookout for Vision gRPC interface).'),
   http: HttpConfigSchema.default({ port: 0, host: '127.0.0.1' }).describe('The HTTP API (off unless port is set).'),
   lfv: LfvConfigSchema.default({ enabled: false }).describe(
     "Amazon Lookout for Vision edge agent's gRPC interface (off by default).",

@@ -80,6 +80,7 @@ export async function startSyncServers(config: AgentConfig, deps: SyncServersDep
       maxFileBytes: config.limits.maxFileBytes,
       concurrency: config.sync.concurrency,
       maxQueue: config.sync.maxQueue,
+      maxQueueBytes: config.sync.maxQueueBytes,
       timeoutMs: config.sync.timeoutMs,
     },
   );

@@ -4,7 +4,8 @@
  * the archive. So a synchronous answer is the very message the folder pipeline would publish for the
  * same bytes (same messageId), and it counts in the agent's status.
  *
- * - Admission: request-gate.ts (bounded concurrency and queue, a deadline per request).
+ * - Admission: request-gate.ts (bounded concurrency, queue and bytes waiting, a deadline per request);
+ *   an encoded body or inline pixels count with their size, deferred pixels (shared memory) with none.
  * - Hot swap: the detector is read when the request's turn comes; a run that fails because the model
  *   was swapped under it runs once more on the new one, so a swap fails no request.
  * - Encoded images are admitted by their bytes (size, magic bytes, SHA-256: core/admit.ts) and decoded
@@ -136,10 +137,11 @@ export function createAgentInspectionService(
       // Deferred pixels are read in the request's turn; the others are checked before the request queues.
       let admittedImage: AdmittedImage | null = image.kind === 'rgb-deferred' ? null : await admit();
       // Anything but an image rejection or a SyncInspectionError is an internal error (INSPECTION_FAILED).
+      const held = image.kind === 'encoded' ? image.bytes.length : image.kind === 'rgb' ? image.pixels.length : 0;
       const inspection = await gate.run(async () => {
         admittedImage ??= await admit();
         return inspectNow(admittedImage);
-      });
+      }, held);
       if (options.publish) await deps.publish(inspection);
       if (options.archive && admittedImage) await deps.archive(admittedImage, inspection);
       deps.record(inspection, performance.now() - arrived);
