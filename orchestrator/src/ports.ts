@@ -3,6 +3,8 @@
  * v3) live in adapters/, the one-machine ones in the sim workspace (sim/src/adapters/). Adapters translate transient AWS failures into
  * ErrorNames.Throttled / ServiceUnavailable (see errors.ts) and return plain data, never SDK objects.
  */
+import type { MetricsMessage } from '@edgeqc/edge-component/contracts';
+
 export type { Signer } from '@edgeqc/model-component/signature';
 
 export type ApprovalStatus = 'Approved' | 'Rejected' | 'PendingManualApproval';
@@ -193,6 +195,20 @@ export interface DeploymentService {
 export interface FleetHealth {
   /** The parsed JSON payload of the retained status message, or undefined when there is none. */
   retainedStatus(thingName: string): Promise<unknown>;
+}
+
+/**
+ * How devices' models behave on the line: their edgeqc.metrics.v1 messages (AWS: an IoT rule writes each
+ * to DynamoDB, newest per device and version; locally: the fleet observer on the embedded broker).
+ */
+export interface BehaviourSource {
+  /** The newest schema-valid edgeqc.metrics.v1 message of each device under each of the given model
+   *  versions (at most one per device and version); messages that fail the schema are counted in
+   *  `rejected`, never returned. */
+  latest(query: { readonly thingNames: readonly string[]; readonly modelVersions: readonly string[] }): Promise<{
+    readonly messages: readonly MetricsMessage[];
+    readonly rejected: number;
+  }>;
 }
 
 /** Rollout results to people (SNS). */
