@@ -6,7 +6,7 @@ export default defineConfig({
     // Most test files wait on sockets, brokers, moto and child processes rather than compute: two
     // files at a time keep both cores of a small CI machine busy (vitest's default is cores - 1).
     maxWorkers: 2,
-    projects: ['edge-component', 'model-component', 'orchestrator', 'infra', 'sim']
+    projects: ['edge-component', 'model-component', 'orchestrator', 'infra', 'review', 'sim']
       .map((name) => ({
         test: { name, root: `./${name}`, include: ['tests/**/*.test.ts'], testTimeout: 30_000 },
       }))
