@@ -32,6 +32,11 @@ export const ErrorNames = {
   CanaryUnhealthy: 'CanaryUnhealthyError',
   /** The canary devices did not all report the new model in time. */
   CanaryTimeout: 'CanaryTimeoutError',
+  /**
+   * The canary's quality gate refused the model: its unclear or defect rate rose, or its score histogram
+   * moved, beyond the limits against the baseline; or too few images under it for a judgement.
+   */
+  QualityGateFailed: 'QualityGateFailedError',
   /** The canary group has no devices: nothing can prove the model. */
   CanaryEmpty: 'CanaryEmptyError',
   /** The fleet rollout reached its abort threshold, or fleet devices failed. */

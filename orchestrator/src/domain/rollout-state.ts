@@ -84,11 +84,62 @@ export const StageSchema = z.object({
   /** One line: how many devices are healthy, pending, failed (and which). */
   summary: z.string().optional(),
   /** Canary: the bake (all devices healthy since `since`; the baseline each must hold until it ends). */
-  bake: z.object({ since: z.iso.datetime(), devices: z.array(BakeBaselineSchema) }).optional(),
+  bake: z
+    .object({
+      since: z.iso.datetime(),
+      devices: z.array(BakeBaselineSchema),
+      /** The model version the canary served before (its previous deployment's): the gate's baseline. */
+      baselineVersion: z.string().min(1).optional(),
+    })
+    .optional(),
 });
 export type Stage = z.infer<typeof StageSchema>;
 
 export const FailureSchema = z.object({ Error: z.string().optional(), Cause: z.string().optional() });
+
+/** An operator's decision to let a canary through its quality gate: who, and why. */
+export const QualityOverrideSchema = z.strictObject({
+  by: z.string().min(1).max(200),
+  reason: z.string().min(1).max(1000),
+});
+export type QualityOverride = z.infer<typeof QualityOverrideSchema>;
+
+export const GateOutcomeSchema = z.enum(['passed', 'failed', 'not-enough-evidence', 'overridden']);
+export type GateOutcome = z.infer<typeof GateOutcomeSchema>;
+
+const GateSideSchema = z.object({
+  images: z.number().int().min(0),
+  devices: z.array(z.string()),
+  unclearRate: z.number(),
+  defectRate: z.number(),
+});
+
+/** The quality gate's figures (domain/quality-gate.ts). */
+export const GateFiguresSchema = GateSideSchema.extend({
+  version: z.string(),
+  baseline: GateSideSchema.extend({ source: z.enum(['canary', 'fleet']), version: z.string() }).nullable(),
+  unclearRateIncrease: z.number().nullable(),
+  defectRateIncrease: z.number().nullable(),
+  scorePsi: z.number().nullable(),
+  rejected: z.number().int().min(0),
+  limits: z.object({
+    minImages: z.number(),
+    maxUnclearRateIncrease: z.number(),
+    maxDefectRateIncrease: z.number(),
+    maxScorePsi: z.number(),
+  }),
+});
+export type GateFigures = z.infer<typeof GateFiguresSchema>;
+
+/** What the canary's quality gate decided (a pass, or an overridden failure; a failure ends the rollout). */
+export const QualityGateRecordSchema = z.object({
+  outcome: GateOutcomeSchema,
+  failures: z.array(z.string()),
+  figures: GateFiguresSchema,
+  override: QualityOverrideSchema.optional(),
+  summary: z.string(),
+});
+export type QualityGateRecord = z.infer<typeof QualityGateRecordSchema>;
 
 export const UndoStageSchema = z.object({
   group: z.string().min(1),
@@ -122,6 +173,13 @@ export const RolloutStateSchema = z.looseObject({
   execution: z
     .looseObject({ id: z.string().min(1), stateMachine: z.string().min(1), startTime: z.string().optional() })
     .optional(),
+  /**
+   * Start input (or ResolveModel, from the approval's metadata): an operator lets this rollout's canary
+   * through a failing quality gate. Recorded in `qualityGate` and in the notification.
+   */
+  qualityGateOverride: QualityOverrideSchema.optional(),
+  /** VerifyCanary's quality gate, once it judged. */
+  qualityGate: QualityGateRecordSchema.optional(),
   failedStep: z.string().optional(),
   failure: FailureSchema.optional(),
   /** What UndoRollout did, per stage. */
