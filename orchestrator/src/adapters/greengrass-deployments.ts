@@ -130,7 +130,15 @@ export function createGreengrassDeploymentService(
     async groupMembers(groupName) {
       return allPages(async (nextToken) => {
         const out = await awsCall(`IoT ListThingsInThingGroup ${groupName}`, () =>
-          iot.send(new ListThingsInThingGroupCommand({ thingGroupName: groupName, recursive: true, nextToken })),
+          iot.send(
+            // 250 a page, the API's largest: the fleet check lists the group once per rollout.
+            new ListThingsInThingGroupCommand({
+              thingGroupName: groupName,
+              recursive: true,
+              maxResults: 250,
+              nextToken,
+            }),
+          ),
         );
         return { items: out.things ?? [], next: out.nextToken };
       });
