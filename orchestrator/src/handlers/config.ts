@@ -2,10 +2,12 @@
  * The handlers' configuration, parsed once from the Lambda environment (names in env.ts).
  */
 import { z } from 'zod';
+import { type QualityGateConfig, QualityGateConfigSchema, qualityGateConfig } from '../domain/quality-gate-config.ts';
 import { ErrorNames, RolloutError } from '../errors.ts';
 import { EnvNames } from './env.ts';
 
 const seconds = z.coerce.number().int().positive();
+const gate = QualityGateConfigSchema.shape;
 
 export const HandlerConfigSchema = z.strictObject({
   artifactBucket: z
@@ -23,6 +25,11 @@ export const HandlerConfigSchema = z.strictObject({
   fleetTimeoutSeconds: seconds.default(3600),
   canaryBakeSeconds: z.coerce.number().int().min(0).default(600),
   fleetAbortPercent: z.coerce.number().gt(0).max(100).default(10),
+  qualityGate: z.enum(['on', 'off']).default('on'),
+  gateMinImages: z.coerce.number().pipe(gate.minImages.unwrap()).optional(),
+  gateMaxUnclearRateIncrease: z.coerce.number().pipe(gate.maxUnclearRateIncrease.unwrap()).optional(),
+  gateMaxDefectRateIncrease: z.coerce.number().pipe(gate.maxDefectRateIncrease.unwrap()).optional(),
+  gateMaxScorePsi: z.coerce.number().pipe(gate.maxScorePsi.unwrap()).optional(),
   iotDataEndpoint: z.url().optional(),
   accountId: z
     .string()
@@ -46,6 +53,11 @@ const KEYS: Record<keyof HandlerConfig, string> = {
   fleetTimeoutSeconds: EnvNames.FleetTimeoutSeconds,
   canaryBakeSeconds: EnvNames.CanaryBakeSeconds,
   fleetAbortPercent: EnvNames.FleetAbortPercent,
+  qualityGate: EnvNames.QualityGate,
+  gateMinImages: EnvNames.GateMinImages,
+  gateMaxUnclearRateIncrease: EnvNames.GateMaxUnclearRateIncrease,
+  gateMaxDefectRateIncrease: EnvNames.GateMaxDefectRateIncrease,
+  gateMaxScorePsi: EnvNames.GateMaxScorePsi,
   iotDataEndpoint: EnvNames.IotDataEndpoint,
   accountId: EnvNames.AccountId,
   recipesDir: EnvNames.RecipesDir,
@@ -74,4 +86,20 @@ export function required<K extends keyof HandlerConfig>(config: HandlerConfig, k
   const v = config[key];
   if (v === undefined) throw new RolloutError(ErrorNames.Config, 'ENV_MISSING', `environment ${KEYS[key]} is not set`);
   return v as NonNullable<HandlerConfig[K]>;
+}
+
+/** The quality gate's settings from the configuration (undefined when EDGEQC_QUALITY_GATE is off). */
+export function qualityGateSettings(config: HandlerConfig): Readonly<QualityGateConfig> | undefined {
+  if (config.qualityGate === 'off') return undefined;
+  const raw = {
+    minImages: config.gateMinImages,
+    minBakeSeconds: config.canaryBakeSeconds,
+    maxUnclearRateIncrease: config.gateMaxUnclearRateIncrease,
+    maxDefectRateIncrease: config.gateMaxDefectRateIncrease,
+    maxScorePsi: config.gateMaxScorePsi,
+  };
+  return qualityGateConfig(
+    Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)),
+    `quality gate (${EnvNames.CanaryBakeSeconds} and ${EnvNames.GateMinImages}...)`,
+  );
 }

@@ -25,6 +25,19 @@ export const EnvNames = {
    * serve the new model, before the fleet is touched. Default 600.
    */
   CanaryBakeSeconds: 'EDGEQC_CANARY_BAKE_SECONDS',
+  /**
+   * The canary's quality gate (VerifyCanary): `on` (default) or `off`. Its minimum bake time is
+   * EDGEQC_CANARY_BAKE_SECONDS; the other settings below (see orchestrator/README.md, the quality gate).
+   */
+  QualityGate: 'EDGEQC_QUALITY_GATE',
+  /** Images the canary devices must inspect under the new model before the gate judges. Default 200. */
+  GateMinImages: 'EDGEQC_GATE_MIN_IMAGES',
+  /** Largest rise of the unclear rate over the baseline, 0..1. Default 0.1. */
+  GateMaxUnclearRateIncrease: 'EDGEQC_GATE_MAX_UNCLEAR_RATE_INCREASE',
+  /** Largest rise of the defect rate over the baseline, 0..1. Default 0.1. */
+  GateMaxDefectRateIncrease: 'EDGEQC_GATE_MAX_DEFECT_RATE_INCREASE',
+  /** Largest population stability index of the best-score histogram. Default 0.25. */
+  GateMaxScorePsi: 'EDGEQC_GATE_MAX_SCORE_PSI',
   /** Fleet abort threshold (percentage of failed devices). Default 10. */
   FleetAbortPercent: 'EDGEQC_FLEET_ABORT_PERCENT',
   /**

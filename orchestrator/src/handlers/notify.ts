@@ -22,6 +22,7 @@ export function successMessage(s: RolloutState): { subject: string; message: str
     s.canary
       ? `Canary (${s.canary.group}, deployment ${s.canary.deploymentId}): ${s.canary.summary ?? 'verified'}`
       : '',
+    s.qualityGate ? `Canary ${s.qualityGate.summary}` : '',
     s.fleet ? `Fleet (${s.fleet.group}, deployment ${s.fleet.deploymentId}): ${s.fleet.summary ?? 'verified'}` : '',
   ];
   return {
@@ -33,7 +34,10 @@ export function successMessage(s: RolloutState): { subject: string; message: str
 export function createNotifyHandler(deps: NotifyDeps) {
   return defineStep(StepNames.Notify, RolloutStateSchema, async (input): Promise<RolloutState> => {
     const { subject, message } = successMessage(input);
-    await deps.notifier.publish(subject, message, { outcome: input.found === false ? 'noop' : 'succeeded' });
+    await deps.notifier.publish(subject, message, {
+      outcome: input.found === false ? 'noop' : 'succeeded',
+      ...(input.qualityGate ? { qualityGate: input.qualityGate.outcome } : {}),
+    });
     return input;
   });
 }

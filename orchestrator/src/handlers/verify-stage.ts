@@ -13,6 +13,7 @@ import { ComponentRefSchema, type RolloutState, RolloutStateSchema, StageSchema 
 import { assessStage } from '../domain/stage-assessment.ts';
 import { ErrorNames, RolloutError } from '../errors.ts';
 import type { Clock, DeploymentService, FleetHealth } from '../ports.ts';
+import { canaryGateStep, previousModelVersion, type QualityGateDeps } from './canary-gate-step.ts';
 
 export interface VerifyStageDeps {
   readonly deployments: DeploymentService;
@@ -26,6 +27,11 @@ export interface VerifyStageDeps {
    * unchanged, once all serve the new model. Default 0 (no bake).
    */
   readonly bakeSeconds?: number;
+  /**
+   * Canary: the quality gate, judged once the bake is over (its `minBakeSeconds` lengthens the bake when
+   * longer than `bakeSeconds`). Without it, no gate.
+   */
+  readonly gate?: QualityGateDeps;
   /** Devices checked at once (bounded to stay under API rate limits). Default 8. */
   readonly concurrency?: number;
   readonly now?: Clock;
@@ -114,15 +120,19 @@ export async function verifyStage(
     );
   }
   const next = { ...stage, checks: stage.checks + 1, devices: things.length, summary: decision.summary };
-  const bakeSeconds = stageName === 'canary' ? (deps.bakeSeconds ?? 0) : 0;
-  if (decision.outcome !== 'done' || bakeSeconds <= 0) {
+  const gate = stageName === 'canary' ? deps.gate : undefined;
+  const bakeSeconds = stageName === 'canary' ? Math.max(deps.bakeSeconds ?? 0, gate?.config.minBakeSeconds ?? 0) : 0;
+  if (decision.outcome !== 'done' || (bakeSeconds <= 0 && !gate)) {
     return { ...input, [stageName]: { ...next, done: decision.outcome === 'done' } };
   }
   // Every canary device serves the new model: the bake begins, or goes on.
   const observations = observed.map((o) => o.observation);
   if (!stage.bake) {
-    const bake = { since: now.toISOString(), devices: bakeBaseline(observations) };
-    log.info({ stage: stageName, bakeSeconds }, 'canary bake begins');
+    const baselineVersion = gate
+      ? await previousModelVersion(deps.deployments, stage, input.component.name)
+      : undefined;
+    const bake = { since: now.toISOString(), devices: bakeBaseline(observations), baselineVersion };
+    log.info({ stage: stageName, bakeSeconds, baselineVersion }, 'canary bake begins');
     return {
       ...input,
       [stageName]: { ...next, done: false, bake, summary: `${decision.summary}; baking for ${bakeSeconds} s` },
@@ -131,20 +141,41 @@ export async function verifyStage(
   const bake = assessBake(stage.bake.devices, observations, { since: new Date(stage.bake.since), bakeSeconds, now });
   log.info({ stage: stageName, bake: bake.outcome }, 'canary bake checked');
   if (bake.outcome === 'failed') throw new RolloutError(ErrorNames.CanaryUnhealthy, 'BAKE_FAILED', bake.summary);
-  if (bake.outcome === 'baking' && now.getTime() > Date.parse(stage.startedAt) + deps.timeoutSeconds * 1000) {
+  const pastDeadline = now.getTime() > Date.parse(stage.startedAt) + deps.timeoutSeconds * 1000;
+  if (bake.outcome === 'baking' && pastDeadline) {
     throw new RolloutError(
       ErrorNames.CanaryTimeout,
       'BAKE_TIMEOUT',
       `the canary bake did not end in time: ${bake.summary}`,
     );
   }
+  if (bake.outcome === 'baking' || !gate) {
+    return {
+      ...input,
+      [stageName]: { ...next, done: bake.outcome === 'done', summary: `${decision.summary}; ${bake.summary}` },
+    };
+  }
+  // The bake is over and the canary held: the quality gate judges how the new model behaves.
+  const judged = await canaryGateStep(gate, {
+    deployments: deps.deployments,
+    stage,
+    things,
+    model: { name: input.component.name, version: input.component.version, sha256: input.component.modelSha256 },
+    override: input.qualityGateOverride,
+    bakeEnd: new Date(Date.parse(stage.bake.since) + bakeSeconds * 1000),
+    pastDeadline,
+    log,
+  });
+  if (!judged.done) {
+    return { ...input, [stageName]: { ...next, done: false, summary: `${decision.summary}; ${judged.summary}` } };
+  }
   return {
     ...input,
+    qualityGate: judged.record,
     [stageName]: {
       ...next,
-      done: bake.outcome === 'done',
-      summary:
-        bake.outcome === 'done' ? `${decision.summary}; ${bake.summary}` : `${decision.summary}; ${bake.summary}`,
+      done: true,
+      summary: `${decision.summary}; ${bake.summary}; quality gate ${judged.record.outcome}`,
     },
   };
 }

@@ -4,11 +4,9 @@
  * figures: verdicts and the best-score histogram (ten bins of 0.1).
  */
 import { type MetricsMessage, MetricsSchema, SCORE_BIN_EDGES } from '@edgeqc/edge-component/contracts';
+import { SHA_NEW, SHA_OLD } from './fixtures.ts';
 
-export const SHA = {
-  old: 'a'.repeat(64),
-  new: 'b'.repeat(64),
-} as const;
+export const SHA = { old: SHA_OLD, new: SHA_NEW } as const;
 
 export interface MetricsFixture {
   readonly ok?: number;
@@ -55,4 +53,25 @@ export function metricsMessage(thingName: string, version: string, f: MetricsFix
     },
     drift: { baselineImages: 200, psi: null, limit: 0.25, drifted: false },
   });
+}
+
+/** The BehaviourSource port over recorded messages: the newest per device and version, rejected counted. */
+export class FakeBehaviour {
+  readonly messages: MetricsMessage[] = [];
+  /** Schema-invalid messages per device (counted, never returned). */
+  readonly rejectedBy = new Map<string, number>();
+  readonly queries: { thingNames: readonly string[]; modelVersions: readonly string[] }[] = [];
+
+  async latest(query: { readonly thingNames: readonly string[]; readonly modelVersions: readonly string[] }) {
+    this.queries.push(query);
+    const newest = new Map<string, MetricsMessage>();
+    for (const m of this.messages) {
+      if (!query.thingNames.includes(m.thingName) || !query.modelVersions.includes(m.model.version)) continue;
+      const key = `${m.thingName}@${m.model.version}`;
+      const seen = newest.get(key);
+      if (!seen || m.publishedAt > seen.publishedAt) newest.set(key, m);
+    }
+    const rejected = query.thingNames.reduce((n, t) => n + (this.rejectedBy.get(t) ?? 0), 0);
+    return { messages: [...newest.values()], rejected };
+  }
 }
