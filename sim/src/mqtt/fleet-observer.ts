@@ -1,11 +1,20 @@
 /**
- * Watches the fleet's MQTT topics (edgeqc/+/status retained, edgeqc/+/inspections, edgeqc/+/errors):
- * the latest status per thing and every inspection per thing, validated against the agent's message
- * schemas. The local FleetHealth reads statuses from it; the demo and the end-to-end test count with it.
+ * Watches the fleet's MQTT topics (edgeqc/+/status retained, edgeqc/+/inspections, edgeqc/+/errors,
+ * edgeqc/+/metrics): the latest status per thing, every inspection per thing and the newest metrics
+ * message per thing and model version, validated against the agent's message schemas (metrics that fail
+ * theirs are counted per thing, never kept). The local FleetHealth and BehaviourSource read from it; the
+ * demo and the end-to-end test count with it.
  */
 
 import { type MqttSubscription, subscribeMqtt } from '@edgeqc/edge-component/adapters/mqtt-subscriber';
-import { type Inspection, InspectionSchema, type Status, StatusSchema } from '@edgeqc/edge-component/contracts';
+import {
+  type Inspection,
+  InspectionSchema,
+  type MetricsMessage,
+  MetricsSchema,
+  type Status,
+  StatusSchema,
+} from '@edgeqc/edge-component/contracts';
 
 export interface ObservedError {
   readonly thingName: string;
@@ -16,6 +25,9 @@ export class FleetObserver {
   readonly #statuses = new Map<string, Status>();
   readonly #inspections = new Map<string, Inspection[]>();
   readonly #errors: ObservedError[] = [];
+  /** Newest valid metrics message per `<thing>@<model version>`. */
+  readonly #metrics = new Map<string, MetricsMessage>();
+  readonly #rejectedMetrics = new Map<string, number>();
   readonly #invalid: Array<{ topic: string; reason: string }> = [];
   readonly #listeners = new Set<() => void>();
   #subscription: MqttSubscription | undefined;
@@ -66,6 +78,19 @@ export class FleetObserver {
       list.push(parsed.data);
       this.#inspections.set(parsed.data.thingName, list);
       this.onInspection?.(parsed.data);
+    } else if (kind === 'metrics') {
+      const parsed = MetricsSchema.safeParse(json);
+      if (!parsed.success || parsed.data.thingName !== thing) {
+        this.#rejectedMetrics.set(thing, (this.#rejectedMetrics.get(thing) ?? 0) + 1);
+        const reason = parsed.success ? `thingName ${parsed.data.thingName} on another thing's topic` : undefined;
+        this.#invalid.push({ topic, reason: reason ?? parsed.error?.issues[0]?.message ?? 'invalid' });
+        return;
+      }
+      const key = `${parsed.data.thingName}@${parsed.data.model.version}`;
+      const seen = this.#metrics.get(key);
+      if (!seen || Date.parse(parsed.data.publishedAt) >= Date.parse(seen.publishedAt)) {
+        this.#metrics.set(key, parsed.data);
+      }
     } else if (kind === 'errors') {
       this.#errors.push({ thingName: thing, payload: json });
     }
@@ -78,6 +103,16 @@ export class FleetObserver {
 
   inspections(thingName: string): readonly Inspection[] {
     return this.#inspections.get(thingName) ?? [];
+  }
+
+  /** The newest valid metrics message of a thing under a model version. */
+  metrics(thingName: string, modelVersion: string): MetricsMessage | undefined {
+    return this.#metrics.get(`${thingName}@${modelVersion}`);
+  }
+
+  /** Metrics messages on a thing's topic that failed the schema. */
+  rejectedMetrics(thingName: string): number {
+    return this.#rejectedMetrics.get(thingName) ?? 0;
   }
 
   get errors(): readonly ObservedError[] {
