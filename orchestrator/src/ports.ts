@@ -244,3 +244,16 @@ export interface DeploymentJobProgress {
 export interface DeploymentJobs {
   jobProgress(iotJobId: string): Promise<DeploymentJobProgress>;
 }
+
+/** Where the metrics ingest keeps the newest message of each device and model version (DynamoDB). */
+export interface MetricsStore {
+  /** Stores the message unless a newer one (by publishedAt) of the same device and version is there. */
+  put(message: MetricsMessage): Promise<'stored' | 'older'>;
+  /** Counts a rejected message against the device and version it claimed (BehaviourSource's `rejected`). */
+  countRejected(thingName: string, modelVersion: string): Promise<void>;
+}
+
+/** The thing groups a device belongs to (IoT ListThingGroupsForThing). */
+export interface ThingGroups {
+  groupsOf(thingName: string): Promise<readonly string[]>;
+}

@@ -39,3 +39,12 @@ export const handlerEntries: Readonly<Record<StepName, HandlerEntry>> = Object.f
 export { ChoicePaths, type StepName, StepNames } from '../domain/rollout-state.ts';
 export { BUSY_ERROR_NAMES, ErrorNames, FATAL_ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../errors.ts';
 export { type EnvName, EnvNames } from './env.ts';
+export {
+  DEFAULT_METRICS_NAMESPACE,
+  IngestEnvNames,
+  ingestMetricsEntry,
+  METRIC_DIMENSIONS,
+  METRIC_NAMES,
+  METRICS_TABLE,
+  NO_GROUP,
+} from './ingest-metrics-entry.ts';
