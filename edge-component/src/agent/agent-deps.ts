@@ -17,6 +17,7 @@ import type {
   Publisher,
   SeenIndex,
 } from '../ports.ts';
+import type { UploadSink } from '../upload/uploader.ts';
 
 /** Why the last model bundle was refused. */
 export interface ModelRefusal {
@@ -59,6 +60,8 @@ export interface AgentDeps {
   readonly lifecycle?: LifecycleReporter;
   readonly log: Logger;
   readonly now?: () => Date;
+  /** The uploader (config section `upload`): offered each committed inspection; none when uploads are off. */
+  readonly uploads?: UploadSink;
 }
 
 export interface AgentSettings {

@@ -23,6 +23,7 @@ import type {
   Publisher,
   SeenIndex,
 } from '../ports.ts';
+import type { UploadSink } from '../upload/uploader.ts';
 import type { AgentSettings, ModelProvider } from './agent-deps.ts';
 import { type AgentCounters, errorEvent, jsonBytes } from './agent-messages.ts';
 import type { BoundedQueue } from './bounded-queue.ts';
@@ -52,6 +53,8 @@ export interface CommitStageDeps {
   /** Aborted when the agent stops: a failed append is not tried again, the file stays. */
   readonly stopping: AbortSignal;
   readonly status: Pick<StatusStage, 'noteError' | 'setLastError'>;
+  /** Offered each inspection once it is in the outbox, before the seen index (a crash repeats the offer). */
+  readonly uploads?: UploadSink;
 }
 
 /** An error event's content; the stage adds the thing name and the time. */
@@ -172,6 +175,9 @@ export function createCommitStage(deps: CommitStageDeps): CommitStage {
       }
       counters.inspected += 1;
       counters[inspection.verdict] += 1;
+      await deps.uploads
+        ?.offer({ inspection, image })
+        .catch((err: unknown) => status.noteError(`${file.path} could not be queued for upload`, err));
       await seen.put({
         sha256: image.sha256,
         messageId: inspection.messageId,

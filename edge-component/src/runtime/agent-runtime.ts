@@ -28,6 +28,7 @@ import { runSelfTests } from '../inference/self-test.ts';
 import type { Logger } from '../log.ts';
 import { createModelManager } from '../model/model-manager.ts';
 import type { Detector, PublishRequest } from '../ports.ts';
+import { createUploadStage } from '../upload/create-upload-stage.ts';
 import { createPublisher } from './create-publisher.ts';
 import { type SyncServers, startSyncServers } from './sync-servers.ts';
 
@@ -121,6 +122,8 @@ export async function createAgentRuntime(
       forward(event.type === 'model-loaded' ? { type: 'loaded' } : { type: 'rejected', refusal: event.refusal }),
   });
   await models.start();
+  // Uploads (off by default): a durable queue fed by the commit stage, drained to S3 or a folder.
+  const uploads = await createUploadStage(config, log);
   agent = createAgent(
     {
       camera,
@@ -131,6 +134,7 @@ export async function createAgentRuntime(
       publisher,
       archive,
       seen,
+      uploads,
       lifecycle: context.greengrass ? createIpcLifecycleReporter(context.greengrass) : undefined,
       log,
     },
@@ -144,6 +148,7 @@ export async function createAgentRuntime(
     },
   );
   await agent.start();
+  uploads?.start();
   for (const event of early) agent.modelEvent(event);
   const running = agent;
   let sync: SyncServers;
@@ -159,6 +164,7 @@ export async function createAgentRuntime(
     });
   } catch (err) {
     await running.stop(`the synchronous API could not start: ${messageOf(err)}`);
+    await uploads?.close();
     await models.close().catch(() => undefined);
     throw err;
   }
@@ -168,6 +174,7 @@ export async function createAgentRuntime(
     async stop(reason) {
       await sync.close();
       await running.stop(reason);
+      await uploads?.close().catch((err: unknown) => log.warn({ err }, 'uploader close failed'));
       disk.stop();
       await retention.stop();
       await models.close().catch((err: unknown) => log.warn({ err }, 'model manager close failed'));
