@@ -26,6 +26,7 @@ const workspaces: ReadonlyArray<{ names: readonly string[]; load: () => Promise<
     names: ['publish-model', 'publish-components', 'rollout'],
     load: () => import('@edgeqc/orchestrator/cli'),
   },
+  { names: ['review'], load: () => import('@edgeqc/review/cli') },
   { names: ['bench', 'demo-rollout'], load: () => import('@edgeqc/sim/cli') },
 ];
 

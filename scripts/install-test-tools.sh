@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Installs the outside programs that `npm test` starts: Mosquitto (Debian) and, when missing, moto's
+# Installs the outside programs that `npm test` starts: Mosquitto and Chromium (Debian; the review page's
+# browser test drives it) and, when missing, moto's
 # server and cfn-lint (Python), and a venv with grpcio (.work/grpcio-venv). Idempotent; needs root for apt-get.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-if ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; then
+if { ! command -v mosquitto >/dev/null 2>&1 && [ ! -x /usr/sbin/mosquitto ]; } || ! command -v chromium >/dev/null 2>&1; then
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends mosquitto >/dev/null
+  apt-get install -y -qq --no-install-recommends mosquitto chromium >/dev/null
 fi
 if ! command -v moto_server >/dev/null 2>&1 || ! command -v cfn-lint >/dev/null 2>&1; then
   python3 -m pip install --quiet 'moto[server]' cfn-lint

@@ -3,6 +3,7 @@
  * 401 before any route runs. The optional /login route exchanges a one-time link's token for an
  * HttpOnly, SameSite=Strict session cookie (the one-machine world) and redirects to the page.
  */
+import { fastifyCookie } from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Reviewer } from '../domain/index.ts';
 import { ReviewCode, ReviewError } from '../errors.ts';
@@ -39,10 +40,12 @@ export function registerSession(app: FastifyInstance, auth: Authenticator, login
     if (cookie === undefined) {
       throw new ReviewError(
         ReviewCode.Unauthenticated,
-        'the sign-in link is not valid: use the one edgeqc review printed',
+        'the sign-in link is not valid: use the one edgeqc review printed (a restart makes a new one)',
       );
     }
-    void reply.header('set-cookie', `${cookie.name}=${cookie.value}; HttpOnly; SameSite=Strict; Path=/`);
+    const secure = request.protocol === 'https';
+    const options = { httpOnly: true, sameSite: 'strict', path: '/', secure } as const;
+    void reply.header('set-cookie', fastifyCookie.serialize(cookie.name, cookie.value, options));
     return reply.redirect('./', 303);
   });
 }
