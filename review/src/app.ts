@@ -4,7 +4,7 @@
  * AWS a Lambda handler wraps the same app. Where inspections, decisions and sessions live is the deps'
  * business (ports.ts).
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { registerDecisionRoutes } from './http/decision-routes.ts';
 import { errorReply } from './http/error-reply.ts';
@@ -41,7 +41,7 @@ export async function buildReviewApp(deps: ReviewAppDeps): Promise<ReviewApp> {
   const app: ReviewApp = Fastify({
     ...(logger ? { loggerInstance: logger } : { logger: false }),
     bodyLimit: bodyLimitBytes,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
   });
   const service = new ReviewService({

@@ -5,7 +5,7 @@
  * (name from --reviewer or the OS user). Both secrets live in memory: a restart signs everyone out.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { fastifyCookie } from '@fastify/cookie';
+import { parseCookie } from 'cookie';
 import type { Reviewer } from '../domain/index.ts';
 import type { Authenticator, LoginExchange, RequestHeaders } from '../ports.ts';
 
@@ -38,7 +38,7 @@ export function createLocalSession(reviewer: Reviewer, options: { token?: string
       async authenticate(headers: RequestHeaders): Promise<Reviewer | undefined> {
         const header = headers.cookie;
         if (typeof header !== 'string') return undefined;
-        const value = fastifyCookie.parse(header)[LOCAL_SESSION_COOKIE];
+        const value = parseCookie(header)[LOCAL_SESSION_COOKIE];
         return value !== undefined && same(value, session) ? reviewer : undefined;
       },
     },

@@ -3,7 +3,7 @@
  * 401 before any route runs. The optional /login route exchanges a one-time link's token for an
  * HttpOnly, SameSite=Strict session cookie (the one-machine world) and redirects to the page.
  */
-import { fastifyCookie } from '@fastify/cookie';
+import { stringifySetCookie } from 'cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Reviewer } from '../domain/index.ts';
 import { ReviewCode, ReviewError } from '../errors.ts';
@@ -45,7 +45,7 @@ export function registerSession(app: FastifyInstance, auth: Authenticator, login
     }
     const secure = request.protocol === 'https';
     const options = { httpOnly: true, sameSite: 'strict', path: '/', secure } as const;
-    void reply.header('set-cookie', fastifyCookie.serialize(cookie.name, cookie.value, options));
+    void reply.header('set-cookie', stringifySetCookie({ name: cookie.name, value: cookie.value, ...options }));
     return reply.redirect('./', 303);
   });
 }
