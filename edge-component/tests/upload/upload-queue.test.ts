@@ -112,7 +112,7 @@ describe('the durable upload queue', () => {
     const head = q.head()!;
     const file = join(dir, 'items', head.name);
     const bytes = await readFile(file);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes.writeUInt8((bytes.at(-1) ?? 0) ^ 0xff, bytes.length - 1);
     await writeFile(file, bytes);
     await expect(q.read(head)).rejects.toMatchObject({ code: 'UPLOAD_ITEM_CORRUPT' });
     await q.setAside(head, { code: 'UPLOAD_ITEM_CORRUPT', message: 'CRC mismatch' });
