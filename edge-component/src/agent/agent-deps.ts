@@ -18,6 +18,7 @@ import type {
   SeenIndex,
 } from '../ports.ts';
 import type { UploadSink } from '../upload/uploader.ts';
+import type { MetricsObserver, MetricsSettings } from './metrics-stage.ts';
 
 /** Why the last model bundle was refused. */
 export interface ModelRefusal {
@@ -62,6 +63,8 @@ export interface AgentDeps {
   readonly now?: () => Date;
   /** The uploader (config section `upload`): offered each committed inspection; none when uploads are off. */
   readonly uploads?: UploadSink;
+  /** Also gets the model metrics (the Prometheus exporter); none by default. */
+  readonly metricsObserver?: MetricsObserver;
 }
 
 export interface AgentSettings {
@@ -79,4 +82,6 @@ export interface AgentSettings {
   readonly shutdownFlushMs?: number;
   /** On stop, how long to wait for the images in flight. Default 10000 ms. */
   readonly shutdownDrainMs?: number;
+  /** The model metrics (config section `metrics`). Default: that section's defaults. */
+  readonly metrics?: MetricsSettings;
 }

@@ -42,6 +42,8 @@ export interface StatusSnapshot {
   readonly outbox: OutboxStats;
   readonly counters: AgentCounters;
   readonly lastError: string | null;
+  /** The last model metrics' summary; absent before the first. */
+  readonly metrics?: Status['metrics'];
 }
 
 const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
@@ -70,6 +72,7 @@ export function statusMessage(s: StatusSnapshot): Status {
     outbox: { pending: s.outbox.pending, capacity: Math.max(1, s.outbox.capacity), dropped: s.outbox.dropped },
     counters: { ...s.counters },
     lastError: s.lastError === null ? null : clip(s.lastError, 2000),
+    ...(s.metrics ? { metrics: s.metrics } : {}),
   });
 }
 
@@ -87,6 +90,7 @@ export function errorEvent(input: {
   file?: string;
   sha256?: string;
   model?: ErrorEvent['model'];
+  drift?: ErrorEvent['drift'];
 }): ErrorEvent {
   return ErrorEventSchema.parse({
     schema: ERROR_EVENT_SCHEMA_ID,
@@ -98,6 +102,7 @@ export function errorEvent(input: {
     ...(input.file !== undefined ? { file: clip(input.file, 1024) } : {}),
     ...(input.sha256 !== undefined ? { sha256: input.sha256 } : {}),
     ...(input.model !== undefined ? { model: input.model } : {}),
+    ...(input.drift !== undefined ? { drift: input.drift } : {}),
   });
 }
 

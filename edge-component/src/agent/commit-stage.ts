@@ -12,7 +12,7 @@
  */
 import { type ErrorEvent, ErrorEventSchema } from '../contracts/error-event.ts';
 import type { Topics } from '../contracts/topics.ts';
-import { ArchiveCode, hasCode, ImageRejectedCode, messageOf, OutboxCode } from '../errors.ts';
+import { ArchiveCode, hasCode, ImageRejectedCode, InspectionCode, isCodeOf, messageOf, OutboxCode } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import type {
   CameraFile,
@@ -28,6 +28,7 @@ import type { AgentSettings, ModelProvider } from './agent-deps.ts';
 import { type AgentCounters, errorEvent, jsonBytes } from './agent-messages.ts';
 import type { BoundedQueue } from './bounded-queue.ts';
 import type { DecidedJob, Decision, Job } from './job.ts';
+import type { MetricsStage } from './metrics-stage.ts';
 import { recoveredInspection } from './pipeline.ts';
 import type { RateWindow } from './rate-window.ts';
 import type { StatusStage } from './status-stage.ts';
@@ -55,6 +56,8 @@ export interface CommitStageDeps {
   readonly status: Pick<StatusStage, 'noteError' | 'setLastError'>;
   /** Offered each inspection once it is in the outbox, before the seen index (a crash repeats the offer). */
   readonly uploads?: UploadSink;
+  /** The model metrics: each committed inspection, quarantine and failed inspection. */
+  readonly metrics?: Pick<MetricsStage, 'inspected' | 'event'>;
 }
 
 /** An error event's content; the stage adds the thing name and the time. */
@@ -175,6 +178,7 @@ export function createCommitStage(deps: CommitStageDeps): CommitStage {
       }
       counters.inspected += 1;
       counters[inspection.verdict] += 1;
+      deps.metrics?.inspected(inspection);
       await deps.uploads
         ?.offer({ inspection, image })
         .catch((err: unknown) => status.noteError(`${file.path} could not be queued for upload`, err));
@@ -198,6 +202,7 @@ export function createCommitStage(deps: CommitStageDeps): CommitStage {
       deps.committing.delete(image.sha256);
       if (tooLarge !== undefined) {
         counters.quarantined += 1;
+        deps.metrics?.event('quarantined');
         await quarantine(
           file,
           OutboxCode.EntryTooLarge,
@@ -221,6 +226,7 @@ export function createCommitStage(deps: CommitStageDeps): CommitStage {
         return;
       case 'rejected':
         counters.quarantined += 1;
+        deps.metrics?.event(isCodeOf(InspectionCode, decision.code) ? 'error' : 'quarantined');
         await quarantine(file, decision.code, decision.message, decision.sha256);
         return;
       case 'known':

@@ -15,7 +15,9 @@
  * - stop(): no new files, the images in flight are finished, the outbox gets a few seconds to deliver,
  *   then the `offline` status and the publisher closes.
  */
+import { DEFAULT_METRICS_CONFIG } from '../config/metrics-schemas.ts';
 import type { Inspection } from '../contracts/inspection.ts';
+import type { MetricsMessage } from '../contracts/metrics.ts';
 import type { Status } from '../contracts/status.ts';
 import { topicsFor } from '../contracts/topics.ts';
 import type { AgentDeps, AgentSettings, ModelRefusal } from './agent-deps.ts';
@@ -25,6 +27,7 @@ import { countingPublisher, createCommitStage } from './commit-stage.ts';
 import { createDecideStage } from './decide-stage.ts';
 import { createIntakeStage } from './intake-stage.ts';
 import type { DecidedJob, Job } from './job.ts';
+import { createMetricsStage } from './metrics-stage.ts';
 import { createRateWindow } from './rate-window.ts';
 import { createStatusStage } from './status-stage.ts';
 import { createWakeup } from './wakeup.ts';
@@ -43,6 +46,8 @@ export interface Agent {
   modelEvent(event: ModelEvent): void;
   /** A synchronous inspection (HTTP, gRPC) was answered: counted in the status like a camera image. */
   recordSync(inspection: Inspection, latencyMs: number): void;
+  /** The last model metrics message (published every metrics.intervalSeconds); null before the first. */
+  metrics(): MetricsMessage | null;
   /** Resolves when the agent has stopped. */
   readonly stopped: Promise<void>;
 }
@@ -66,8 +71,19 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
   // sha256 of the images inspected and not yet in the seen index: at most one per image in the agent.
   const committing = new Set<string>();
 
+  const metrics = createMetricsStage({
+    ...deps,
+    now,
+    thingName: settings.thingName,
+    metricsTopic: topics.metrics,
+    metrics: settings.metrics ?? DEFAULT_METRICS_CONFIG,
+    // Drift events go to /errors through the outbox, as the commit stage sends them (called after start).
+    sendError: (input) => commit.sendError(input),
+    observer: deps.metricsObserver,
+  });
   const status = createStatusStage({
     ...deps,
+    metricsSummary: () => metrics.summary(),
     now,
     settings,
     statusTopic: topics.status,
@@ -91,6 +107,7 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
     wakeup,
     stopping,
     status,
+    metrics,
   });
 
   let started = false;
@@ -125,6 +142,7 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
       started = true;
       outbox.start(countingPublisher(deps.publisher, topics.inspections, counters));
       status.start();
+      metrics.start();
       loops = runLoops();
       log.info({ thingName: settings.thingName, topics, inFlight }, 'agent started');
     },
@@ -136,6 +154,7 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
         abort.abort();
         wakeup.poke();
         status.stopTimers();
+        metrics.stop();
         const drainMs = settings.shutdownDrainMs ?? 10_000;
         const drained = await Promise.race([
           loops.then(() => true),
@@ -155,10 +174,13 @@ export function createAgent(deps: AgentDeps, settings: AgentSettings): Agent {
 
     status: () => statusMessage(status.snapshot()),
 
+    metrics: () => metrics.last(),
+
     recordSync(inspection, latencyMs) {
       counters.inspected += 1;
       counters[inspection.verdict] += 1;
       rates.record(Date.now(), latencyMs);
+      metrics.inspected(inspection);
     },
 
     modelEvent(event) {

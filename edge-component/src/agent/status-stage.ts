@@ -31,6 +31,8 @@ export interface StatusStageDeps {
   queueDepth(): number;
   /** The camera source: while it is paused (the disk is full) the state is degraded with its reason. */
   readonly camera?: Pick<CameraSource, 'paused'>;
+  /** The last model metrics' summary (the metrics stage's). */
+  metricsSummary?(): Status['metrics'];
 }
 
 export interface StatusStage {
@@ -108,6 +110,7 @@ export function createStatusStage(deps: StatusStageDeps): StatusStage {
       outbox: outbox.stats(),
       counters: { ...deps.counters },
       lastError,
+      metrics: deps.metricsSummary?.(),
     };
   };
 

@@ -49,6 +49,20 @@ export const StatusSchema = z
       published: z.number().int().min(0),
     }),
     lastError: z.string().max(2000).nullable(),
+    metrics: z
+      .strictObject({
+        at: z.iso.datetime().describe('When these figures were measured (the last edgeqc.metrics.v1 message).'),
+        modelVersion: z.string().min(1),
+        images: z.number().int().min(0).describe('Inspections in the rolling window.'),
+        sinceModel: z.number().int().min(0).describe('Inspections since this model version started serving.'),
+        unclearRate: z.number().min(0).max(1),
+        defectRate: z.number().min(0).max(1),
+        inferenceP95Ms: z.number().min(0),
+        psi: z.number().min(0).nullable(),
+        drifted: z.boolean(),
+      })
+      .optional()
+      .describe('Summary of the last model metrics message (<prefix>/metrics); absent until the first one.'),
   })
   .meta({
     title: STATUS_SCHEMA_ID,

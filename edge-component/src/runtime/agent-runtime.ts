@@ -14,6 +14,7 @@ import { createIpcLifecycleReporter } from '../adapters/greengrass-ipc/ipc-lifec
 import type { GreengrassIpcSession } from '../adapters/greengrass-ipc/ipc-session.ts';
 import { loadDetector, type OnnxDetectorOptions } from '../adapters/onnx-detector.ts';
 import { loadWorkerDetector } from '../adapters/onnx-worker-detector.ts';
+import { createPrometheusExporter } from '../adapters/prometheus-exporter.ts';
 import { createSeenIndex } from '../adapters/seen-index.ts';
 import { createSharpImagePreparer } from '../adapters/sharp-image-preparer.ts';
 import { jsonBytes, willStatus } from '../agent/agent-messages.ts';
@@ -124,6 +125,8 @@ export async function createAgentRuntime(
   await models.start();
   // Uploads (off by default): a durable queue fed by the commit stage, drained to S3 or a folder.
   const uploads = await createUploadStage(config, log);
+  // The opt-in Prometheus endpoint (metrics.prometheus.port; off at 0) sees the agent's model metrics.
+  const prometheus = config.metrics.prometheus.port > 0 ? createPrometheusExporter() : undefined;
   agent = createAgent(
     {
       camera,
@@ -137,6 +140,7 @@ export async function createAgentRuntime(
       uploads,
       lifecycle: context.greengrass ? createIpcLifecycleReporter(context.greengrass) : undefined,
       log,
+      metricsObserver: prometheus,
     },
     {
       thingName,
@@ -145,12 +149,20 @@ export async function createAgentRuntime(
       statusIntervalSec: config.statusIntervalSec,
       inFlight: config.inference.inFlight,
       thresholds: config.thresholds,
+      metrics: config.metrics,
     },
   );
   await agent.start();
   uploads?.start();
   for (const event of early) agent.modelEvent(event);
   const running = agent;
+  try {
+    if (prometheus) log.info({ url: await prometheus.listen(config.metrics.prometheus) }, 'Prometheus endpoint up');
+  } catch (err) {
+    await running.stop(`the Prometheus endpoint could not start: ${messageOf(err)}`);
+    await models.close().catch(() => undefined);
+    throw err;
+  }
   let sync: SyncServers;
   try {
     sync = await startSyncServers(config, {
@@ -173,6 +185,7 @@ export async function createAgentRuntime(
     sync: { httpUrl: sync.httpUrl, lfvSocket: sync.lfvSocket },
     async stop(reason) {
       await sync.close();
+      await prometheus?.close().catch((err: unknown) => log.warn({ err }, 'Prometheus endpoint close failed'));
       await running.stop(reason);
       await uploads?.close().catch((err: unknown) => log.warn({ err }, 'uploader close failed'));
       disk.stop();
