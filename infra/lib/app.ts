@@ -1,9 +1,11 @@
 /**
- * Builds the two stacks from the app's context (one wiring place for bin/app.ts and the tests).
+ * Builds the stacks from the app's context (one wiring place for bin/app.ts and the tests): pipeline,
+ * devices, review.
  */
 import type { App } from 'aws-cdk-lib';
 import { DeviceFleetStack } from './device-fleet-stack.ts';
 import { PipelineStack } from './pipeline-stack.ts';
+import { ReviewStack } from './review-stack.ts';
 
 function intContext(app: App, key: string): number | undefined {
   const raw = app.node.tryGetContext(key);
@@ -18,7 +20,7 @@ function stringContext(app: App, key: string): string | undefined {
   return raw === undefined || raw === '' ? undefined : String(raw);
 }
 
-export function buildApp(app: App): { pipeline: PipelineStack; devices?: DeviceFleetStack } {
+export function buildApp(app: App): { pipeline: PipelineStack; devices?: DeviceFleetStack; review?: ReviewStack } {
   const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
   const pipeline = new PipelineStack(app, 'EdgeqcPipeline', {
     env,
@@ -26,8 +28,10 @@ export function buildApp(app: App): { pipeline: PipelineStack; devices?: DeviceF
     notificationEmail: stringContext(app, 'notificationEmail'),
     inferenceComponentVersion: stringContext(app, 'inferenceComponentVersion'),
   });
+  // The review app in AWS (issue 26): `-c review=false` leaves it out.
+  const review = stringContext(app, 'review') === 'false' ? undefined : new ReviewStack(app, 'EdgeqcReview', { env });
   const deviceCount = intContext(app, 'deviceCount') ?? 3;
-  if (deviceCount === 0) return { pipeline };
+  if (deviceCount === 0) return { pipeline, review };
   const devices = new DeviceFleetStack(app, 'EdgeqcDevices', {
     env,
     canaryGroup: pipeline.canaryGroupName,
@@ -38,5 +42,5 @@ export function buildApp(app: App): { pipeline: PipelineStack; devices?: DeviceF
     shotIntervalSeconds: intContext(app, 'shotIntervalSeconds'),
   });
   devices.addStackDependency(pipeline);
-  return { pipeline, devices };
+  return { pipeline, devices, review };
 }
