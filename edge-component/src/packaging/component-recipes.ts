@@ -13,6 +13,7 @@ import {
   type TemplateParams,
 } from '@edgeqc/model-component/recipe';
 import { defaultTopicPrefix, topicsFor } from '../contracts/topics.ts';
+import { withUploadDependencies } from '../upload/upload-recipe.ts';
 import { PackagingError } from './packaging-error.ts';
 import { greengrassArch, type Platform } from './platform.ts';
 
@@ -101,9 +102,9 @@ export interface InferenceRecipeInput {
 export const THING_NAME_RECIPE_VARIABLE = '{iot:thingName}';
 
 /**
- * Exactly this device's three topics (edge-component's contract `topicsFor(edgeqc/<thing>)`):
- * inspections, status and errors. No wildcard, so a component cannot publish to a topic the agent does
- * not use; a new topic (such as a future /metrics) is a recipe change, reviewed like code.
+ * Exactly this device's four topics (edge-component's contract `topicsFor(edgeqc/<thing>)`):
+ * inspections, status, errors and metrics. No wildcard, so a component cannot publish to a topic the
+ * agent does not use; a new topic is a recipe change, reviewed like code.
  */
 export const MQTT_TOPIC_RESOURCES: readonly string[] = Object.values(
   topicsFor(defaultTopicPrefix(THING_NAME_RECIPE_VARIABLE)),
@@ -130,7 +131,7 @@ export function renderInferenceRecipe(input: InferenceRecipeInput): { recipe: Re
     accessControl: {
       'aws.greengrass.ipc.mqttproxy': {
         [`${INFERENCE_COMPONENT}:mqttproxy:1`]: {
-          policyDescription: "Publish inspections, status and errors to this device's own edgeqc topics only.",
+          policyDescription: "Publish inspections, status, errors and metrics to this device's own edgeqc topics only.",
           operations: ['aws.greengrass#PublishToIoTCore'],
           resources: [...MQTT_TOPIC_RESOURCES],
         },
@@ -157,5 +158,5 @@ export function renderInferenceRecipe(input: InferenceRecipeInput): { recipe: Re
       artifacts: [artifactEntry(input.bucket, INFERENCE_COMPONENT, input.version, { ...a.file, unarchive: 'ZIP' })],
     }),
   );
-  return recipeBytes(rendered);
+  return recipeBytes(withUploadDependencies(rendered, input.agentConfig));
 }

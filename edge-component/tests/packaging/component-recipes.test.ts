@@ -1,6 +1,8 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { gdkRecipeValidator } from '@edgeqc/model-component/gdk-schema';
 import { loadRecipeTemplate, RecipeSchema } from '@edgeqc/model-component/recipe';
 import { describe, expect, it } from 'vitest';
+import { AgentConfigSchema } from '../../src/config/schema.ts';
 import { defaultTopicPrefix, topicsFor } from '../../src/contracts/topics.ts';
 import {
   INFERENCE_COMPONENT,
@@ -10,6 +12,7 @@ import {
 } from '../../src/packaging/component-recipes.ts';
 
 const gdk = gdkRecipeValidator();
+const trustedKey = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const hex = (n: number) => n.toString(16).padStart(2, '0').repeat(32);
 const platforms = [
   { platform: 'linux-x64' as const, file: { name: 'edgeqc-agent-linux-x64.zip', sha256: hex(1) } },
@@ -68,13 +71,14 @@ describe('com.edgeqc.Inference recipe', async () => {
     ]);
   });
 
-  it("allows MQTT publishing to exactly the device's own three edgeqc topics, no wildcard", () => {
+  it("allows MQTT publishing to exactly the device's own four edgeqc topics, no wildcard", () => {
     const config = render().recipe.ComponentConfiguration?.DefaultConfiguration as Record<string, unknown>;
     expect(config.cameraDir).toBe('/var/lib/edgeqc/camera');
     const exact = [
       'edgeqc/{iot:thingName}/inspections',
       'edgeqc/{iot:thingName}/status',
       'edgeqc/{iot:thingName}/errors',
+      'edgeqc/{iot:thingName}/metrics',
     ];
     expect(config.accessControl).toEqual({
       'aws.greengrass.ipc.mqttproxy': {
@@ -89,6 +93,22 @@ describe('com.edgeqc.Inference recipe', async () => {
     const agentTopics = Object.values(topicsFor(defaultTopicPrefix('edgeqc-device-0')));
     expect(exact.map((t) => t.replace('{iot:thingName}', 'edgeqc-device-0'))).toEqual(agentTopics);
     for (const topic of MQTT_TOPIC_RESOURCES) expect(topic).not.toMatch(/[*#+]/);
+  });
+
+  it('exposes the metrics settings in its default configuration, as the agent schema fills them', () => {
+    const config = render(
+      AgentConfigSchema.parse({ cameraDir: '/var/lib/edgeqc/camera', trustedKeys: [trustedKey] }) as Record<
+        string,
+        unknown
+      >,
+    ).recipe.ComponentConfiguration?.DefaultConfiguration as Record<string, unknown>;
+    expect(config.metrics).toEqual({
+      intervalSeconds: 30,
+      windowSeconds: 900,
+      windowImages: 500,
+      drift: { baselineImages: 200, psiLimit: 0.25 },
+      prometheus: { port: 0, host: '127.0.0.1', allowRemote: false },
+    });
   });
 
   it('refuses a topicPrefix in the agent configuration: the IPC policy allows only the default topics', () => {
