@@ -3,7 +3,8 @@
  * beside main.js): opens one checked session from workerData (onnx-session.ts, the same checks as in the
  * main thread), answers `ready` or `refused`, then runs tensors as they come and sends each output back
  * in a transfer list. onnxruntime-node's session.run blocks the thread it runs on; here that is this
- * thread, so the agent's main thread keeps preparing, decoding and publishing meanwhile.
+ * thread, so the agent's main thread keeps preparing, decoding and publishing meanwhile. The input
+ * tensor goes back with the output (transferred), for the main thread to fill again.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { releaseMemory } from '../release-memory.ts';
@@ -38,18 +39,22 @@ if (session) {
   port.on('message', (message: ToSessionWorker) => {
     if (message.type === 'run') {
       const { id, tensor } = message;
-      const done = open
-        .run(tensor)
-        .then(
-          (out) => {
-            // onnxruntime-node gives each output its own ArrayBuffer; a view into a larger one is copied.
-            const whole = out.data.byteOffset === 0 && out.data.byteLength === out.data.buffer.byteLength;
-            const data = whole ? out.data : out.data.slice();
-            send({ type: 'result', id, data, dims: [...out.dims] }, [data.buffer as ArrayBuffer]);
-          },
-          (err: unknown) => send({ type: 'failed', id, error: toWire(err) }),
-        )
-        .finally(() => releaseMemory(tensor)); // the input is this thread's, and done with
+      const done = open.run(tensor).then(
+        (out) => {
+          // onnxruntime-node gives each output its own ArrayBuffer; a view into a larger one is copied.
+          const whole = out.data.byteOffset === 0 && out.data.byteLength === out.data.buffer.byteLength;
+          const data = whole ? out.data : out.data.slice();
+          // The input goes back too, for the main thread's tensor pool (input-tensor-pool.ts).
+          send({ type: 'result', id, data, dims: [...out.dims], input: tensor }, [
+            data.buffer as ArrayBuffer,
+            tensor.buffer as ArrayBuffer,
+          ]);
+        },
+        (err: unknown) => {
+          releaseMemory(tensor); // the input is this thread's, and done with
+          send({ type: 'failed', id, error: toWire(err) });
+        },
+      );
       inFlight.add(done);
       void done.finally(() => inFlight.delete(done));
       return;

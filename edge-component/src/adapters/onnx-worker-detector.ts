@@ -7,8 +7,9 @@
  *
  * Data: the model bytes go to the worker as a copy (the bundle keeps its own); each input tensor is
  * handed over (its buffer transferred, so the caller's tensor is detached: see Detector.run), or copied
- * when it is a view into a larger or shared buffer; the worker frees it after the run. Each output
- * comes back transferred. The worker keeps the process alive only while a load, a run or close is
+ * when it is a view into a larger or shared buffer; it comes back with the output and goes to the
+ * input tensor pool (input-tensor-pool.ts) for the preparer to fill again. Each output comes back
+ * transferred. The worker keeps the process alive only while a load, a run or close is
  * under way.
  * A worker that dies refuses every pending and later run with DetectorError DETECTOR_WORKER_FAILED;
  * after close(), run() is refused with ModelIntegrityError MODEL_RETIRED.
@@ -29,6 +30,7 @@ import type { RawOutput, VerifiedBundle } from '../core/types.ts';
 import { DetectorError, ModelIntegrityError } from '../errors.ts';
 import type { Detector, DetectorThreads } from '../ports.ts';
 import { ownsWholeBuffer } from '../release-memory.ts';
+import { inputTensorPool } from './input-tensor-pool.ts';
 import { createAbandonedWorkers, MAX_ABANDONED } from './onnx-abandoned-workers.ts';
 import { type OnnxSessionSettings, sessionOptionsFor } from './onnx-session.ts';
 import {
@@ -184,6 +186,7 @@ export async function loadWorkerDetector(
         restartLoad = undefined;
         break;
       case 'result':
+        if (message.input) inputTensorPool.give(message.input);
         pending.get(message.id)?.resolve({ data: message.data, dims: message.dims });
         pending.delete(message.id);
         break;

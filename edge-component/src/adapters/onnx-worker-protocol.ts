@@ -1,8 +1,8 @@
 /**
  * The messages between the worker detector (onnx-worker-detector.ts, main thread) and its session
  * worker (onnx-session-worker.ts). Tensors travel in transfer lists: the input as the caller prepared it
- * (handed over, not copied; the worker frees it after the run), the output as the worker got it from
- * onnxruntime.
+ * (handed over, not copied; the worker hands it back with the output, or frees it when the run
+ * failed), the output as the worker got it from onnxruntime.
  * Errors travel as name, code and message, and come back as the
  * same class with the same code.
  */
@@ -35,6 +35,8 @@ export type FromSessionWorker =
       readonly id: number;
       readonly data: Float32Array;
       readonly dims: number[];
+      /** The run's input tensor, handed back (transferred) once the run is done. */
+      readonly input?: Float32Array;
     }
   | { readonly type: 'failed'; readonly id: number; readonly error: WireError }
   | { readonly type: 'closed' };

@@ -1,14 +1,16 @@
 /**
  * ImagePreparer on sharp (libvips): reads a camera file once, admits it (core/admit.ts: size, magic
- * bytes, SHA-256), then decodes it ONCE (no separate metadata pass) with
+ * bytes, SHA-256), then reads its header (its displayed size) and decodes it ONCE with
  *   - `limitInputPixels`: an image with more pixels than allowed is refused from its header, before
  *     any pixel is decoded (a 30000x30000 PNG bomb costs nothing);
  *   - `failOn: 'truncated'`: a truncated JPEG/PNG is refused instead of decoding grey;
  *   - `autoOrient`: EXIF orientation applied, so width/height and boxes are in displayed pixels;
- * to 8-bit sRGB without alpha, and letterboxes it into the model input in JS (core/letterbox-tensor.ts:
- * bilinear as cv2 INTER_LINEAR, which the model was trained with; see there why not sharp's resize).
- *
- * The decoded pixels are released as soon as the tensor holds them (release-memory.ts).
+ * and letterboxes it in the same libvips pipeline (sharp-letterbox.ts: JPEG shrink-on-load, resize and
+ * padding in native code; an image smaller than the input is upscaled in JS, core/letterbox-tensor.ts)
+ * to the input's 8-bit sRGB pixels, which fill the float32 tensor in one pass
+ * (core/planar-tensor.ts), a tensor from the input tensor pool when there is one (input-tensor-pool.ts).
+ * The full-size image never leaves libvips; the input's pixels are released as
+ * soon as the tensor holds them (release-memory.ts).
  *
  * libvips' operation cache is switched off (`sharp.cache(false)`): each image is decoded once, so the
  * cache only grows the process's memory. It is a process-wide setting of sharp, set on creation.
@@ -27,14 +29,16 @@
  */
 import { constants } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp from 'sharp';
 import { admitBytes } from '../core/admit.ts';
-import { letterboxGeometry } from '../core/letterbox.ts';
 import { letterboxTensor } from '../core/letterbox-tensor.ts';
+import { planarTensor } from '../core/planar-tensor.ts';
 import { hasCode, ImageRejectedError, IntakeFileError } from '../errors.ts';
 import type { AdmittedImage, CameraFile, ImagePreparer, PreparedImage } from '../ports.ts';
 import { releaseMemory } from '../release-memory.ts';
 import { fileTypeOf, identityOf, sameIdentity } from './file-identity.ts';
+import { inputTensorPool } from './input-tensor-pool.ts';
+import { sharpLetterbox } from './sharp-letterbox.ts';
 
 export interface SharpImagePreparerOptions {
   /** Larger files are refused (IMAGE_TOO_LARGE) before they are read. */
@@ -56,20 +60,8 @@ function decodeError(image: AdmittedImage, maxPixels: number, cause: unknown): I
   return new ImageRejectedError(code, `${image.path} cannot be decoded: ${text.trim()}`, { cause });
 }
 
-/** One decode to 8-bit sRGB without alpha, EXIF-oriented, refusing truncated files and pixel bombs. */
-function decode(image: AdmittedImage, maxPixels: number): Promise<{ data: Buffer; info: OutputInfo }> {
-  return sharp(image.bytes, { failOn: 'truncated', limitInputPixels: maxPixels, autoOrient: true })
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
-}
-
-/** A client's packed RGB888 pixels, checked against their stated size and the pixel limit (no copy). */
-function rawPixels(
-  image: AdmittedImage,
-  maxPixels: number,
-): { data: Buffer; info: { width: number; height: number; channels: 3 } } {
+/** The size of a client's packed RGB888 pixels, checked against their bytes and the pixel limit. */
+function rawSize(image: AdmittedImage, maxPixels: number): { width: number; height: number } {
   const size = image.rgb;
   if (
     !size ||
@@ -93,8 +85,7 @@ function rawPixels(
       `${image.path}: ${image.bytes.length} bytes of pixels, expected ${size.width}x${size.height}x3 = ${expected}`,
     );
   }
-  const data = Buffer.from(image.bytes.buffer, image.bytes.byteOffset, image.bytes.byteLength);
-  return { data, info: { width: size.width, height: size.height, channels: 3 } };
+  return { width: size.width, height: size.height };
 }
 
 export function createSharpImagePreparer(options: SharpImagePreparerOptions): ImagePreparer {
@@ -111,37 +102,32 @@ export function createSharpImagePreparer(options: SharpImagePreparerOptions): Im
 
     async prepare(image, input): Promise<PreparedImage> {
       const t0 = performance.now();
-      let decoded: { data: Buffer; info: Pick<OutputInfo, 'width' | 'height' | 'channels'> };
-      const raw = image.format === 'rgb';
+      const [, , inputHeight, inputWidth] = input.shape;
+      const target = { inputWidth, inputHeight, padValue: input.resize.padValue };
+      let letterboxed: Awaited<ReturnType<typeof sharpLetterbox>>;
       try {
-        decoded = raw ? rawPixels(image, maxPixels) : await decode(image, maxPixels);
+        const raw = image.format === 'rgb' ? rawSize(image, maxPixels) : undefined;
+        letterboxed = await sharpLetterbox(image, target, maxPixels, raw);
       } catch (cause) {
         throw cause instanceof ImageRejectedError ? cause : decodeError(image, maxPixels, cause);
       }
-      const { data, info } = decoded;
-      if (info.channels !== 3) {
-        throw new ImageRejectedError(
-          'IMAGE_CORRUPT',
-          `${image.path} decodes to ${info.channels} channels, expected 3 (sRGB without alpha)`,
-        );
-      }
       const t1 = performance.now();
-      const [, , inputHeight, inputWidth] = input.shape;
-      const geometry = letterboxGeometry(info.width, info.height, inputWidth, inputHeight);
-      let tensor: Float32Array;
-      try {
-        tensor = letterboxTensor(
-          { data, width: info.width, height: info.height, channels: info.channels },
-          geometry,
-          input,
-        );
-      } finally {
-        if (!raw) releaseMemory(data); // the decoded pixels are in the tensor now (raw ones are the caller's)
-      }
+      const { pixels, geometry } = letterboxed;
+      const into = inputTensorPool.take(3 * inputWidth * inputHeight);
+      const tensor =
+        letterboxed.kind === 'input'
+          ? planarTensor(pixels, inputWidth, inputHeight, input, into)
+          : letterboxTensor(
+              { data: pixels, width: geometry.sourceWidth, height: geometry.sourceHeight, channels: 3 },
+              geometry,
+              input,
+              into,
+            );
+      releaseMemory(pixels); // in the tensor now
       return {
         image,
-        width: info.width,
-        height: info.height,
+        width: geometry.sourceWidth,
+        height: geometry.sourceHeight,
         tensor,
         geometry,
         timingsMs: { decode: t1 - t0, preprocess: performance.now() - t1 },

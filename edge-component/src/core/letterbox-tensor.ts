@@ -13,11 +13,11 @@
  * by cv2 (scripts/demo_model/letterbox_fixture.py). The previous float version differed from cv2 by
  * one grey level on about 6 % of the values; this one is as fast (measured side by side on the samples).
  *
- * Why not sharp's resize: its kernels (even `linear`) widen with the downscale factor (antialiasing),
- * so they differ from what the model saw in training (measured against the cv2 letterbox of the
- * samples: mean 0.2-3.5 grey levels, up to 40), and sharp's affine+bilinear, which comes close, was
- * slower than decoding once and resampling here. The price: the full-size decoded image is held while
- * resampling (3 bytes per pixel: 6 MB for 2 MP, 36 MB for 12 MP), and JPEG shrink-on-load is not used.
+ * Where it serves: the agent upscales images smaller than the model input with it (libvips' upscale is
+ * shifted by half an output pixel); larger images are letterboxed in libvips (adapters/sharp-letterbox.ts:
+ * JPEG shrink-on-load and an antialiased resize, which cost a fraction of a full decode and this). It is
+ * also the trained-with letterbox that the agent's is compared with (tests/inference/letterbox-formats
+ * and `edgeqc eval --letterbox cv2`).
  */
 import { linearTaps } from './linear-taps.ts';
 import type { LetterboxGeometry, ManifestInputSpec } from './types.ts';
@@ -31,10 +31,15 @@ export interface PixelBuffer {
 }
 
 /**
- * Letterboxes `pixels` (already EXIF-oriented; its size must be the geometry's source size) into a new
- * [1, 3, inputHeight, inputWidth] tensor.
+ * Letterboxes `pixels` (already EXIF-oriented; its size must be the geometry's source size) into a
+ * [1, 3, inputHeight, inputWidth] tensor: `into` (every value overwritten), or a new one.
  */
-export function letterboxTensor(pixels: PixelBuffer, g: LetterboxGeometry, input: ManifestInputSpec): Float32Array {
+export function letterboxTensor(
+  pixels: PixelBuffer,
+  g: LetterboxGeometry,
+  input: ManifestInputSpec,
+  into?: Float32Array,
+): Float32Array {
   const { data, width: W, height: H, channels } = pixels;
   if (W !== g.sourceWidth || H !== g.sourceHeight || channels < 3 || data.length < W * H * channels) {
     throw new RangeError(
@@ -43,7 +48,10 @@ export function letterboxTensor(pixels: PixelBuffer, g: LetterboxGeometry, input
   }
   const inW = g.inputWidth;
   const plane = inW * g.inputHeight;
-  const tensor = new Float32Array(3 * plane);
+  const tensor = into ?? new Float32Array(3 * plane);
+  if (tensor.length !== 3 * plane) {
+    throw new RangeError(`tensor has ${tensor.length} values, expected 3x${inW}x${g.inputHeight} = ${3 * plane}`);
+  }
   const { mean, std } = input.normalization;
   // Tensor plane p holds source channel order[p] (RGB: R first; BGR: B first); value = (level - mean[p]) / std[p].
   const order = input.colorOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
