@@ -18,7 +18,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ComponentBucket } from './constructs/component-bucket.ts';
 import { acknowledge } from './constructs/nag.ts';
-import { RolloutFunctions } from './constructs/rollout-functions.ts';
+import { RolloutFunctions, type RolloutFunctionsProps } from './constructs/rollout-functions.ts';
 import { RolloutStateMachine } from './constructs/rollout-state-machine.ts';
 import { keyAdministrationStatements, SigningKey } from './constructs/signing-key.ts';
 
@@ -39,6 +39,8 @@ export interface PipelineStackProps extends StackProps {
    * fleet is touched. Default: the handlers' default (600).
    */
   readonly canaryBakeSeconds?: number;
+  /** The canary's quality gate, checked at synth (see RolloutFunctionsProps). Default: on, the handlers' limits. */
+  readonly qualityGate?: RolloutFunctionsProps['qualityGate'];
   /** Email subscribed to rollout results. Default: none (subscribe later). */
   readonly notificationEmail?: string;
   /** Removal policy of the buckets and the signing key. Default RETAIN. */
@@ -108,6 +110,7 @@ export class PipelineStack extends Stack {
       stateMachineArn: RolloutStateMachine.arnOf(this, stateMachineName),
       inferenceComponentVersion: props.inferenceComponentVersion,
       canaryBakeSeconds: props.canaryBakeSeconds,
+      qualityGate: props.qualityGate,
     });
     this.signingKey = new SigningKey(this, 'Signing', {
       signer: this.functions.roleOf(StepNames.PackageModel),

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { EnvNames, handlerEntries, type StepName, StepNames } from '@edgeqc/orchestrator/handlers';
+import { type QualityGateConfig, qualityGateConfig } from '@edgeqc/orchestrator/quality-gate';
 import { ArnFormat, Duration, RemovalPolicy, Size, Stack } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
@@ -49,6 +50,11 @@ export interface RolloutFunctionsProps {
   readonly canaryBakeSeconds?: number;
   /** Fleet abort threshold (percent failed). Default: the handlers' default (10). */
   readonly fleetAbortPercent?: number;
+  /**
+   * The canary's quality gate (its minimum bake time is `canaryBakeSeconds`), validated at synth: a value
+   * out of range throws naming `qualityGate.<key>`. `false` turns it off. Default: on, the handlers' limits.
+   */
+  readonly qualityGate?: false | Partial<Omit<QualityGateConfig, 'minBakeSeconds'>>;
   /** Log retention of the functions. Default: three months. */
   readonly logRetention?: RetentionDays;
 }
@@ -73,6 +79,29 @@ function packageModelHooks(): BundlingOptions['commandHooks'] {
       ];
     },
   };
+}
+
+/** The quality gate's environment for VerifyCanary, its settings checked against the handlers' schema. */
+export function qualityGateEnv(
+  props: Pick<RolloutFunctionsProps, 'qualityGate' | 'canaryBakeSeconds'>,
+): Record<string, string> {
+  if (props.qualityGate === false) return { [EnvNames.QualityGate]: 'off' };
+  const given = props.qualityGate ?? {};
+  const checked = qualityGateConfig(
+    props.canaryBakeSeconds === undefined ? given : { ...given, minBakeSeconds: props.canaryBakeSeconds },
+    'qualityGate',
+  );
+  const names = {
+    minImages: EnvNames.GateMinImages,
+    maxUnclearRateIncrease: EnvNames.GateMaxUnclearRateIncrease,
+    maxDefectRateIncrease: EnvNames.GateMaxDefectRateIncrease,
+    maxScorePsi: EnvNames.GateMaxScorePsi,
+  } as const;
+  return Object.fromEntries(
+    Object.entries(names).flatMap(([key, name]) =>
+      key in given ? [[name, String(checked[key as keyof typeof names])]] : [],
+    ),
+  );
 }
 
 export class RolloutFunctions extends Construct {
@@ -155,7 +184,10 @@ export class RolloutFunctions extends Construct {
       [StepNames.CreateComponentVersion]: make(StepNames.CreateComponentVersion, {}),
       [StepNames.CheckDeployable]: make(StepNames.CheckDeployable, {}),
       [StepNames.DeployCanary]: make(StepNames.DeployCanary, {}),
-      [StepNames.VerifyCanary]: make(StepNames.VerifyCanary, { timeout: Duration.minutes(2) }),
+      [StepNames.VerifyCanary]: make(StepNames.VerifyCanary, {
+        timeout: Duration.minutes(2),
+        env: qualityGateEnv(props),
+      }),
       [StepNames.DeployFleet]: make(StepNames.DeployFleet, {}),
       [StepNames.VerifyFleet]: make(StepNames.VerifyFleet, { timeout: Duration.minutes(5) }),
       [StepNames.UndoRollout]: make(StepNames.UndoRollout, {}),
@@ -269,6 +301,8 @@ export class RolloutFunctions extends Construct {
     );
     allow(f.UndoRollout, ['iot:DescribeThingGroup'], groupArns);
 
+    // The quality gate's baseline falls back to a sample of the fleet's devices.
+    allow(f.VerifyCanary, ['iot:ListThingsInThingGroup'], [arn('iot', 'thinggroup', props.fleetGroup)]);
     for (const [fn, group] of [
       [f.VerifyCanary, props.canaryGroup],
       [f.VerifyFleet, props.fleetGroup],
