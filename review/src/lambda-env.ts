@@ -17,6 +17,8 @@ export const ReviewLambdaEnv = {
   Table: 'EDGEQC_REVIEW_TABLE',
   UserPoolId: 'EDGEQC_REVIEW_USER_POOL_ID',
   ClientId: 'EDGEQC_REVIEW_CLIENT_ID',
+  /** Optional: where the user pool's JWKS is (a Cognito emulator); default Cognito's own URL. */
+  JwksUri: 'EDGEQC_REVIEW_JWKS_URI',
 } as const;
 
 const prefix = z
@@ -31,5 +33,6 @@ export const ReviewLambdaEnvSchema = z.object({
   [ReviewLambdaEnv.Table]: z.string().min(3, { error: 'expected a DynamoDB table name' }),
   [ReviewLambdaEnv.UserPoolId]: z.string().min(1, { error: 'expected a Cognito user pool id' }),
   [ReviewLambdaEnv.ClientId]: z.string().min(1, { error: 'expected a Cognito app client id' }),
+  [ReviewLambdaEnv.JwksUri]: z.url({ error: 'expected the URL of a JWKS' }).optional(),
 });
 export type ReviewLambdaSettings = z.infer<typeof ReviewLambdaEnvSchema>;

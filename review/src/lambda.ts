@@ -43,6 +43,7 @@ export async function buildAwsReviewApp(env: Env, clients?: { s3?: S3Client; dyn
     auth: new CognitoAuthenticator({
       userPoolId: s[ReviewLambdaEnv.UserPoolId],
       clientId: s[ReviewLambdaEnv.ClientId],
+      ...(s[ReviewLambdaEnv.JwksUri] ? { jwksUri: s[ReviewLambdaEnv.JwksUri] } : {}),
       onRejected: (reason) => log.info({ reason }, 'token refused'),
     }),
     log,
