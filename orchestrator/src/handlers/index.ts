@@ -4,6 +4,7 @@ export { createCreateComponentVersionHandler } from './create-component-version.
 export { createDeployCanaryHandler } from './deploy-canary.ts';
 export { createDeployFleetHandler } from './deploy-fleet.ts';
 export { handlerEntries } from './entries.ts';
+export { createIngestMetricsHandler } from './ingest-metrics.ts';
 export { createNotifyHandler } from './notify.ts';
 export { createNotifyFailureHandler } from './notify-failure.ts';
 export { createPackageModelHandler, recipeUriOf } from './package-model.ts';
