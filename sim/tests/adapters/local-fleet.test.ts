@@ -76,4 +76,38 @@ describe('local fleet deployments', () => {
     ]);
     expect((await service.currentDeployment(targetArn))?.deploymentName).toBe('third');
   });
+
+  it("counts a deployment's IoT job from the devices' own view of it (the fleet check's DescribeJob)", async () => {
+    const seen = new Map<string, EffectiveDeployment[]>();
+    const device = (thingName: string, outcome: 'SUCCEEDED' | 'FAILED') =>
+      ({
+        thingName,
+        thingGroups: ['fleet'],
+        isTargetedBy: (arn: string) => arn.endsWith('/fleet'),
+        deploy: async (d: DeviceDeployment): Promise<EffectiveDeployment> => {
+          const e = { deploymentId: d.deploymentId, coreDeviceExecutionStatus: outcome };
+          seen.set(thingName, [e]);
+          return e;
+        },
+        listEffectiveDeployments: () => seen.get(thingName) ?? [],
+        close: async () => {},
+      }) as unknown as CoreDevice;
+    const fleet = new LocalFleet([
+      device('line-1', 'SUCCEEDED'),
+      device('line-2', 'FAILED'),
+      device('line-3', 'SUCCEEDED'),
+    ]);
+    const service = new LocalDeploymentService(fleet);
+    const { deploymentId, iotJobId } = await service.createDeployment({
+      targetArn: fleet.thingGroupArn('fleet'),
+      deploymentName: 'release',
+      components: { 'com.edgeqc.Model.tag-scratch': { componentVersion: '1.0.0' } },
+      policies,
+    });
+    await fleet.settled(deploymentId);
+    expect(await service.jobProgress(iotJobId ?? '')).toEqual({
+      status: 'IN_PROGRESS',
+      counts: { succeeded: 2, failed: 1, timedOut: 0, rejected: 0, canceled: 0, removed: 0, queued: 0, inProgress: 0 },
+    });
+  });
 });
