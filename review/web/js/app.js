@@ -3,8 +3,9 @@
 import { html } from 'htm/preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, api, signInUrl } from './api.js';
+import { boxActions, modelBoxes } from './box-actions.js';
 import { Filters } from './filters.js';
-import { clampBox, ImageEditor } from './image-editor.js';
+import { ImageEditor } from './image-editor.js';
 import { ItemList } from './item-list.js';
 import { useShortcuts } from './keyboard.js';
 import { Agreement, Counts, DecisionLog, Help } from './panels.js';
@@ -19,7 +20,7 @@ function toIsoDay(day) {
 
 function editableBoxes(detail) {
   if (detail.item.decision) return detail.item.decision.boxes.map((b) => ({ ...b }));
-  return detail.item.detections.map((d) => ({ ...d.box, label: d.label }));
+  return modelBoxes(detail.item);
 }
 
 function resolveUrl(url) {
@@ -86,6 +87,7 @@ export function App() {
       return;
     }
     let stale = false;
+    setDetail((d) => (d?.item.messageId === current.messageId ? d : null));
     api
       .item(current.messageId)
       .then((d) => {
@@ -104,8 +106,16 @@ export function App() {
     await Promise.all([loadList(), loadStats()]);
   };
 
+  // One save at a time; a key pressed meanwhile is answered, not lost silently.
+  const saving = () => {
+    if (!busy) return false;
+    setAnnouncement('Still saving the last change: press again in a moment.');
+    return true;
+  };
+
   const decide = async (verdict) => {
-    if (!detail || busy) return;
+    // Never decide on what is no longer selected (the next item's details are still loading).
+    if (saving() || !detail || detail.item.messageId !== current?.messageId) return;
     if (verdict === 'defect' && boxes.length === 0) {
       setAnnouncement('A defect needs at least one box: draw it on the image first (or press b).');
       return;
@@ -118,26 +128,27 @@ export function App() {
       const stays = filters.status !== 'pending';
       setList(l);
       setSelected((s) => Math.max(0, Math.min(stays ? s + 1 : s, l.items.length - 1)));
-      setAnnouncement(
-        `Decided ${verdict} for ${detail.item.image.file}. ${l.counts.pending} pending, ${l.counts.done} done.`,
-      );
-      await loadStats();
+      const { pending, done } = l.counts;
+      setAnnouncement(`Decided ${verdict} for ${detail.item.image.file}. ${pending} pending, ${done} done.`);
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         const who = err.body.item?.decision?.reviewer?.name ?? 'someone';
+        const file = detail.item.image.file;
         setAnnouncement(
-          `Conflict: ${who} decided ${detail.item.image.file} meanwhile; their decision is shown, nothing was overwritten.`,
+          `Conflict: ${who} decided ${file} meanwhile; their decision is shown, nothing was overwritten.`,
         );
-        await refresh();
+        await loadList().catch(fail);
       } else fail(err);
     } finally {
       setBusy(false);
     }
+    loadStats().catch(fail);
   };
 
   const markPageOk = async () => {
+    if (saving()) return;
     const pending = list.items.filter((i) => i.status === 'pending');
-    if (pending.length === 0 || busy) {
+    if (pending.length === 0) {
       setAnnouncement('Nothing pending on this page.');
       return;
     }
@@ -147,8 +158,9 @@ export function App() {
       setAnnouncement(`Marked ${r.decided.length} item(s) on this page as ok.`);
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
+        const { decided, conflicts } = err.body;
         setAnnouncement(
-          `Marked ${err.body.decided.length} as ok; ${err.body.conflicts.length} were decided by someone else meanwhile and kept.`,
+          `Marked ${decided.length} as ok; ${conflicts.length} were decided by someone else meanwhile and kept.`,
         );
       } else fail(err);
     } finally {
@@ -158,22 +170,22 @@ export function App() {
   };
 
   const undo = async () => {
-    if (busy) return;
+    if (saving()) return;
     setBusy(true);
     try {
       const r = await api.undo();
       const names = r.items.map((i) => i.image.file).join(', ');
-      setAnnouncement(`Undone: your last decision on ${names}.`);
       const l = await loadList();
       const back = l.items.findIndex((i) => i.messageId === r.items[0]?.messageId);
       if (back >= 0) setSelected(back);
-      await loadStats();
+      setAnnouncement(`Undone: your last decision on ${names}. ${l.counts.pending} pending, ${l.counts.done} done.`);
     } catch (err) {
       if (err instanceof ApiError && (err.status === 404 || err.status === 409)) setAnnouncement(err.message);
       else fail(err);
     } finally {
       setBusy(false);
     }
+    loadStats().catch(fail);
   };
 
   const moveSelection = (delta) => {
@@ -198,15 +210,7 @@ export function App() {
     setSelected(0);
   };
 
-  const w = detail?.item.image.width ?? 1;
-  const h = detail?.item.image.height ?? 1;
-  const step = Math.max(1, Math.round(w / 200));
-  const boxLabel = detail?.item.detections[0]?.label ?? 'scratch';
-  const editBox = (f) => {
-    if (selectedBox < 0 || selectedBox >= boxes.length) return;
-    setBoxes(boxes.map((b, i) => (i === selectedBox ? clampBox(f(b), w, h) : b)));
-  };
-
+  const box = boxActions({ detail, boxes, setBoxes, selectedBox, setSelectedBox, announce: setAnnouncement });
   const actions = {
     next: () => moveSelection(1),
     previous: () => moveSelection(-1),
@@ -214,36 +218,18 @@ export function App() {
     defect: () => decide('defect'),
     markPageOk,
     undo,
-    newBox: () => {
-      if (!detail) return;
-      const size = Math.round(Math.min(w, h) / 5);
-      setBoxes([
-        ...boxes,
-        clampBox({ x: (w - size) / 2, y: (h - size) / 2, width: size, height: size, label: boxLabel }, w, h),
-      ]);
-      setSelectedBox(boxes.length);
-      setAnnouncement(`Box ${boxes.length + 1} added in the middle of the image.`);
-    },
-    nextBox: () => boxes.length && setSelectedBox((selectedBox + 1) % boxes.length),
-    previousBox: () => boxes.length && setSelectedBox((selectedBox - 1 + boxes.length) % boxes.length),
-    deleteBox: () => {
-      if (selectedBox < 0) return;
-      setBoxes(boxes.filter((_, i) => i !== selectedBox));
-      setAnnouncement(`Box ${selectedBox + 1} deleted.`);
-      setSelectedBox(-1);
-    },
-    resetBoxes: () => {
-      if (!detail) return;
-      setBoxes(detail.item.detections.map((d) => ({ ...d.box, label: d.label })));
-      setSelectedBox(-1);
-    },
+    newBox: box.newBox,
+    nextBox: box.nextBox,
+    previousBox: box.previousBox,
+    deleteBox: box.deleteBox,
+    resetBoxes: box.resetBoxes,
     nextPage: page.next,
     previousPage: page.previous,
     focusFilters: () => filtersRef.current?.querySelector('select, input')?.focus(),
     help: () => setHelpOpen(!helpOpen),
     escape: () => (helpOpen ? setHelpOpen(false) : setSelectedBox(-1)),
   };
-  useShortcuts({ actions, editBox, step });
+  useShortcuts({ actions, editBox: box.editBox, step: box.step });
 
   if (authProblem) {
     return html`<main class="signin"><h1>edgeqc review</h1><p role="alert">${authProblem}</p></main>`;
@@ -273,7 +259,7 @@ export function App() {
                 onBoxes=${setBoxes}
                 selected=${selectedBox}
                 onSelect=${setSelectedBox}
-                label=${boxLabel}
+                label=${box.label}
               />
               <div class="actions" role="toolbar" aria-label="Decide">
                 <button type="button" class="ok" onClick=${() => decide('ok')} disabled=${busy} aria-keyshortcuts="o">Ok (o)</button>

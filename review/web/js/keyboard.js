@@ -13,6 +13,11 @@ export function useShortcuts(state) {
     const onKey = (e) => {
       const name = actionFor(e);
       if (!name) return;
+      // Escape in a form field leaves it, so that the shortcuts work again.
+      if (name === 'escape' && e.target instanceof HTMLElement && e.target.closest('form')) {
+        e.target.blur();
+        return;
+      }
       // While the help dialog is open only ? and Escape act (the dialog handles Escape itself).
       if (document.querySelector('dialog[open]') && name !== 'help') return;
       const { actions, editBox, step } = latest.current;

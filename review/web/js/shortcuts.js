@@ -22,7 +22,7 @@ export const SHORTCUTS = [
   { keys: ['p', 'PageUp'], action: 'previousPage', help: 'Previous page' },
   { keys: ['f'], action: 'focusFilters', help: 'Go to the filters' },
   { keys: ['?'], action: 'help', help: 'Show or hide this help' },
-  { keys: ['Escape'], action: 'escape', help: 'Close the help; deselect the box' },
+  { keys: ['Escape'], action: 'escape', help: 'Close the help; leave a filter field; deselect the box' },
 ];
 
 /** The action for a keydown event, or undefined. Typing in a form field never triggers one. */
