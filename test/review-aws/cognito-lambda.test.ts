@@ -1,0 +1,173 @@
+/**
+ * The review app as it runs in AWS, against moto_server (started here): the Lambda's wiring
+ * (buildAwsReviewApp: S3 catalog, DynamoDB decisions, Cognito authenticator) driven with fastify inject,
+ * reviewers signing in to a moto Cognito user pool, and the Lambda handler itself given an API Gateway
+ * proxy event.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Inspection } from '@edgeqc/edge-component/contracts';
+import type { ReviewApp } from '@edgeqc/review/app';
+import { ReviewLambdaEnv } from '@edgeqc/review/lambda-env';
+import { type MotoServer, startMotoServer } from '@edgeqc/sim/moto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildAwsReviewApp, handler } from '../../review/src/lambda.ts';
+import { writeFixtureStore } from '../../review/tests/helpers/fixture-store.ts';
+import {
+  clients,
+  createBucket,
+  createDecisionsTable,
+  createReviewerPool,
+  type ReviewerPool,
+  uploadFolder,
+} from './moto-review.ts';
+
+const BUCKET = 'edgeqc-inspections-000000000000-us-east-1';
+const TABLE = 'edgeqc-review-decisions';
+
+let moto: MotoServer;
+let c: ReturnType<typeof clients>;
+let dir: string;
+let pool: ReviewerPool;
+let env: Record<string, string>;
+let app: ReviewApp;
+let messages: Inspection[];
+let alice: string;
+let bob: string;
+
+beforeAll(async () => {
+  moto = await startMotoServer({ region: 'us-east-1' });
+  c = clients(moto);
+  await createBucket(c.s3, BUCKET);
+  await createDecisionsTable(c.ddb, TABLE);
+  dir = await mkdtemp(join(tmpdir(), 'edgeqc-review-cognito-'));
+  messages = await writeFixtureStore(dir, [
+    { sample: 'scratch-01.jpg', thingName: 'line-1-cam-1', verdict: 'unclear', capturedAt: '2026-12-01T08:00:00.000Z' },
+    {
+      sample: 'scratch-02.jpg',
+      thingName: 'line-1-cam-1',
+      verdict: 'unclear',
+      capturedAt: '2026-12-01T09:00:00.000Z',
+      withImage: false,
+    },
+  ]);
+  await uploadFolder(c.s3, BUCKET, dir);
+  pool = await createReviewerPool(moto);
+  env = {
+    [ReviewLambdaEnv.Bucket]: BUCKET,
+    [ReviewLambdaEnv.Table]: TABLE,
+    [ReviewLambdaEnv.UserPoolId]: pool.userPoolId,
+    [ReviewLambdaEnv.ClientId]: pool.clientId,
+    [ReviewLambdaEnv.JwksUri]: pool.jwksUri,
+    LOG_LEVEL: 'silent',
+  };
+  app = await buildAwsReviewApp(env, { s3: c.s3, dynamodb: c.ddb });
+  [alice, bob] = await Promise.all([pool.idToken('alice'), pool.idToken('bob')]);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  c?.s3.destroy();
+  c?.ddb.destroy();
+  await moto?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const get = (url: string, authorization?: string) =>
+  app.inject({ url, headers: authorization === undefined ? {} : { authorization } });
+
+describe('Cognito sessions (the review app wired for AWS)', () => {
+  it('refuses requests without a token, with a malformed one and with a forged one (401)', async () => {
+    expect((await get('/api/items')).statusCode).toBe(401);
+    expect((await get('/api/items', 'Bearer not-a-jwt')).statusCode).toBe(401);
+    const [h, p] = alice.split('.');
+    const forged = `${h}.${p}.${Buffer.from('not the pool key').toString('base64url')}`;
+    const r = await get('/api/items', forged);
+    expect(r.statusCode).toBe(401);
+    expect(r.json().error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('refuses an ID token of another user pool', async () => {
+    const other = await createReviewerPool(moto);
+    expect((await get('/api/session', await other.idToken('mallory'))).statusCode).toBe(401);
+  });
+
+  it('lets a reviewer with a valid ID token in, raw as API Gateway passes it or as a bearer token', async () => {
+    const session = await get('/api/session', alice);
+    expect(session.statusCode).toBe(200);
+    expect(session.json().reviewer.name).toBe('alice');
+    const items = await get('/api/items', `Bearer ${alice}`);
+    expect(items.statusCode).toBe(200);
+    expect(items.json().items.map((i: { messageId: string }) => i.messageId)).toEqual(
+      [...messages].reverse().map((m) => m.messageId),
+    );
+  });
+
+  it('redirects to a presigned URL for an image, and says IMAGE_MISSING for a missing one', async () => {
+    const image = await get(`/api/items/${messages[0]!.messageId}/image`, alice);
+    expect(image.statusCode).toBe(302);
+    expect(image.headers.location).toContain('X-Amz-Signature=');
+    const missing = await get(`/api/items/${messages[1]!.messageId}/image`, alice);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('IMAGE_MISSING');
+  });
+
+  it('gives the second of two reviewers deciding the same image at once a 409, and stores the first', async () => {
+    const m = messages[0]!;
+    const box = { ...m.detections[0]!.box, label: 'scratch' };
+    const put = (token: string, body: unknown) =>
+      app.inject({
+        method: 'PUT',
+        url: `/api/items/${m.messageId}/decision`,
+        headers: { authorization: token },
+        payload: body as Record<string, unknown>,
+      });
+    const [a, b] = await Promise.all([
+      put(alice, { verdict: 'defect', boxes: [box], expectedRevision: 0 }),
+      put(bob, { verdict: 'ok', boxes: [], expectedRevision: 0 }),
+    ]);
+    expect([a.statusCode, b.statusCode].sort()).toEqual([200, 409]);
+    const winner = (a.statusCode === 200 ? a : b).json().item.decision;
+    const stored = (await get(`/api/items/${m.messageId}`, alice)).json();
+    expect(stored.item.decision).toEqual(winner);
+    expect(stored.item.revision).toBe(1);
+    expect(['alice', 'bob']).toContain(winner.reviewer.name);
+  });
+});
+
+describe('the Lambda handler', () => {
+  it('answers an API Gateway proxy event through the same app, and 401 without a token', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, env, moto.env);
+    try {
+      const event = (authorization?: string) => ({
+        resource: '/api/{proxy+}',
+        path: '/api/session',
+        httpMethod: 'GET',
+        headers: authorization ? { Authorization: authorization } : {},
+        multiValueHeaders: {},
+        queryStringParameters: null,
+        multiValueQueryStringParameters: null,
+        pathParameters: { proxy: 'session' },
+        stageVariables: null,
+        requestContext: { stage: 'prod', path: '/prod/api/session', httpMethod: 'GET', requestId: 'test' },
+        body: null,
+        isBase64Encoded: false,
+      });
+      const ok = (await handler(event(alice), {})) as { statusCode: number; body: string };
+      expect(ok.statusCode).toBe(200);
+      expect(JSON.parse(ok.body).reviewer.name).toBe('alice');
+      const refused = (await handler(event(), {})) as { statusCode: number };
+      expect(refused.statusCode).toBe(401);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it('names the variable when the environment is incomplete', async () => {
+    await expect(buildAwsReviewApp({ [ReviewLambdaEnv.Bucket]: BUCKET })).rejects.toThrow(
+      /environment EDGEQC_REVIEW_TABLE=undefined/,
+    );
+  });
+});
