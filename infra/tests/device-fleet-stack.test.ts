@@ -111,7 +111,7 @@ describe('device fleet stack', () => {
     expect(text).toContain('systemctl enable --now edgeqc-camera-sim.service');
   });
 
-  it('lets the token exchange role read only component artifacts and write only edgeqc component logs', () => {
+  it('lets the token exchange role read only component artifacts, write only edgeqc component logs and put inspections under its own thing', () => {
     const tesRole = Object.entries(resources).find(
       ([, r]) =>
         r.Type === 'AWS::IAM::Role' &&
@@ -133,6 +133,7 @@ describe('device fleet stack', () => {
       [
         's3:GetObject',
         's3:GetBucketLocation',
+        's3:PutObject',
         'logs:CreateLogGroup',
         'logs:CreateLogStream',
         'logs:PutLogEvents',
