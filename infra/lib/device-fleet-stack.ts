@@ -40,6 +40,7 @@ import type { Construct } from 'constructs';
 import { BucketPrefixes, componentBucketName } from './constructs/component-bucket.ts';
 import { deviceUserDataCommands } from './constructs/device-user-data.ts';
 import { GreengrassDevicePolicies } from './constructs/greengrass-device-policies.ts';
+import { InspectionUploads } from './constructs/inspection-uploads.ts';
 import { acknowledge, acknowledgeWildcards } from './constructs/nag.ts';
 
 /** The SSM parameter of the latest Amazon Linux 2023 AMI (x86_64). */
@@ -113,6 +114,8 @@ export class DeviceFleetStack extends Stack {
   /** Each device's one-time bootstrap policy (deleted by the device after provisioning). */
   readonly bootstrapPolicies: Policy[] = [];
   readonly policies: GreengrassDevicePolicies;
+  /** The bucket devices upload inspections to (the review stack reads it); the token exchange role may put under its own thing's prefix. */
+  readonly inspectionUploads: InspectionUploads;
   readonly baseGroupName: string;
 
   constructor(scope: Construct, id: string, props: DeviceFleetStackProps) {
@@ -143,6 +146,9 @@ export class DeviceFleetStack extends Stack {
     this.policies = new GreengrassDevicePolicies(this, 'Greengrass', {
       bucket,
       namePrefix: 'Edgeqc',
+    });
+    this.inspectionUploads = new InspectionUploads(this, 'InspectionUploads', {
+      deviceRoles: [this.policies.tokenExchangeRole],
     });
 
     this.baseGroupName = props.baseGroup ?? 'edgeqc-devices';
