@@ -6,8 +6,13 @@
  *   a camera simulator dropping the demo model's sample images at a steady rate (temp name, then rename)
  *   a watch client printing every inspection, status and error (watch-command.ts's formatting)
  *
- * Ends on its own once every dropped image was inspected or quarantined (or when `signal` aborts), and
- * returns a summary: counts per verdict, throughput, latency, and where done/ and quarantine/ are.
+ * The agent uploads every unclear and defect image (and a share of ok ones) with its message to a local
+ * folder store, <root>/review-store, in the inspection store's layout: `edgeqc review --store <it>` shows
+ * the unclear ones to a person.
+ *
+ * Ends on its own once every dropped image was inspected or quarantined and its upload is in the store
+ * (or when `signal` aborts), and returns a summary: counts per verdict, throughput, latency, and where
+ * done/, quarantine/ and the review store are.
  */
 import { mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +21,7 @@ import { Writable } from 'node:stream';
 import { workFolders } from '@edgeqc/edge-component/config';
 import { DEMO_SAMPLES_DIR, demoBundle } from '@edgeqc/edge-component/demo-bundle';
 import { runAgentCommand } from '@edgeqc/edge-component/main';
+import { isSelected } from '@edgeqc/edge-component/upload';
 import { formatWatchLine } from '@edgeqc/edge-component/watch';
 import type { Precision, Verdict } from '@edgeqc/model-component/manifest';
 import { watchDevice } from '../bench/arrivals.ts';
@@ -25,6 +31,8 @@ import { runCameraSimulator } from './camera-simulator.ts';
 import { demoAgentArgs } from './demo-agent-args.ts';
 
 export const DEMO_THING_NAME = 'demo-line-1';
+/** Share of ok inspections the demo uploads to the review store (every unclear and defect is). */
+export const DEMO_OK_SAMPLE_RATE = 0.2;
 
 export interface EdgeDemoOptions {
   /** Lines for the person watching (default: nothing). */
@@ -37,6 +45,8 @@ export interface EdgeDemoOptions {
   readonly intervalMs?: number;
   /** Working folder (camera/ and camera.edgeqc/ go in it). Default: a new temporary folder (kept). */
   readonly root?: string;
+  /** The local inspection store the agent uploads to. Default <root>/review-store. */
+  readonly reviewStore?: string;
   readonly precision?: Precision;
   /** Demo bundle cache (tests). */
   readonly demoCacheDir?: string;
@@ -52,6 +62,9 @@ export interface EdgeDemoSummary {
   readonly cameraDir: string;
   readonly doneDir: string;
   readonly quarantineDir: string;
+  /** The local inspection store (`edgeqc review --store <it>`), and the inspections uploaded to it. */
+  readonly reviewStore: string;
+  readonly uploaded: { readonly total: number; readonly unclear: number };
   readonly brokerUrl: string;
   readonly model: { readonly name: string; readonly version: string; readonly precision: Precision };
   readonly dropped: number;
@@ -70,6 +83,14 @@ export interface EdgeDemoSummary {
 async function countFiles(dir: string, skip = /\.reason\.json$|\.annotated\./): Promise<number> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile() && !skip.test(e.name)).length;
+}
+
+/** The inspections in a local store: its .json messages, by verdict folder. */
+async function storeCounts(store: string): Promise<{ total: number; unclear: number }> {
+  const names = (await readdir(join(store, 'inspections'), { recursive: true }).catch(() => [] as string[])).filter(
+    (n) => n.endsWith('.json'),
+  );
+  return { total: names.length, unclear: names.filter((n) => n.split(/[\\/]/).includes('unclear')).length };
 }
 
 async function samples(): Promise<string[]> {
@@ -118,6 +139,7 @@ export async function runEdgeDemo(options: EdgeDemoOptions = {}): Promise<EdgeDe
   const root = options.root ?? (await mkdtemp(join(tmpdir(), 'edgeqc-edge-demo-')));
   const cameraDir = join(root, 'camera');
   await mkdir(cameraDir, { recursive: true });
+  const reviewStore = options.reviewStore ?? join(root, 'review-store');
   const broker = await startEmbeddedBroker();
   say(`broker: embedded Aedes at ${broker.url}`);
   const topicPrefix = `edgeqc/${DEMO_THING_NAME}`;
@@ -133,22 +155,32 @@ export async function runEdgeDemo(options: EdgeDemoOptions = {}): Promise<EdgeDe
   };
   const started = performance.now();
   const agentExit = runAgentCommand(
-    demoAgentArgs({
-      cameraDir,
-      bundle,
-      brokerUrl: broker.url,
-      thingName: DEMO_THING_NAME,
-      logLevel: options.agentLogLevel ?? 'warn',
-    }),
+    demoAgentArgs(
+      {
+        cameraDir,
+        bundle,
+        brokerUrl: broker.url,
+        thingName: DEMO_THING_NAME,
+        logLevel: options.agentLogLevel ?? 'warn',
+      },
+      [
+        ...['--upload-enabled', '--upload-target', 'folder', '--upload-folder-dir', reviewStore],
+        ...['--upload-ok-sample-rate', String(DEMO_OK_SAMPLE_RATE)],
+      ],
+    ),
     { stdout: lineSink(agentSay), stderr: lineSink(agentSay), env: {}, signal: stopAgent.signal },
   );
   const folders = workFolders({ workDir: `${cameraDir}.edgeqc` });
   say(`agent: thing ${DEMO_THING_NAME}, camera folder ${cameraDir}, work folder ${cameraDir}.edgeqc`);
+  say(
+    `agent: uploads unclear, defect and ${DEMO_OK_SAMPLE_RATE * 100} % of ok images to the review store ${reviewStore}`,
+  );
 
   const drops: Array<{ file: string; droppedAtMs: number }> = [];
   const latencies: number[] = [];
   const inspected: Record<Verdict, number> = { ok: 0, defect: 0, unclear: 0 };
   let quarantined = 0;
+  let toUpload = 0;
   let firstDropMs = Number.NaN;
   let lastArrivalMs = Number.NaN;
   let aborted = false;
@@ -187,6 +219,7 @@ export async function runEdgeDemo(options: EdgeDemoOptions = {}): Promise<EdgeDe
               watcher.inspection(d.file).then((a) => {
                 latencies.push(a.atMs - d.droppedAtMs);
                 inspected[a.inspection.verdict] += 1;
+                if (isSelected(a.inspection.verdict, a.inspection.messageId, DEMO_OK_SAMPLE_RATE)) toUpload += 1;
                 arrived(a.atMs);
               }),
               watcher.errorFor(d.file).then(() => {
@@ -200,6 +233,11 @@ export async function runEdgeDemo(options: EdgeDemoOptions = {}): Promise<EdgeDe
       const settled = await withTimeout(Promise.all(outcomes), settleTimeoutMs, outer);
       if (settled === 'aborted' || outer.aborted) aborted = true;
       if (settled === 'timeout') say(`gave up waiting after ${settleTimeoutMs} ms for the last inspections`);
+      // The uploads go on after the messages: wait until the store holds every one chosen.
+      const deadline = Date.now() + settleTimeoutMs;
+      while (!outer.aborted && (await storeCounts(reviewStore)).total < toUpload && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   } finally {
     // Stop the agent first, so that every move out of the camera folder is done before counting.
@@ -214,6 +252,8 @@ export async function runEdgeDemo(options: EdgeDemoOptions = {}): Promise<EdgeDe
     cameraDir,
     doneDir: folders.done,
     quarantineDir: folders.quarantine,
+    reviewStore,
+    uploaded: await storeCounts(reviewStore),
     brokerUrl: broker.url,
     model: { name: m.name, version: m.version, precision: m.precision },
     dropped: drops.length,
@@ -242,5 +282,6 @@ export function formatDemoSummary(s: EdgeDemoSummary): string[] {
     `model ${s.model.name}@${s.model.version} ${s.model.precision}; ${fmt(s.imagesPerSecond, 1)} images/s; drop -> message at the broker p50 ${fmt(s.latencyMs.p50)} ms, p95 ${fmt(s.latencyMs.p95)} ms`,
     `done/:       ${s.doneDir} (ok ${s.onDisk.ok}, defect ${s.onDisk.defect}, unclear ${s.onDisk.unclear})`,
     `quarantine/: ${s.quarantineDir} (${s.onDisk.quarantine})`,
+    `review store: ${s.reviewStore} (${s.uploaded.total} uploaded, ${s.uploaded.unclear} unclear to review): npm run edgeqc -- review --store ${s.reviewStore}`,
   ];
 }

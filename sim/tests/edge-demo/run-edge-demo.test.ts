@@ -47,5 +47,10 @@ describe('npm start demo (embedded Aedes, the agent in-process, simulated camera
     expect(text).toContain('4 image(s) dropped, 4 inspected');
     expect(text).toContain(summary.doneDir);
     expect(text).toContain(summary.quarantineDir);
+    // Every unclear and defect image went to the local review store with its message.
+    expect(summary.reviewStore).toBe(join(root, 'review-store'));
+    expect(summary.uploaded.unclear).toBe(summary.inspected.unclear);
+    expect(summary.uploaded.total).toBeGreaterThanOrEqual(summary.inspected.unclear + summary.inspected.defect);
+    expect(text).toContain(`review --store ${summary.reviewStore}`);
   });
 });
