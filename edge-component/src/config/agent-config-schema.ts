@@ -134,7 +134,7 @@ const AgentConfigObject = z.strictObject({
   sync: SyncConfigSchema.default({
     concurrency: 2,
     maxQueue: 32,
-    maxQueueBytes: 16 * 1024 ** 2,
+    maxQueueBytes: 8 * 1024 ** 2,
     timeoutMs: 10_000,
   }).describe('Synchronous inspection requests (HTTP and the Lookout for Vision gRPC interface).'),
   http: HttpConfigSchema.default({ port: 0, host: '127.0.0.1' }).describe('The HTTP API (off unless port is set).'),

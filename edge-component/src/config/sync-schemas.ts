@@ -14,7 +14,7 @@ export const SyncConfigSchema = z
       .default(32)
       .describe('Requests waiting beyond those; more are refused at once (HTTP 429, gRPC RESOURCE_EXHAUSTED).'),
     maxQueueBytes: int('a byte count from 0 to 1073741824', 0, 1024 ** 3)
-      .default(16 * 1024 ** 2)
+      .default(8 * 1024 ** 2)
       .describe(
         'Image bytes (encoded bodies, inline bitmaps) the waiting requests may hold together; a request that ' +
           'would pass it is refused like a full queue, unless none waits. Shared-memory bitmaps hold none while waiting.',
