@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { DecisionRecord } from '../domain/index.ts';
+import { type DecisionRecord, DecisionRecordSchema } from '../domain/index.ts';
 import { StoreCorruptError } from '../errors.ts';
 import type { DecisionQuery, DecisionStore, PutResult } from '../ports.ts';
 
@@ -53,12 +53,18 @@ export class LocalJsonDecisionStore implements DecisionStore {
     const cached = this.#cache.get(messageId);
     if (cached?.revision === revision) return cached.record;
     const file = join(this.#dir, messageId, fileName(revision));
-    let record: DecisionRecord;
+    let json: unknown;
     try {
-      record = JSON.parse(await readFile(file, 'utf8')) as DecisionRecord;
+      json = JSON.parse(await readFile(file, 'utf8'));
     } catch (err) {
       throw new StoreCorruptError(`decision file ${file} cannot be read as JSON`, err);
     }
+    const parsed = DecisionRecordSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new StoreCorruptError(`decision file ${file}: ${issue?.path.join('.')}: ${issue?.message}`, parsed.error);
+    }
+    const record: DecisionRecord = parsed.data;
     if (record.messageId !== messageId || record.revision !== revision) {
       throw new StoreCorruptError(
         `decision file ${file} holds messageId ${record.messageId} revision ${record.revision}; expected ${messageId} revision ${revision}`,
