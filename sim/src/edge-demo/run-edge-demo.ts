@@ -282,6 +282,7 @@ export function formatDemoSummary(s: EdgeDemoSummary): string[] {
     `model ${s.model.name}@${s.model.version} ${s.model.precision}; ${fmt(s.imagesPerSecond, 1)} images/s; drop -> message at the broker p50 ${fmt(s.latencyMs.p50)} ms, p95 ${fmt(s.latencyMs.p95)} ms`,
     `done/:       ${s.doneDir} (ok ${s.onDisk.ok}, defect ${s.onDisk.defect}, unclear ${s.onDisk.unclear})`,
     `quarantine/: ${s.quarantineDir} (${s.onDisk.quarantine})`,
-    `review store: ${s.reviewStore} (${s.uploaded.total} uploaded, ${s.uploaded.unclear} unclear to review): npm run edgeqc -- review --store ${s.reviewStore}`,
+    `review store: ${s.reviewStore} (${s.uploaded.total} uploaded, ${s.uploaded.unclear} unclear to review)`,
+    `review them: npx edgeqc review --store ${s.reviewStore}  (prints a sign-in link to the page on http://127.0.0.1:4780/)`,
   ];
 }
