@@ -24,14 +24,16 @@ describe('edgeqc bench --sync', () => {
   it('measures every API at one client beside the references and prints every row and target', async () => {
     const c = captureIo();
     const argv = ['--sync', '--clients', '1', '--requests', '4', '--folder-images', '4'];
-    const code = await benchCommand.run([...argv, '--raw-runs', '3', '--single-runs', '3', '--json'], c.io);
+    const code = await benchCommand.run([...argv, '--raw-runs', '3', '--single-rounds', '1', '--json'], c.io);
     expect(code, c.err()).toBe(0);
     const report = JSON.parse(c.out()) as SyncBenchReport & { targets: TargetCheck[] };
 
     expect(report.raw.imagesPerSecond).toSatisfy(finite);
     for (const way of [report.singleImage.encoded, report.singleImage.rgb]) {
-      expect(way.count).toBe(3);
-      expect([way.p50, way.p95, way.meanMs]).toSatisfy((v: unknown[]) => v.every(finite));
+      // One round: every sample once, each its own reference.
+      expect(way.count).toBe(report.samples);
+      expect(way.perImage).toHaveLength(report.samples);
+      expect([way.p50, way.p95, way.meanMs, ...way.perImage]).toSatisfy((v: unknown[]) => v.every(finite));
     }
     expect(report.folder.map((f) => [f.inspected, f.errors, f.missing])).toEqual([
       [4, 0, 0],
@@ -44,9 +46,10 @@ describe('edgeqc bench --sync', () => {
       ['grpc-shm', 1, 4, 0, 0, undefined],
     ]);
     for (const r of report.runs) {
-      expect([r.latency.p50, r.latency.p95, r.imagesPerSecond, r.agentCpuMsPerImage]).toSatisfy((v: unknown[]) =>
-        v.every(finite),
-      );
+      expect(r.answered).toHaveLength(4);
+      expect(r.relative.count).toBe(4);
+      const figures = [r.latency.p50, r.latency.p95, r.imagesPerSecond, r.agentCpuMsPerImage, r.relative.p95];
+      expect([...figures, r.rssMaxBytes]).toSatisfy((v: unknown[]) => v.every(finite));
     }
     expect([report.rssBytes.start, report.rssBytes.max, report.rssBytes.end]).toSatisfy((v: unknown[]) =>
       v.every(finite),
@@ -65,7 +68,10 @@ describe('edgeqc bench --sync', () => {
     expect(report.targets.map((t) => t.value)).toSatisfy((v: unknown[]) => v.every(finite));
 
     const text = formatSyncReport(report).join('\n');
-    for (const row of [/raw session\.run: [\d.]+ images\/s/, /single-image inspect, encoded .* p50 [\d.]+/]) {
+    for (const row of [
+      /raw session\.run .*: [\d.]+ images\/s/,
+      /encoded \(read, decode, letterbox, inference\): p50 [\d.]+/,
+    ]) {
       expect(text).toMatch(row);
     }
     for (const api of ['http', 'grpc-inline', 'grpc-shm']) {

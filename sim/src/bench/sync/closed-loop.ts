@@ -7,8 +7,9 @@
  * A request is answered (ok), refused because the agent's queue is full (HTTP 429, gRPC
  * RESOURCE_EXHAUSTED: the client waits the time the agent asked for, at most MAX_RETRY_WAIT_MS, and
  * sends the same image again; a refusal spends no budget), or failed (anything else: counted, the first
- * reason kept). Latency is that of the answered attempt, send to answer; throughput is answered
- * requests over the measured wall time (refusals' waits included).
+ * reason kept). Latency is that of the answered attempt, send to answer, kept with the image it was
+ * for (so it can be set beside that image's own reference time); throughput is answered requests over
+ * the measured wall time (refusals' waits included).
  */
 import { type LatencySummary, perSecond, summarizeLatencies } from '../stats.ts';
 
@@ -31,6 +32,12 @@ export interface ClosedLoopOptions {
   readonly signal?: AbortSignal;
 }
 
+/** One answered request: which sample, and its latency in milliseconds. */
+export interface AnsweredRequest {
+  readonly image: number;
+  readonly ms: number;
+}
+
 export interface ClosedLoopResult {
   readonly clients: number;
   readonly ok: number;
@@ -39,6 +46,8 @@ export interface ClosedLoopResult {
   readonly firstError?: string;
   /** Of the answered requests, milliseconds. */
   readonly latency: LatencySummary;
+  /** Every answered request, in the order answered. */
+  readonly answered: readonly AnsweredRequest[];
   readonly elapsedMs: number;
   readonly imagesPerSecond: number;
   /** The time bound ended the run before the budget was spent. */
@@ -72,7 +81,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 export async function runClosedLoop(send: SendFn, o: ClosedLoopOptions): Promise<ClosedLoopResult> {
-  const latencies: number[] = [];
+  const answered: AnsweredRequest[] = [];
   let ok = 0;
   let refused = 0;
   let errors = 0;
@@ -111,10 +120,11 @@ export async function runClosedLoop(send: SendFn, o: ClosedLoopOptions): Promise
     const images = mine(c);
     for (let k = 0; budget > 0 && !over(); k += 1) {
       budget -= 1;
-      const ms = await attempt(c, images[k % images.length] as number);
+      const image = images[k % images.length] as number;
+      const ms = await attempt(c, image);
       if (ms !== undefined) {
         ok += 1;
-        latencies.push(ms);
+        answered.push({ image, ms });
       }
       last = performance.now();
     }
@@ -127,7 +137,8 @@ export async function runClosedLoop(send: SendFn, o: ClosedLoopOptions): Promise
     refused,
     errors,
     ...(firstError !== undefined ? { firstError } : {}),
-    latency: summarizeLatencies(latencies),
+    latency: summarizeLatencies(answered.map((a) => a.ms)),
+    answered,
     elapsedMs,
     imagesPerSecond: perSecond(ok, elapsedMs),
     cutShort: budget > 0,

@@ -1,22 +1,26 @@
 /**
  * `edgeqc bench --sync`: the synchronous API against its references, in one run, on the demo model's
  * sample images and its INT8 model:
- *   1. in this process, the agent not started yet: raw session.run, and the single-image inspect time
- *      (single-image.ts);
+ *   1. in this process, the agent not started yet: raw session.run;
  *   2. the agent in its own process (agent-process.ts) with the embedded broker, its HTTP API on a free
  *      loopback port and its Lookout for Vision socket in a fresh folder:
  *      - the folder throughput (folder-flood.ts), before the synchronous runs and again after them;
+ *      - the single-image inspect time of every sample, in a process of its own with the agent's
+ *        detector settings and nice value (single-image-process.ts), the agent idle: taken here, next to
+ *        the one-client runs it is the reference of, because a shared machine's load drifts;
  *      - for each client count: HTTP, gRPC with inline bitmaps, gRPC with shared memory (closed-loop.ts);
- *      - its RSS every 250 ms from start to stop (the max), its CPU time per image in each run.
+ *        each answered request is also set beside the single-image time of its own sample, the same
+ *        way in (encoded for HTTP, RGB pixels for gRPC): `relative`, the part the API adds;
+ *      - its RSS every 250 ms from start to stop (the max, also per run), its CPU time per image in each run.
  * Traffic goes only to 127.0.0.1 and the Unix socket; every run is bounded by count and time; the agent
  * is stopped at the end, on an error and on abort (Ctrl-C). Prints figures, asserts nothing.
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InferenceConfigSchema, SyncConfigSchema } from '@edgeqc/edge-component/config';
-import { DEMO_SAMPLES_DIR, demoBundle } from '@edgeqc/edge-component/demo-bundle';
+import { demoBundle } from '@edgeqc/edge-component/demo-bundle';
 import { demoAgentArgs } from '../../edge-demo/demo-agent-args.ts';
 import { startEmbeddedBroker } from '../../mqtt/embedded-broker.ts';
 import { startAgentProcess } from '../agent-process.ts';
@@ -24,12 +28,14 @@ import { watchDevice } from '../arrivals.ts';
 import { processCpuMs } from '../process-cpu.ts';
 import { processRssBytes } from '../process-rss.ts';
 import { agentNodeArgs, performanceEnv } from '../run-bench.ts';
-import { type ClosedLoopResult, runClosedLoop, type SendFn } from './closed-loop.ts';
+import { type LatencySummary, summarizeLatencies } from '../stats.ts';
+import { type AnsweredRequest, type ClosedLoopResult, runClosedLoop, type SendFn } from './closed-loop.ts';
 import { type FolderFloodResult, folderFlood } from './folder-flood.ts';
 import { httpSender } from './http-sender.ts';
 import { lfvSenders, servedModelComponent } from './lfv-sender.ts';
-import { measureRawRun, measureSingleImage, type SingleImageFigures } from './single-image.ts';
-import { loadSyncSamples } from './sync-samples.ts';
+import { measureRawRun, type SingleImageFigures } from './single-image.ts';
+import { measureSingleImageApart } from './single-image-process.ts';
+import { demoSamplePaths, loadSyncSamples } from './sync-samples.ts';
 
 export type SyncApi = 'http' | 'grpc-inline' | 'grpc-shm';
 export const SYNC_APIS: readonly SyncApi[] = ['http', 'grpc-inline', 'grpc-shm'];
@@ -37,6 +43,8 @@ export const SYNC_APIS: readonly SyncApi[] = ['http', 'grpc-inline', 'grpc-shm']
 export interface SyncBenchOptions {
   /** Client counts, one run per API each. Default 1, 4, 16. */
   readonly clients: readonly number[];
+  /** The APIs run at each client count, in this order. Default all (SYNC_APIS). */
+  readonly apis?: readonly SyncApi[];
   /** Measured requests per run (API x client count). */
   readonly requests: number;
   /** Wall-time bound of one run, seconds. */
@@ -44,11 +52,13 @@ export interface SyncBenchOptions {
   /** Images of each folder flood. */
   readonly folderImages: number;
   readonly rawRuns: number;
-  /** Sequential inspections in process for the single-image time (each way). */
-  readonly singleRuns: number;
+  /** Rounds through every sample in process for the single-image time (each way). */
+  readonly singleRounds: number;
   /** The agent's sync.concurrency and sync.maxQueue; default: the config's. */
   readonly syncConcurrency?: number;
   readonly syncMaxQueue?: number;
+  /** The agent's sync.maxQueueBytes; default: the config's. */
+  readonly syncMaxQueueBytes?: number;
   readonly say: (line: string) => void;
   readonly signal?: AbortSignal;
 }
@@ -60,6 +70,13 @@ export interface SyncRun extends ClosedLoopResult {
   readonly clientCpuMsPerImage: number;
   /** The machine's 1-minute load average at the end of the run (the machine may be shared). */
   readonly loadAverage1m: number;
+  /**
+   * Each answered request's latency over the single-image time of its own sample, the same way in
+   * (encoded for HTTP, RGB pixels for gRPC): what the API adds to the same work, per request.
+   */
+  readonly relative: LatencySummary;
+  /** The agent's RSS, the max sampled during this run. */
+  readonly rssMaxBytes?: number;
 }
 
 export interface SyncBenchReport {
@@ -107,12 +124,14 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs: num
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** Each request's latency over its own sample's reference time (NaN where the sample has none). */
+export function relativeLatency(answered: readonly AnsweredRequest[], reference: readonly number[]): LatencySummary {
+  return summarizeLatencies(answered.map((a) => a.ms / (reference[a.image] ?? Number.NaN)).filter(Number.isFinite));
+}
+
 export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport> {
   const loadStart = loadavg();
-  const paths = (await readdir(DEMO_SAMPLES_DIR))
-    .filter((f) => /\.(jpe?g|png)$/i.test(f))
-    .sort()
-    .map((f) => join(DEMO_SAMPLES_DIR, f));
+  const paths = await demoSamplePaths();
   const samples = await loadSyncSamples(paths);
   const inference = InferenceConfigSchema.parse({});
   const syncDefaults = SyncConfigSchema.parse({});
@@ -126,15 +145,14 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
   o.say(`raw session.run x${o.rawRuns} on ${samples.length} samples (this process)…`);
   const raw = await measureRawRun(bundle, samples, session, o.rawRuns);
   o.say(`raw: ${raw.imagesPerSecond.toFixed(1)} images/s, ${raw.meanMs.toFixed(1)} ms per run`);
-  o.say(`single-image inspect x${o.singleRuns}, encoded and RGB (this process, one at a time)…`);
-  const single = await measureSingleImage(
-    bundle,
-    samples,
-    { ...session, worker: inference.detectorThread === 'worker', pipelineNice: 0 },
-    o.singleRuns,
-    o.signal,
-  );
-  o.say(`single-image: encoded p50 ${single.encoded.p50.toFixed(1)} ms, RGB p50 ${single.rgb.p50.toFixed(1)} ms`);
+  const measureSingle = () =>
+    measureSingleImageApart(
+      {
+        rounds: o.singleRounds,
+        settings: { ...session, worker: inference.detectorThread === 'worker', pipelineNice: inference.pipelineNice },
+      },
+      { nodeArgs: agentNodeArgs(), env: performanceEnv(), ...(o.signal ? { signal: o.signal } : {}) },
+    );
 
   const root = await mkdtemp(join(tmpdir(), 'edgeqc-bench-sync-'));
   const broker = await startEmbeddedBroker();
@@ -146,13 +164,18 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
   const syncFlags = [
     ...(o.syncConcurrency !== undefined ? ['--sync-concurrency', String(o.syncConcurrency)] : []),
     ...(o.syncMaxQueue !== undefined ? ['--sync-max-queue', String(o.syncMaxQueue)] : []),
+    ...(o.syncMaxQueueBytes !== undefined ? ['--sync-max-queue-bytes', String(o.syncMaxQueueBytes)] : []),
   ];
   let watcher: Awaited<ReturnType<typeof watchDevice>> | undefined;
   let agent: ReturnType<typeof startAgentProcess> | undefined;
   let sampler: NodeJS.Timeout | undefined;
   const rss: { start?: number; max?: number; end?: number } = {};
+  /** The max of the run in progress. */
+  let rowRss: number | undefined;
   const note = (r: number | undefined) => {
-    if (r !== undefined) rss.max = Math.max(rss.max ?? 0, r);
+    if (r === undefined) return;
+    rss.max = Math.max(rss.max ?? 0, r);
+    rowRss = Math.max(rowRss ?? 0, r);
   };
   try {
     watcher = await watchDevice(broker.url, `edgeqc/${thing}`);
@@ -198,10 +221,15 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
       return r;
     };
     const folder: FolderFloodResult[] = [await flood('before')];
+    o.say(
+      `single-image inspect, ${o.singleRounds} rounds of ${samples.length}, encoded and RGB (own process, one at a time, the agent idle)…`,
+    );
+    const single = await measureSingle();
+    o.say(`single-image: encoded p50 ${single.encoded.p50.toFixed(1)} ms, RGB p50 ${single.rgb.p50.toFixed(1)} ms`);
 
-    const runs: SyncRun[] = [];
+    const runs: Omit<SyncRun, 'relative'>[] = [];
     for (const clients of o.clients) {
-      for (const api of SYNC_APIS) {
+      for (const api of o.apis ?? SYNC_APIS) {
         if (o.signal?.aborted) break;
         const lfv =
           api === 'http'
@@ -222,6 +250,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
         try {
           const agentCpu = await processCpuMs(started.pid);
           const clientCpu = process.cpuUsage();
+          rowRss = undefined;
           const r = await runClosedLoop(send, {
             clients,
             images: samples.length,
@@ -230,6 +259,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
             ...(o.signal ? { signal: o.signal } : {}),
           });
           const agentCpuAfter = await processCpuMs(started.pid);
+          note(await processRssBytes(started.pid)); // a short run may fall between two samples
           const used = process.cpuUsage(clientCpu);
           const perImage = (ms: number) => ms / Math.max(1, r.ok + r.errors);
           runs.push({
@@ -240,6 +270,7 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
               : {}),
             clientCpuMsPerImage: perImage((used.user + used.system) / 1000),
             loadAverage1m: loadavg()[0] as number,
+            ...(rowRss !== undefined ? { rssMaxBytes: rowRss } : {}),
           });
           o.say(
             `${api} x${clients}: p50 ${r.latency.p50.toFixed(0)} ms, p95 ${r.latency.p95.toFixed(0)} ms, ${r.imagesPerSecond.toFixed(1)} images/s, ok ${r.ok}, queue full ${r.refused}, other ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}`,
@@ -275,7 +306,10 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
       singleImage: single,
       folder,
       folderImagesPerSecond: folder.reduce((a, f) => a + f.imagesPerSecond, 0) / folder.length,
-      runs,
+      runs: runs.map((x) => ({
+        ...x,
+        relative: relativeLatency(x.answered, x.api === 'http' ? single.encoded.perImage : single.rgb.perImage),
+      })),
       rssBytes: rss,
       agentExitCode,
     };

@@ -1,6 +1,7 @@
 /**
- * The reference of the synchronous API's latency: the single-image inspect time. In this process, with
- * the agent idle, one image at a time, sequentially, cycling through the samples: the agent's own
+ * The reference of the synchronous API's latency: the single-image inspect time. In the calling process
+ * (the benchmark runs it in one of its own: single-image-process.ts), one image at a time, sequentially, `rounds` times through every sample (so each
+ * sample has its own reference: its median, the `perImage` figures): the agent's own
  * preparer (sharp: read from the page cache, hash, sniff, decode, EXIF orientation, letterbox into the
  * model's tensor) and the agent's own detector (its onnxruntime session, in a worker thread with the
  * agent's session settings, as the agent runs it). Not included: the decoding of the model's output and
@@ -21,11 +22,13 @@ import { LimitsConfigSchema } from '@edgeqc/edge-component/config';
 import type { DemoBundle } from '@edgeqc/edge-component/demo-bundle';
 import { verifyModelBundle } from '@edgeqc/edge-component/integrity';
 import { type RawSessionResult, rawSessionThroughput } from '../raw-session.ts';
-import { type LatencySummary, summarizeLatencies } from '../stats.ts';
+import { type LatencySummary, percentile, summarizeLatencies } from '../stats.ts';
 import type { SyncSample } from './sync-samples.ts';
 
 export interface SingleImageResult extends LatencySummary {
   readonly meanMs: number;
+  /** Each sample's median, by sample index: the reference a request for that sample is set beside. */
+  readonly perImage: readonly number[];
 }
 
 export interface SingleImageFigures {
@@ -33,16 +36,21 @@ export interface SingleImageFigures {
   readonly rgb: SingleImageResult;
 }
 
-const withMean = (values: readonly number[]): SingleImageResult => ({
-  ...summarizeLatencies(values),
-  meanMs: values.reduce((a, b) => a + b, 0) / Math.max(1, values.length),
-});
+/** `times[i]`: the runs of sample i. */
+const summary = (times: readonly (readonly number[])[]): SingleImageResult => {
+  const all = times.flat();
+  return {
+    ...summarizeLatencies(all),
+    meanMs: all.reduce((a, b) => a + b, 0) / Math.max(1, all.length),
+    perImage: times.map((t) => percentile(t, 50)),
+  };
+};
 
 export async function measureSingleImage(
   bundle: DemoBundle,
   samples: readonly SyncSample[],
   settings: OnnxDetectorOptions,
-  runs: number,
+  rounds: number,
   signal?: AbortSignal,
 ): Promise<SingleImageFigures> {
   const limits = LimitsConfigSchema.parse({});
@@ -58,34 +66,39 @@ export async function measureSingleImage(
       const image = await preparer.admit({ path: s.path, sizeBytes: Number(info.size), mtimeMs: Number(info.mtimeMs) });
       await detector.run((await preparer.prepare(image, input)).tensor);
     }
-    const encoded: number[] = [];
-    for (let k = 0; k < runs && signal?.aborted !== true; k += 1) {
-      const i = k % samples.length;
-      const s = samples[i] as SyncSample;
-      const info = infos[i] as Awaited<ReturnType<typeof stat>>;
-      const t0 = performance.now();
-      const image = await preparer.admit({ path: s.path, sizeBytes: Number(info.size), mtimeMs: Number(info.mtimeMs) });
-      await detector.run((await preparer.prepare(image, input)).tensor);
-      encoded.push(performance.now() - t0);
+    const encoded = samples.map((): number[] => []);
+    for (let round = 0; round < rounds && signal?.aborted !== true; round += 1) {
+      for (const [i, s] of samples.entries()) {
+        const info = infos[i] as Awaited<ReturnType<typeof stat>>;
+        const t0 = performance.now();
+        const image = await preparer.admit({
+          path: s.path,
+          sizeBytes: Number(info.size),
+          mtimeMs: Number(info.mtimeMs),
+        });
+        await detector.run((await preparer.prepare(image, input)).tensor);
+        encoded[i]?.push(performance.now() - t0);
+      }
     }
-    const rgb: number[] = [];
-    for (let k = 0; k < runs && signal?.aborted !== true; k += 1) {
-      const s = samples[k % samples.length] as SyncSample;
-      const t0 = performance.now();
-      const image = {
-        path: `${s.file}.rgb`,
-        file: `${s.file}.rgb`,
-        bytes: s.rgb,
-        sha256: createHash('sha256').update(s.rgb).digest('hex'),
-        format: 'rgb' as const,
-        rgb: { width: s.width, height: s.height },
-        sizeBytes: s.rgb.length,
-        mtimeMs: Date.now(),
-      };
-      await detector.run((await preparer.prepare(image, input)).tensor);
-      rgb.push(performance.now() - t0);
+    const rgb = samples.map((): number[] => []);
+    for (let round = 0; round < rounds && signal?.aborted !== true; round += 1) {
+      for (const [i, s] of samples.entries()) {
+        const t0 = performance.now();
+        const image = {
+          path: `${s.file}.rgb`,
+          file: `${s.file}.rgb`,
+          bytes: s.rgb,
+          sha256: createHash('sha256').update(s.rgb).digest('hex'),
+          format: 'rgb' as const,
+          rgb: { width: s.width, height: s.height },
+          sizeBytes: s.rgb.length,
+          mtimeMs: Date.now(),
+        };
+        await detector.run((await preparer.prepare(image, input)).tensor);
+        rgb[i]?.push(performance.now() - t0);
+      }
     }
-    return { encoded: withMean(encoded), rgb: withMean(rgb) };
+    return { encoded: summary(encoded), rgb: summary(rgb) };
   } finally {
     await detector.close();
   }

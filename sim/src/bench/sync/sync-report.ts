@@ -3,8 +3,12 @@
  * errors, then the targets of issue 25 as ratios, each with whether it is met. Pure.
  *
  * Targets (per API: HTTP, gRPC inline, gRPC shared memory):
- * - at one client, p95 <= 1.3 x the single-image inspect time (its median, from the encoded files:
- *   decode + letterbox + inference in process, single-image.ts);
+ * - at one client, p95 <= 1.3 x the single-image inspect time, like with like: each answered request's
+ *   latency over the single-image time (the median, in process, single-image.ts) of the same sample
+ *   the same way in (from the encoded file for HTTP; from RGB pixels for gRPC, which sends pixels), and
+ *   the p95 of those ratios. The samples differ in size (20 KB to 700 KB, 0.2 to 6 MP), so a p95 over
+ *   all of them set beside a median over all of them would count the spread of the samples as the
+ *   API's; that figure is printed too, for comparison with earlier reports;
  * - at the largest client count (16 by default), images/s >= 0.9 x the agent's folder throughput (the
  *   mean of the folder runs before and after);
  * - no error but refusals for a full queue (429, RESOURCE_EXHAUSTED), and the folder lost no image;
@@ -43,14 +47,7 @@ export function targetChecks(r: SyncBenchReport): TargetCheck[] {
   const one = Math.min(...r.runs.map((x) => x.clients));
   const most = Math.max(...r.runs.map((x) => x.clients));
   for (const x of r.runs.filter((x) => x.clients === one)) {
-    checks.push(
-      check(
-        `${x.api}: p95 at ${one} client / single-image inspect`,
-        x.latency.p95 / r.singleImage.encoded.p50,
-        '<=',
-        P95_LIMIT,
-      ),
-    );
+    checks.push(check(`${x.api}: p95 at ${one} client / single-image inspect`, x.relative.p95, '<=', P95_LIMIT));
   }
   for (const x of r.runs.filter((x) => x.clients === most)) {
     checks.push(
@@ -83,19 +80,24 @@ export function formatSyncReport(r: SyncBenchReport): string[] {
       String(x.ok),
       String(x.refused),
       String(x.errors),
+      n(x.relative.p50, 2),
+      n(x.relative.p95, 2),
       n(x.agentCpuMsPerImage, 1),
       n(x.clientCpuMsPerImage, 1),
+      mib(x.rssMaxBytes),
       n(x.loadAverage1m, 1),
     ]);
   const s = r.singleImage;
+  const one = Math.min(...r.runs.map((x) => x.clients));
   const lines = [
     `machine: ${r.machine.cpus} x ${r.machine.cpuModel}, Node ${r.machine.node}; load average ${r.loadAverage.start.map((v) => v.toFixed(2)).join(' ')} at start, ${r.loadAverage.end.map((v) => v.toFixed(2)).join(' ')} at end`,
     `model: ${r.model.precision.toUpperCase()} ${r.model.sha256.slice(0, 12)}, input ${r.model.inputShape.join('x')}; ${r.samples} sample images; agent: sync concurrency ${r.agent.syncConcurrency}, max queue ${r.agent.syncMaxQueue}, folder in flight ${r.agent.inFlight}, session in ${r.agent.detectorThread} with ${r.agent.intraOpThreads} intra-op thread(s)${env.length > 0 ? `; env ${env.join(' ')}` : ''}`,
     '',
-    'references (this process, the agent not started):',
-    `  raw session.run: ${n(r.raw.imagesPerSecond, 1)} images/s (${n(r.raw.meanMs, 1)} ms per run)`,
-    `  single-image inspect, encoded (read, decode, letterbox, inference): p50 ${n(s.encoded.p50, 1)} / p95 ${n(s.encoded.p95, 1)} / mean ${n(s.encoded.meanMs, 1)} ms over ${s.encoded.count}`,
-    `  single-image inspect, RGB pixels (letterbox, inference): p50 ${n(s.rgb.p50, 1)} / p95 ${n(s.rgb.p95, 1)} / mean ${n(s.rgb.meanMs, 1)} ms over ${s.rgb.count}`,
+    'references:',
+    `  raw session.run (this process, the agent not started): ${n(r.raw.imagesPerSecond, 1)} images/s (${n(r.raw.meanMs, 1)} ms per run)`,
+    "  single-image inspect (own process, the agent's settings and nice value, the agent idle, one image at a time):",
+    `    encoded (read, decode, letterbox, inference): p50 ${n(s.encoded.p50, 1)} / p95 ${n(s.encoded.p95, 1)} / mean ${n(s.encoded.meanMs, 1)} ms over ${s.encoded.count}`,
+    `    RGB pixels (letterbox, inference): p50 ${n(s.rgb.p50, 1)} / p95 ${n(s.rgb.p95, 1)} / mean ${n(s.rgb.meanMs, 1)} ms over ${s.rgb.count}`,
     `folder throughput (camera folder -> broker): ${r.folder.map((f) => `${n(f.imagesPerSecond, 1)} images/s over ${f.images} (${f.errors} errors, ${f.missing} missing)`).join('; ')}; mean ${n(r.folderImagesPerSecond, 1)}`,
     '',
     row([
@@ -107,15 +109,22 @@ export function formatSyncReport(r: SyncBenchReport): string[] {
       'ok',
       'queue full',
       'other',
+      'rel p50',
+      'rel p95',
       'agent CPU',
       'client CPU',
+      'RSS max',
       'load',
     ]),
     ...r.runs.map(runRow),
-    '  (ok: 200 / OK; queue full: 429 / RESOURCE_EXHAUSTED, retried after the wait asked; CPU: ms per image; load: 1-minute load average after the run)',
+    "  (ok: 200 / OK; queue full: 429 / RESOURCE_EXHAUSTED, retried after the wait asked; rel: each request over its sample's single-image time, encoded for http, RGB for grpc; CPU: ms per image; RSS max: MiB during the run; load: 1-minute load average after the run)",
     ...r.runs.filter((x) => x.firstError).map((x) => `  ${x.api} x${x.clients} first error: ${x.firstError}`),
     ...r.runs.filter((x) => x.cutShort).map((x) => `  ${x.api} x${x.clients}: stopped by the time bound`),
     `agent RSS start / max / end: ${mib(r.rssBytes.start)} / ${mib(r.rssBytes.max)} / ${mib(r.rssBytes.end)} MiB; exit code ${r.agentExitCode}`,
+    `  p95 at ${one} client over the single-image encoded p50 of all samples (earlier reports' figure; counts the samples' spread): ${r.runs
+      .filter((x) => x.clients === one)
+      .map((x) => `${x.api} ${n(x.latency.p95 / s.encoded.p50, 2)}`)
+      .join(', ')}`,
     '',
     'targets:',
     ...targetChecks(r).map(

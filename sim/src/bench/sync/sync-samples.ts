@@ -3,8 +3,9 @@
  * pixels as packed RGB888 (what a Lookout for Vision client sends as a bitmap), decoded with sharp,
  * EXIF orientation applied as the agent applies it.
  */
-import { readFile } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { DEMO_SAMPLES_DIR } from '@edgeqc/edge-component/demo-bundle';
 import sharp from 'sharp';
 
 export interface SyncSample {
@@ -40,4 +41,12 @@ export async function loadSyncSamples(paths: readonly string[]): Promise<SyncSam
     });
   }
   return out;
+}
+
+/** The demo model's sample images (JPEG and PNG), by name: every process of the benchmark sees the same order. */
+export async function demoSamplePaths(): Promise<string[]> {
+  return (await readdir(DEMO_SAMPLES_DIR))
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort()
+    .map((f) => join(DEMO_SAMPLES_DIR, f));
 }
