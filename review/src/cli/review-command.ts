@@ -10,11 +10,13 @@ import { pino } from 'pino';
 import { INSPECTIONS_PREFIX } from '../adapters/local-folder-catalog.ts';
 import { ReviewError } from '../errors.ts';
 import { isLoopback, startLocalReview } from '../local-review.ts';
+import { runExport } from './export-command.ts';
 
 /** Where `npm start` leaves its store unless told otherwise; also --store's default. */
 export const DEFAULT_REVIEW_STORE = 'review-store';
 
 const HELP = `usage: edgeqc review [--store DIR] [--port N] [--host ADDR] [--reviewer NAME]
+       edgeqc review export --out DIR   (the reviewed images as a training dataset; --help for its options)
 
 Serves the review page and its API on this machine: the inspections under DIR/${INSPECTIONS_PREFIX}/ (the
 uploader's layout), newest first; decisions are written to DIR/decisions/. Prints a sign-in link: open it
@@ -31,6 +33,8 @@ export const reviewCommand: Command = {
   name: 'review',
   summary: 'review page and API on this machine over a local store folder',
   async run(argv: readonly string[], io: CommandIo): Promise<number> {
+    // `edgeqc review export ...`: the reviewed images as a training dataset (cli/export-command.ts).
+    if (argv[0] === 'export') return runExport(argv.slice(1), io, DEFAULT_REVIEW_STORE);
     let values: { store?: string; port?: string; host?: string; reviewer?: string; help?: boolean };
     try {
       ({ values } = parseArgs({
