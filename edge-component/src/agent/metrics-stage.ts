@@ -116,8 +116,9 @@ export function createMetricsStage(deps: MetricsStageDeps): MetricsStage {
   return {
     inspected(inspection) {
       const sample = imageSampleOf(inspection, deps.now().getTime());
-      metrics.inspected(inspection.model, sample);
-      deps.observer?.image(inspection.model, sample);
+      // The version the manager serves now: an image of the old one, in flight across a swap, is not counted.
+      metrics.serving(deps.models.status().model, sample.atMs);
+      if (metrics.inspected(inspection.model, sample)) deps.observer?.image(inspection.model, sample);
     },
     event(kind) {
       metrics.event(kind, deps.now().getTime());

@@ -27,7 +27,8 @@ export function updateBoard(board: MetricsBoard, message: MetricsMessage): Metri
   if (before && Date.parse(before.message.publishedAt) >= Date.parse(message.publishedAt)) return board;
   const prev = before?.message;
   let imagesPerSecond: number;
-  if (prev && prev.model.sha256 === message.model.sha256 && prev.modelSince === message.modelSince) {
+  const same = prev?.model.sha256 === message.model.sha256 && prev?.model.version === message.model.version;
+  if (prev && same && prev.modelSince === message.modelSince) {
     imagesPerSecond =
       (message.sinceModel.images - prev.sinceModel.images) / seconds(prev.publishedAt, message.publishedAt);
   } else {

@@ -8,7 +8,10 @@
  * baseline, once the baseline is complete and the window holds at least min(baselineImages,
  * windowImages) images (null before). Above the limit, `drifted` is true; the first message above it
  * after being at or below it (or after the start) carries a `crossing`, so each crossing raises one
- * event. A model swap starts everything afresh, drift included.
+ * event. A model swap starts everything afresh, drift included; an inspection made by another
+ * version than the one serving (in flight across a swap) is not counted. A version is its name,
+ * version and model sha256 together: a release with the same weights and other thresholds is another
+ * version.
  */
 import type { ModelRef } from '../contracts/inspection.ts';
 import { METRICS_SCHEMA_ID, type MetricsMessage, MetricsSchema, SCORE_BIN_EDGES } from '../contracts/metrics.ts';
@@ -34,8 +37,11 @@ export interface DriftCrossing {
 export interface ModelMetrics {
   /** The model that serves now (null: none); another version than before starts everything afresh. */
   serving(model: ModelRef | null, atMs: number): void;
-  /** One committed inspection (of `model`: a version other than the current one is switched to). */
-  inspected(model: ModelRef, sample: ImageSample): void;
+  /**
+   * One committed inspection by `model`; false (not counted) when another version serves now. Before
+   * any `serving` call, the first inspection's model is taken as the serving one.
+   */
+  inspected(model: ModelRef, sample: ImageSample): boolean;
   /** A quarantined file or a failed inspection, counted for the model that serves. */
   event(kind: WindowEventKind, atMs: number): void;
   /** The message as of `nowMs` (null while no model served); a new crossing comes with it. */
@@ -86,7 +92,7 @@ export function createModelMetrics(settings: ModelMetricsSettings): ModelMetrics
   });
 
   const serving = (model: ModelRef | null, atMs: number) => {
-    if (model === null || model.sha256 === current?.model.sha256) return;
+    if (model === null || (current !== null && sameModel(model, current.model))) return;
     current = start(model, atMs);
     lastMessage = null;
   };
@@ -94,8 +100,9 @@ export function createModelMetrics(settings: ModelMetricsSettings): ModelMetrics
   return {
     serving,
     inspected(model, sample) {
-      serving(model, sample.atMs);
-      const s = current as VersionState;
+      if (current === null) serving(model, sample.atMs);
+      const s = current as VersionState | null;
+      if (s === null || !sameModel(s.model, model)) return false;
       const bin = scoreBin(sample.bestScore);
       s.window.add(sample);
       s.since.images += 1;
@@ -105,6 +112,7 @@ export function createModelMetrics(settings: ModelMetricsSettings): ModelMetrics
         s.baseline[bin] = (s.baseline[bin] as number) + 1;
         s.baselineImages += 1;
       }
+      return true;
     },
     event(kind, atMs) {
       if (current === null) return;
@@ -160,4 +168,8 @@ export function createModelMetrics(settings: ModelMetricsSettings): ModelMetrics
     },
     last: () => lastMessage,
   };
+}
+
+function sameModel(a: ModelRef, b: ModelRef): boolean {
+  return a.sha256 === b.sha256 && a.version === b.version && a.name === b.name;
 }

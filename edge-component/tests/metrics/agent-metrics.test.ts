@@ -3,10 +3,12 @@
  * onnxruntime with the INT8 demo model in a signed bundle, disk outbox) publishing to an embedded
  * broker (Aedes) over MQTT 3.1.1, with the Prometheus endpoint on and scraped over real HTTP.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { packageModel } from '@edgeqc/model-component/package';
+import { createPemSigner, generateDevKeyPair } from '@edgeqc/model-component/signers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAgentConfig } from '../../src/config/schema.ts';
 import { MetricsSchema } from '../../src/contracts/metrics.ts';
@@ -16,6 +18,7 @@ import { silentLogger } from '../../src/log.ts';
 import { createAgentRuntime } from '../../src/runtime/agent-runtime.ts';
 import {
   drop,
+  PROJECT_ROOT,
   type RecordingBroker,
   smallBases,
   stamped,
@@ -125,5 +128,60 @@ describe('the agent publishing its model metrics', () => {
       await runtime.stop('test over');
     }
     await expect(fetch(`http://127.0.0.1:${promPort}/metrics`)).rejects.toThrow();
+  });
+});
+
+describe('the model metrics across a hot swap', () => {
+  it('start afresh under the new model version: modelSince, window and since-model counts', async () => {
+    const keys = generateDevKeyPair('ed25519');
+    const signer = createPemSigner(keys.privateKeyPem, { signerName: 'metrics-swap-test' });
+    const models = join(PROJECT_ROOT, 'model-component', 'models', 'tag-scratch');
+    const labels = (await readFile(join(models, 'labels.txt'), 'utf8')).split(/\r?\n/).filter(Boolean);
+    const packaged: Record<string, string> = {};
+    for (const version of ['1.0.0', '1.1.0']) {
+      const modelPath = join(models, 'model.int8.onnx');
+      const outDir = join(root, 'swap-packaged');
+      packaged[version] = (
+        await packageModel({ signer }, { modelPath, name: 'tag-scratch', version, labels, outDir })
+      ).bundleDir;
+    }
+    const name = 'line-swap';
+    const modelDir = join(root, name, 'model');
+    const cameraDir = join(root, name, 'camera');
+    await mkdir(cameraDir, { recursive: true });
+    await cp(packaged['1.0.0'] as string, modelDir, { recursive: true });
+    const runtime = await createAgentRuntime(
+      parseAgentConfig({
+        thingName: name,
+        cameraDir,
+        workDir: join(root, name, 'work'),
+        model: { dir: modelDir },
+        trustedKeys: [keys.publicKeyPem],
+        mqtt: { url: broker.url, version: '3.1.1' },
+        inference: { intraOpThreads: 1, inFlight: 2 },
+        metrics: { intervalSeconds: 1 },
+      }),
+      { log: silentLogger() },
+    );
+    const metrics = () => broker.on(`edgeqc/${name}/metrics`).map((m) => MetricsSchema.parse(m.json));
+    const latestOf = (version: string) => metrics().findLast((m) => m.model.version === version);
+    try {
+      for (let i = 0; i < 3; i += 1) await drop(cameraDir, `a-${i}.jpg`, stamped(bases[i] as Uint8Array, `a-${i}`));
+      await until(() => latestOf('1.0.0')?.sinceModel.images === 3, 'three images counted under 1.0.0');
+      // As a deployment does: the new version's folder appears, then takes the old one's place.
+      await cp(packaged['1.1.0'] as string, `${modelDir}.new`, { recursive: true });
+      await rename(modelDir, `${modelDir}.old`);
+      await rename(`${modelDir}.new`, modelDir);
+      await until(() => latestOf('1.1.0') !== undefined, 'metrics under 1.1.0', 60_000);
+      for (let i = 0; i < 2; i += 1) await drop(cameraDir, `b-${i}.jpg`, stamped(bases[i] as Uint8Array, `b-${i}`));
+      await until(() => latestOf('1.1.0')?.sinceModel.images === 2, 'two images counted under 1.1.0');
+      const before = latestOf('1.0.0');
+      const after = latestOf('1.1.0');
+      expect(after).toMatchObject({ images: 2, sinceModel: { images: 2 }, drift: { psi: null } });
+      expect(Date.parse(after?.modelSince as string)).toBeGreaterThan(Date.parse(before?.modelSince as string));
+      expect(Date.parse(after?.window.start as string)).toBeGreaterThanOrEqual(Date.parse(after?.modelSince as string));
+    } finally {
+      await runtime.stop('test over');
+    }
   });
 });

@@ -68,7 +68,9 @@ describe('the model metrics of one device', () => {
     for (const s of samples(5, T0, [0.9])) m.inspected(modelA, s);
     m.serving(modelA, T0 + 10_000);
     expect(m.message(T0 + 10_000, ids(1))?.message.sinceModel.images).toBe(5);
-    m.inspected(modelB, sample(T0 + 20_000));
+    m.serving(modelB, T0 + 20_000);
+    expect(m.inspected(modelA, sample(T0 + 20_500))).toBe(false); // in flight across the swap: not counted
+    expect(m.inspected(modelB, sample(T0 + 21_000))).toBe(true);
     const after = m.message(T0 + 21_000, ids(2))?.message;
     expect(after).toMatchObject({ model: modelB, modelSince: new Date(T0 + 20_000).toISOString(), images: 1 });
     expect(after?.sinceModel).toMatchObject({ images: 1, verdicts: { ok: 1, defect: 0, unclear: 0 } });
