@@ -2,7 +2,8 @@
  * The review page in a real browser: Debian's Chromium driven by playwright-core (never a downloaded
  * browser), against `startLocalReview` over a temporary store built from the demo model's samples.
  * A reviewer signs in with the link, filters to one line, reviews three images with the keyboard only,
- * corrects a box with the mouse, undoes that, and the decision store holds exactly the labels given.
+ * corrects a box with the mouse, undoes that, draws a box with a finger, and the decision store holds
+ * exactly the labels given.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -52,6 +53,7 @@ beforeAll(async () => {
     headless: true,
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
+    hasTouch: true,
   });
   page = context.pages()[0] ?? (await context.newPage());
 }, 60_000);
@@ -146,6 +148,18 @@ it('reviews with the keyboard and the mouse, undoes, and stores the labels given
   await announced('Undone: your last decision on scratch-05.jpg');
   await page.waitForFunction(() => document.querySelector('[data-count="done"]')?.textContent === '3');
   await showing('scratch-05.jpg');
+
+  // A finger draws a box too (a tablet): touch events through the DevTools protocol become pointer events.
+  const stage = (await page.locator('svg.stage').boundingBox())!;
+  const boxesNow = () => page.locator('.stage .box').count();
+  const count = await boxesNow();
+  const cdp = await context.newCDPSession(page);
+  const at = (dx: number, dy: number) => [{ x: stage.x + dx, y: stage.y + dy }];
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(20, 20) });
+  for (const d of [30, 45, 60, 80])
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(d, d) });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await page.waitForFunction((n) => document.querySelectorAll('.stage .box').length === n + 1, count);
 
   // The decision store holds the labels as given.
   const store = new LocalJsonDecisionStore(root);
