@@ -6,6 +6,7 @@
 import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '@edgeqc/model-component/cli';
 import type { Precision } from '@edgeqc/model-component/manifest';
+import { runAccuracyCommand } from './accuracy-command.ts';
 import { runSyncBenchCommand } from './sync/sync-bench-command.ts';
 
 const HELP = `usage: edgeqc bench [--images 5000] [--rate 5] [--steady-images 150] [--raw-runs 300]
@@ -29,6 +30,8 @@ EDGEQC_BENCH_AGENT_NODE_ARGS adds Node flags to the agent process only, e.g.
 '--cpu-prof --cpu-prof-dir=/tmp/prof' for a CPU profile of the agent.
 
 options:
+  --accuracy           evaluate the demo model's accuracy on its test split with the agent's own
+                       preprocessing instead (its options: edgeqc bench --accuracy --help)
   --sync               benchmark the synchronous API instead (HTTP, gRPC inline and shared memory
                        against the single-image inspect time and the folder throughput; its options:
                        edgeqc bench --sync --help)
@@ -75,6 +78,8 @@ function positiveInt(name: string, value: string | undefined, fallback: number):
 async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const syncArgv = argv.filter((a) => a !== '--sync');
   if (syncArgv.length < argv.length) return runSyncBenchCommand(syncArgv, io);
+  const accuracyArgv = argv.filter((a) => a !== '--accuracy');
+  if (accuracyArgv.length < argv.length) return runAccuracyCommand(accuracyArgv, io);
   let options: {
     images: number;
     steadyRate: number;

@@ -34,4 +34,16 @@ describe('edgeqc bench options', () => {
     expect(r.err).toMatch(/usage: edgeqc bench/);
     expect(r.out).toBe('');
   });
+
+  it('--accuracy --help prints the accuracy usage; bad --letterbox or --precision is refused with exit 2', async () => {
+    const help = await bench(['--accuracy', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/usage: edgeqc bench --accuracy/);
+    const letterbox = await bench(['--accuracy', '--letterbox', 'pil']);
+    expect(letterbox.code).toBe(2);
+    expect(letterbox.err).toContain('--letterbox "pil": expected agent or cv2');
+    const precision = await bench(['--accuracy', '--precision', 'int4']);
+    expect(precision.code).toBe(2);
+    expect(precision.err).toContain('--precision "int4": expected int8 or fp32');
+  });
 });
