@@ -17,6 +17,7 @@ import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ComponentBucket } from './constructs/component-bucket.ts';
+import { FleetMetrics, type FleetMetricsProps } from './constructs/fleet-metrics.ts';
 import { acknowledge } from './constructs/nag.ts';
 import { RolloutFunctions, type RolloutFunctionsProps } from './constructs/rollout-functions.ts';
 import { RolloutStateMachine } from './constructs/rollout-state-machine.ts';
@@ -45,6 +46,8 @@ export interface PipelineStackProps extends StackProps {
   readonly notificationEmail?: string;
   /** Removal policy of the buckets and the signing key. Default RETAIN. */
   readonly removalPolicy?: RemovalPolicy;
+  /** Thresholds and settings of the model-behaviour metrics, dashboard and alarms. Default: FleetMetrics' own. */
+  readonly fleetMetrics?: Omit<FleetMetricsProps, 'topic' | 'groups' | 'removalPolicy'>;
 }
 
 export class PipelineStack extends Stack {
@@ -53,6 +56,7 @@ export class PipelineStack extends Stack {
   readonly functions: RolloutFunctions;
   readonly rollout: RolloutStateMachine;
   readonly topic: Topic;
+  readonly metrics: FleetMetrics;
   readonly canaryGroupName: string;
   readonly fleetGroupName: string;
   readonly modelPackageGroup: string;
@@ -121,6 +125,18 @@ export class PipelineStack extends Stack {
     this.rollout = new RolloutStateMachine(this, 'ModelRollout', {
       functions: this.functions.byStep,
       stateMachineName,
+    });
+
+    this.metrics = new FleetMetrics(this, 'FleetMetrics', {
+      ...props.fleetMetrics,
+      topic: this.topic,
+      groups: [this.canaryGroupName, this.fleetGroupName],
+      removalPolicy: props.removalPolicy,
+    });
+    this.metrics.grantBehaviourRead(this.functions.byStep.VerifyCanary);
+    new CfnOutput(this, 'MetricsTableName', {
+      description: 'newest edgeqc.metrics.v1 message per device and model version (the quality gate reads it)',
+      value: this.metrics.table.tableName,
     });
 
     const deadLetters = new Queue(this, 'TriggerDeadLetters', {

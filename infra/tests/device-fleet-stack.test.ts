@@ -143,7 +143,7 @@ describe('device fleet stack', () => {
     expect(text).not.toContain('"*"');
   });
 
-  it("scopes the device's IoT policy to its own thing name and exactly its three edgeqc topics", () => {
+  it("scopes the device's IoT policy to its own thing name and exactly its four edgeqc topics", () => {
     const core = ofType('AWS::IoT::Policy').find((p) =>
       String(p.Properties?.PolicyName).endsWith('GreengrassCorePolicy'),
     )!;
@@ -155,6 +155,7 @@ describe('device fleet stack', () => {
       [
         `:topic/edgeqc/${THING_NAME_VARIABLE}/errors`,
         `:topic/edgeqc/${THING_NAME_VARIABLE}/inspections`,
+        `:topic/edgeqc/${THING_NAME_VARIABLE}/metrics`,
         `:topic/edgeqc/${THING_NAME_VARIABLE}/status`,
         `:topic/$aws/things/${THING_NAME_VARIABLE}/*`,
         `:topicfilter/$aws/things/${THING_NAME_VARIABLE}/*`,

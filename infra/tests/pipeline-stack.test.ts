@@ -114,7 +114,8 @@ describe('pipeline stack', () => {
 
   it('runs one Node.js 24 function per step with X-Ray tracing, never nodejs20.x', () => {
     const fns = ofType('AWS::Lambda::Function');
-    expect(fns).toHaveLength(Object.keys(StepNames).length);
+    // One per step, plus the metrics ingest (FleetMetrics).
+    expect(fns).toHaveLength(Object.keys(StepNames).length + 1);
     for (const [, fn] of fns) {
       expect(fn.Properties?.Runtime).toBe('nodejs24.x');
       expect(fn.Properties?.Runtime).not.toBe('nodejs20.x');
@@ -152,7 +153,7 @@ describe('pipeline stack', () => {
       CheckDeployable: ['greengrass:DescribeComponent'],
       DeployCanary: deployActions(),
       DeployFleet: deployActions(),
-      VerifyCanary: verifyActions(),
+      VerifyCanary: [...verifyActions(), 'dynamodb:BatchGetItem'],
       VerifyFleet: verifyActions(),
       Notify: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
       NotifyFailure: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
@@ -288,9 +289,9 @@ describe('pipeline stack', () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
   });
 
-  it('outputs what the commands need: bucket, state machine, signing key, topic', () => {
+  it('outputs what the commands need: bucket, state machine, signing key, topic, metrics table', () => {
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(
-      ['ComponentBucketName', 'ResultsTopicArn', 'SigningKeyArn', 'StateMachineArn'].sort(),
+      ['ComponentBucketName', 'MetricsTableName', 'ResultsTopicArn', 'SigningKeyArn', 'StateMachineArn'].sort(),
     );
   });
 

@@ -1,7 +1,7 @@
 /**
  * What a Greengrass core device may do: the token-exchange role (AWS credentials for components: read
  * the component artifacts, write the project's component logs, nothing else), its IoT role alias, and
- * the IoT policy of the device certificate (scoped to the connecting thing: its three edgeqc topics,
+ * the IoT policy of the device certificate (scoped to the connecting thing: its four edgeqc topics,
  * publish only, and the nucleus's own `$aws/things/<thing>/` topics).
  */
 import { ArnFormat, Stack } from 'aws-cdk-lib';
@@ -14,7 +14,7 @@ import { acknowledgeWildcards } from './nag.ts';
 /** The MQTT topic root of the project (edge-component's contracts: edgeqc/<thing>/...). */
 export const TOPIC_ROOT = 'edgeqc';
 /** The topics the agent publishes under edgeqc/<thing>/ (edge-component's `topicsFor`); nothing else. */
-export const DEVICE_TOPIC_SUFFIXES = ['inspections', 'status', 'errors'] as const;
+export const DEVICE_TOPIC_SUFFIXES = ['inspections', 'status', 'errors', 'metrics'] as const;
 
 /** The IoT policy variable of the connecting thing's name (AWS IoT resolves it per connection). */
 export const THING_NAME_VARIABLE = ['$', '{iot:Connection.Thing.ThingName}'].join('');
@@ -89,7 +89,7 @@ export class GreengrassDevicePolicies extends Construct {
         Statement: [
           { Effect: 'Allow', Action: 'iot:Connect', Resource: iotArn('client', thing) },
           {
-            // The agent's three topics exactly (retained: the status), as in the component's IPC policy.
+            // The agent's four topics exactly (retained: the status), as in the component's IPC policy.
             Effect: 'Allow',
             Action: ['iot:Publish', 'iot:RetainPublish'],
             Resource: DEVICE_TOPIC_SUFFIXES.map((suffix) => iotArn('topic', `${TOPIC_ROOT}/${thing}/${suffix}`)),
