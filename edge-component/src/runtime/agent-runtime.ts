@@ -96,6 +96,11 @@ export async function createAgentRuntime(
     identityOf: (path) => camera.identityOf(path),
   });
 
+  // Uploads (off by default): a durable queue fed by the commit stage, drained to S3 or a folder. It
+  // starts at once: what a restart finds queued goes out while the model loads, or when none serves.
+  const uploads = await createUploadStage(config, log);
+  uploads?.start();
+
   let agent: Agent | undefined;
   const early: ModelEvent[] = [];
   const forward = (event: ModelEvent) => {
@@ -123,8 +128,6 @@ export async function createAgentRuntime(
       forward(event.type === 'model-loaded' ? { type: 'loaded' } : { type: 'rejected', refusal: event.refusal }),
   });
   await models.start();
-  // Uploads (off by default): a durable queue fed by the commit stage, drained to S3 or a folder.
-  const uploads = await createUploadStage(config, log);
   // The opt-in Prometheus endpoint (metrics.prometheus.port; off at 0) sees the agent's model metrics.
   const prometheus = config.metrics.prometheus.port > 0 ? createPrometheusExporter() : undefined;
   agent = createAgent(
@@ -153,7 +156,6 @@ export async function createAgentRuntime(
     },
   );
   await agent.start();
-  uploads?.start();
   for (const event of early) agent.modelEvent(event);
   const running = agent;
   try {
