@@ -34,7 +34,7 @@ export function isSelected(verdict: Verdict, messageId: string, okSampleRate: nu
   return sampleFraction(messageId) < okSampleRate;
 }
 
-/** Sliding-window caps: `allows(now)` before queueing, `record(now)` once queued. */
+/** Sliding-window caps: `full(now)` before queueing, `record(now)` once queued. */
 export interface CapWindows {
   /** Undefined when one more is allowed now; else the window that is full. */
   full(nowMs: number): 'minute' | 'hour' | 'day' | undefined;
