@@ -142,7 +142,9 @@ const AgentConfigObject = z.strictObject({
     "Amazon Lookout for Vision edge agent's gRPC interface (off by default).",
   ),
   upload: UploadConfigSchema.default(UPLOAD_DEFAULTS).describe('Upload of inspected images (off by default).'),
-  metrics: MetricsConfigSchema.default(DEFAULT_METRICS_CONFIG),
+  metrics: MetricsConfigSchema.default(DEFAULT_METRICS_CONFIG).describe(
+    'Model metrics per model version on <prefix>/metrics: rolling window, drift, the opt-in Prometheus endpoint.',
+  ),
   annotate: z
     .boolean({ error: 'expected true or false' })
     .default(false)
