@@ -8,6 +8,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import type { Command, CommandIo } from '@edgeqc/model-component/cli';
 import { createSfnExecutions, type RolloutExecutions } from '../adapters/sfn-executions.ts';
 import { executionProgress, formatProgress } from '../domain/execution-progress.ts';
+import { type QualityOverride, QualityOverrideSchema } from '../domain/rollout-state.ts';
 import { UsageError } from '../errors.ts';
 import { clientSettings } from './aws-env.ts';
 
@@ -15,6 +16,7 @@ import { clientSettings } from './aws-env.ts';
 export const STATE_MACHINE_ENV = 'EDGEQC_STATE_MACHINE_ARN';
 
 const HELP = `usage: edgeqc rollout start [--group <model package group>] [--state-machine <arn>]
+                            [--override-quality-gate <who> --override-reason <why>]
        edgeqc rollout status [--execution <arn> | --state-machine <arn>] [--follow] [--json]
 
 start   starts a rollout of the newest Approved model package of the group
@@ -22,6 +24,9 @@ status  shows an execution's steps (default: the newest execution of the state m
         --follow prints each change until the execution ends (exit 0 when it SUCCEEDED, 1 otherwise)
 options:
   --state-machine <arn>      default: env ${STATE_MACHINE_ENV}
+  --override-quality-gate <who>, --override-reason <why>
+                             let the canary through a failing quality gate; recorded (who, why,
+                             what failed) in the execution's output and the notification
   --interval-seconds <n>     polling interval with --follow (default 10)
 `;
 
@@ -52,6 +57,26 @@ export async function rolloutStatus(
   }
 }
 
+/** `--override-quality-gate <who> --override-reason <why>`: both or neither. */
+function qualityGateOverride(values: Record<string, string | boolean | undefined>): {
+  qualityGateOverride?: QualityOverride;
+} {
+  const by = values['override-quality-gate'];
+  const reason = values['override-reason'];
+  if (by === undefined && reason === undefined) return {};
+  const parsed = QualityOverrideSchema.safeParse({ by, reason });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const flag = issue?.path[0] === 'by' ? '--override-quality-gate' : '--override-reason';
+    const value = issue?.path[0] === 'by' ? by : reason;
+    throw new UsageError(
+      'USAGE',
+      `${flag} ${value === undefined ? 'is missing' : `${JSON.stringify(value)} is not allowed`}: an override needs who (--override-quality-gate) and why (--override-reason), each 1-200 and 1-1000 characters`,
+    );
+  }
+  return { qualityGateOverride: parsed.data };
+}
+
 async function run(argv: readonly string[], io: CommandIo, inject?: RolloutCommandDeps): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
@@ -61,6 +86,8 @@ async function run(argv: readonly string[], io: CommandIo, inject?: RolloutComma
       allowPositionals: true,
       options: {
         group: { type: 'string' },
+        'override-quality-gate': { type: 'string' },
+        'override-reason': { type: 'string' },
         'state-machine': { type: 'string' },
         execution: { type: 'string' },
         follow: { type: 'boolean', default: false },
@@ -84,7 +111,10 @@ async function run(argv: readonly string[], io: CommandIo, inject?: RolloutComma
     if (sub === 'start') {
       if (!stateMachine)
         throw new UsageError('USAGE', `--state-machine <arn> is required (or set ${STATE_MACHINE_ENV})`);
-      const input = values.group ? { modelPackageGroupName: values.group } : {};
+      const input = {
+        ...(values.group ? { modelPackageGroupName: values.group } : {}),
+        ...qualityGateOverride(values),
+      };
       const arn = await deps.executions.start(stateMachine, input);
       io.stdout.write(values.json ? `${JSON.stringify({ executionArn: arn })}\n` : `started ${arn}\n`);
       return 0;
