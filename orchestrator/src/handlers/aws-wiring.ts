@@ -3,6 +3,7 @@
  * and credentials, configuration from the environment. Built lazily per function (each Lambda only
  * builds what it uses).
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GreengrassV2Client } from '@aws-sdk/client-greengrassv2';
 import { DescribeEndpointCommand, IoTClient } from '@aws-sdk/client-iot';
 import { IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
@@ -11,6 +12,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { createKmsSigner } from '@edgeqc/model-component/signers';
+import { createDynamoDbBehaviourSource } from '../adapters/dynamodb-behaviour-source.ts';
 import { componentVersionArn, createGreengrassComponentCatalog } from '../adapters/greengrass-component-catalog.ts';
 import { createGreengrassDeploymentService } from '../adapters/greengrass-deployments.ts';
 import { createIotDeploymentJobs } from '../adapters/iot-deployment-jobs.ts';
@@ -21,6 +23,7 @@ import { createSfnExecutions, type RolloutExecutions } from '../adapters/sfn-exe
 import { createSnsNotifier } from '../adapters/sns-notifier.ts';
 import type {
   ArtifactStore,
+  BehaviourSource,
   ComponentCatalog,
   DeploymentJobs,
   DeploymentService,
@@ -72,6 +75,10 @@ export const awsFleetHealth = (c: HandlerConfig): FleetHealth => {
     },
   };
 };
+
+/** The devices' newest metrics messages, from the table FleetMetrics fills (EDGEQC_METRICS_TABLE). */
+export const awsBehaviourSource = (c: HandlerConfig): BehaviourSource =>
+  createDynamoDbBehaviourSource(new DynamoDBClient({}), required(c, 'metricsTable'));
 
 export const awsNotifier = (c: HandlerConfig): Notifier => createSnsNotifier(required(c, 'topicArn'));
 

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { type QualityGateConfig, QualityGateConfigSchema, qualityGateConfig } from '../domain/quality-gate-config.ts';
 import { ErrorNames, RolloutError } from '../errors.ts';
 import { EnvNames } from './env.ts';
+import { IngestEnvNames } from './ingest-metrics-entry.ts';
 
 const seconds = z.coerce.number().int().positive();
 const gate = QualityGateConfigSchema.shape;
@@ -37,6 +38,8 @@ export const HandlerConfigSchema = z.strictObject({
     .optional(),
   region: z.string().min(1).optional(),
   recipesDir: z.string().min(1).optional(),
+  /** The metrics table (the quality gate's BehaviourSource on AWS). */
+  metricsTable: z.string().min(3).optional(),
 });
 export type HandlerConfig = z.infer<typeof HandlerConfigSchema>;
 
@@ -61,6 +64,7 @@ const KEYS: Record<keyof HandlerConfig, string> = {
   iotDataEndpoint: EnvNames.IotDataEndpoint,
   accountId: EnvNames.AccountId,
   recipesDir: EnvNames.RecipesDir,
+  metricsTable: IngestEnvNames.MetricsTable,
   region: 'AWS_REGION',
 };
 
