@@ -9,6 +9,7 @@
  *   `npm start -- --images 12 --interval 500` (the last online heartbeat and the final offline one).
  * - metrics-window.json: written by hand to edgeqc.metrics.v1 (.work/METRICS-SPEC.md), figures of a
  *   twelve-image window; tests/metrics/ checks the messages the agent itself publishes.
+ * - error-drift.json: the MODEL_DRIFT event of tests/metrics/metrics-stage.test.ts's shifted scores.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -73,6 +74,7 @@ describe('a consumer validating with the files', () => {
     ['status', 'status-offline.json'],
     ['error', 'error-quarantine.json'],
     ['metrics', 'metrics-window.json'],
+    ['error', 'error-drift.json'],
   ] as const)('accepts a real %s message (%s)', (kind, name) => {
     const message = fixture(name);
     expect(validators[kind].ajv(message), JSON.stringify(validators[kind].ajv.errors)).toBe(true);
@@ -108,6 +110,7 @@ describe('a consumer validating with the files', () => {
     ['status', 'a model that is neither a model nor null', { ...status, model: 'tag-scratch' }],
     ['error', 'an unknown kind', { ...error, kind: 'oops' }],
     ['error', 'an empty code', { ...error, code: '' }],
+    ['error', 'drift figures without a PSI', { ...error, kind: 'drift', drift: { limit: 0.25 } }],
     ['metrics', 'an unclear rate above 1', { ...metrics, unclearRate: 1.5 }],
     [
       'metrics',
