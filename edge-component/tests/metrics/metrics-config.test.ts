@@ -1,5 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { configOverrides } from '../../src/config/load-config.ts';
 import { DEFAULT_METRICS_CONFIG } from '../../src/config/metrics-schemas.ts';
 import { parseAgentConfig } from '../../src/config/schema.ts';
 import { AgentConfigError } from '../../src/errors.ts';
@@ -25,6 +26,21 @@ describe('the metrics configuration section', () => {
       intervalSeconds: 30,
       drift: { baselineImages: 200, psiLimit: 0.1 },
       prometheus: { port: 9464, host: '127.0.0.1' },
+    });
+  });
+
+  it('takes every key from EDGEQC_METRICS_* variables as from the file', async () => {
+    const overrides = await configOverrides({
+      env: {
+        EDGEQC_METRICS_INTERVAL_SECONDS: '5',
+        EDGEQC_METRICS_DRIFT_PSI_LIMIT: '0.1',
+        EDGEQC_METRICS_PROMETHEUS_PORT: '9464',
+      },
+    });
+    expect(parse(overrides.metrics).metrics).toMatchObject({
+      intervalSeconds: 5,
+      drift: { psiLimit: 0.1 },
+      prometheus: { port: 9464 },
     });
   });
 
