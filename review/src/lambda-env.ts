@@ -17,6 +17,10 @@ export const ReviewLambdaEnv = {
   Table: 'EDGEQC_REVIEW_TABLE',
   UserPoolId: 'EDGEQC_REVIEW_USER_POOL_ID',
   ClientId: 'EDGEQC_REVIEW_CLIENT_ID',
+  /** Optional: the hosted sign-in domain's base URL; with SiteUrl, enables GET /auth/callback. */
+  SignInDomainUrl: 'EDGEQC_REVIEW_SIGN_IN_DOMAIN_URL',
+  /** Optional: the review site's URL (`https://<distribution>`); the callback is `<SiteUrl>/auth/callback`. */
+  SiteUrl: 'EDGEQC_REVIEW_SITE_URL',
   /** Optional: where the user pool's JWKS is (a Cognito emulator); default Cognito's own URL. */
   JwksUri: 'EDGEQC_REVIEW_JWKS_URI',
 } as const;
@@ -34,5 +38,7 @@ export const ReviewLambdaEnvSchema = z.object({
   [ReviewLambdaEnv.UserPoolId]: z.string().min(1, { error: 'expected a Cognito user pool id' }),
   [ReviewLambdaEnv.ClientId]: z.string().min(1, { error: 'expected a Cognito app client id' }),
   [ReviewLambdaEnv.JwksUri]: z.url({ error: 'expected the URL of a JWKS' }).optional(),
+  [ReviewLambdaEnv.SignInDomainUrl]: z.url({ error: 'expected the hosted sign-in domain URL' }).optional(),
+  [ReviewLambdaEnv.SiteUrl]: z.url({ error: 'expected the review site URL' }).optional(),
 });
 export type ReviewLambdaSettings = z.infer<typeof ReviewLambdaEnvSchema>;

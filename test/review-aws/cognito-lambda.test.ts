@@ -5,8 +5,11 @@
  * proxy event.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Inspection } from '@edgeqc/edge-component/contracts';
 import type { ReviewApp } from '@edgeqc/review/app';
 import { ReviewLambdaEnv } from '@edgeqc/review/lambda-env';
@@ -133,6 +136,68 @@ describe('Cognito sessions (the review app wired for AWS)', () => {
     expect(stored.item.decision).toEqual(winner);
     expect(stored.item.revision).toBe(1);
     expect(['alice', 'bob']).toContain(winner.reviewer.name);
+  });
+});
+
+describe('AWS-only routes', () => {
+  it('exports the reviewed images as a dataset under datasets/ of the same bucket', async () => {
+    const r = await app.inject({ method: 'POST', url: '/api/export', headers: { authorization: alice } });
+    expect(r.statusCode).toBe(200);
+    const summary = r.json();
+    expect(summary).toMatchObject({ images: 1, classes: ['scratch'], missingImages: 0 });
+    expect(summary.location).toMatch(new RegExp(`^s3://${BUCKET}/datasets/[0-9T-]+Z/$`));
+    const prefix = summary.location.slice(`s3://${BUCKET}/`.length);
+    const listed = await c.s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
+    const keys = (listed.Contents ?? []).map((o) => o.Key!.slice(prefix.length)).sort();
+    const id = messages[0]!.messageId;
+    expect(keys).toEqual(['classes.txt', `images/${id}.jpg`, `labels/${id}.txt`, 'manifest.jsonl']);
+    const manifest = await c.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: `${prefix}manifest.jsonl` }));
+    const line = JSON.parse(await manifest.Body!.transformToString());
+    expect(line['source-ref']).toBe(`s3://${BUCKET}/${prefix}images/${id}.jpg`);
+    expect((await app.inject({ method: 'POST', url: '/api/export' })).statusCode).toBe(401);
+  });
+
+  it('signs a reviewer in through the hosted page: the code becomes an HttpOnly cookie that opens the API', async () => {
+    // Cognito's token endpoint, played by a local server that knows one code.
+    const tokenEndpoint = createServer((req, res) => {
+      let body = '';
+      req.on('data', (b) => {
+        body += b;
+      });
+      req.on('end', () => {
+        const form = new URLSearchParams(body);
+        const good =
+          req.url === '/oauth2/token' && form.get('code') === 'good-code' && form.get('client_id') === pool.clientId;
+        res.writeHead(good ? 200 : 400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(good ? { id_token: alice, token_type: 'Bearer' } : { error: 'invalid_grant' }));
+      });
+    });
+    await new Promise<void>((done) => tokenEndpoint.listen(0, '127.0.0.1', done));
+    const { port } = tokenEndpoint.address() as AddressInfo;
+    const signIn = await buildAwsReviewApp(
+      {
+        ...env,
+        [ReviewLambdaEnv.SignInDomainUrl]: `http://127.0.0.1:${port}`,
+        [ReviewLambdaEnv.SiteUrl]: 'https://review.example.com',
+      },
+      { s3: c.s3, dynamodb: c.ddb },
+    );
+    try {
+      const bad = await signIn.inject({ url: '/auth/callback?code=stolen' });
+      expect(bad.statusCode).toBe(401);
+      expect(bad.headers['set-cookie']).toBeUndefined();
+      const ok = await signIn.inject({ url: '/auth/callback?code=good-code' });
+      expect(ok.statusCode).toBe(303);
+      expect(ok.headers.location).toBe('/');
+      const cookie = String(ok.headers['set-cookie']);
+      expect(cookie).toMatch(/^edgeqc_id_token=[\w.-]+; HttpOnly; Secure; SameSite=Lax; Path=\/$/);
+      const session = await signIn.inject({ url: '/api/session', headers: { cookie: cookie.split(';')[0]! } });
+      expect(session.statusCode).toBe(200);
+      expect(session.json().reviewer.name).toBe('alice');
+    } finally {
+      await signIn.close();
+      tokenEndpoint.close();
+    }
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Reviewers from Amazon Cognito: a request carries the reviewer's ID token in `Authorization` (the raw
- * token, as API Gateway's Cognito authorizer takes it, or `Bearer <token>`); the token is verified here
+ * token, as API Gateway's Cognito authorizer takes it, or `Bearer <token>`), or else in the sign-in
+ * cookie that cognito-sign-in.ts sets; the token is verified here
  * with aws-jwt-verify: RS256 signature against the user pool's JWKS, issuer, `token_use` = id, audience =
  * the app client, expiry.
  *
@@ -13,6 +14,7 @@ import { CognitoJwtVerifier } from 'aws-jwt-verify';
 import type { Reviewer } from '../domain/index.ts';
 import { ReviewCode, ReviewError } from '../errors.ts';
 import type { Authenticator, RequestHeaders } from '../ports.ts';
+import { ID_TOKEN_COOKIE } from './cognito-sign-in.ts';
 
 export interface CognitoAuthenticatorOptions {
   /** `<region>_<id>`. */
@@ -27,6 +29,16 @@ export interface CognitoAuthenticatorOptions {
   readonly jwksUri?: string;
   /** A token that does not verify (the request then gets 401). */
   readonly onRejected?: (reason: string) => void;
+}
+
+/** The ID token in the sign-in cookie (cognito-sign-in.ts), when there is one. */
+function idTokenCookie(header: string | string[] | undefined): string | undefined {
+  const text = Array.isArray(header) ? header.join('; ') : header;
+  for (const part of text?.split(';') ?? []) {
+    const [name, ...value] = part.trim().split('=');
+    if (name === ID_TOKEN_COOKIE) return value.join('=');
+  }
+  return undefined;
 }
 
 type IdVerifier = ReturnType<
@@ -61,7 +73,7 @@ export class CognitoAuthenticator implements Authenticator {
 
   async authenticate(headers: RequestHeaders): Promise<Reviewer | undefined> {
     const raw = headers.authorization;
-    const value = Array.isArray(raw) ? raw[0] : raw;
+    const value = (Array.isArray(raw) ? raw[0] : raw) || idTokenCookie(headers.cookie);
     if (value === undefined || value === '') return undefined;
     const token = value.replace(/^Bearer\s+/i, '').trim();
     if (this.#o.jwksUri !== undefined) {
