@@ -5,7 +5,8 @@
  * same bytes (same messageId), and it counts in the agent's status.
  *
  * - Admission: request-gate.ts (bounded concurrency, queue and bytes waiting, a deadline per request);
- *   an encoded body or inline pixels count with their size, deferred pixels (shared memory) with none.
+ *   an encoded body or inline pixels count with their size, deferred pixels (shared memory) with none;
+ *   pixels handed over (inline gRPC) or read here (shared memory) are freed as soon as the work ends.
  * - Hot swap: the detector is read when the request's turn comes; a run that fails because the model
  *   was swapped under it runs once more on the new one, so a swap fails no request.
  * - Encoded images are admitted by their bytes (size, magic bytes, SHA-256: core/admit.ts) and decoded
@@ -21,6 +22,7 @@ import { effectiveThresholds } from '../inference/inspect-image.ts';
 import type { Logger } from '../log.ts';
 import type { AdmittedImage, Detector, ImagePreparer } from '../ports.ts';
 import type { InspectionService, ServedModelInfo, SyncImage, SyncInspectOptions } from './inspection-service.ts';
+import { releaseImageBytes } from './release-bytes.ts';
 import { createRequestGate, type RequestGateOptions } from './request-gate.ts';
 
 export interface AgentInspectionServiceDeps {
@@ -138,9 +140,15 @@ export function createAgentInspectionService(
       let admittedImage: AdmittedImage | null = image.kind === 'rgb-deferred' ? null : await admit();
       // Anything but an image rejection or a SyncInspectionError is an internal error (INSPECTION_FAILED).
       const held = image.kind === 'encoded' ? image.bytes.length : image.kind === 'rgb' ? image.pixels.length : 0;
+      // Pixels the service owns are freed when the work really ends (not when a deadline answers first).
+      const owned = image.kind === 'rgb-deferred' || (image.kind === 'rgb' && image.handOver === true);
       const inspection = await gate.run(async () => {
-        admittedImage ??= await admit();
-        return inspectNow(admittedImage);
+        try {
+          admittedImage ??= await admit();
+          return await inspectNow(admittedImage);
+        } finally {
+          if (owned && admittedImage) releaseImageBytes(admittedImage.bytes);
+        }
       }, held);
       if (options.publish) await deps.publish(inspection);
       if (options.archive && admittedImage) await deps.archive(admittedImage, inspection);

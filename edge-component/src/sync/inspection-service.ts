@@ -25,9 +25,17 @@ export type SyncImage =
       /** width x height x 3 bytes, row by row, R G B. */
       readonly pixels: Uint8Array;
       readonly name?: string;
+      /**
+       * The caller hands the pixels over: the service frees their memory once the inspection's work has
+       * ended (release-bytes.ts), and the caller must not read them after the answer. Default false.
+       */
+      readonly handOver?: boolean;
     }
   | {
-      /** Raw RGB888 pixels read only when the request's turn comes (shared memory): a request waiting in the queue holds no pixels. */
+      /**
+       * Raw RGB888 pixels read only when the request's turn comes (shared memory): a request waiting in
+       * the queue holds no pixels. The service frees what `readPixels` returned once the work has ended.
+       */
       readonly kind: 'rgb-deferred';
       readonly width: number;
       readonly height: number;

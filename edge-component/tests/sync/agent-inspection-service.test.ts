@@ -85,6 +85,28 @@ describe('synchronous inspection service', () => {
     expect(published).toEqual([]);
   });
 
+  it('frees pixels handed over (an inline bitmap in its gRPC message) or read from shared memory once the work ends, and no others', async () => {
+    const { s } = service();
+    const { data, info } = await sharp(scratch).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const size = { width: info.width, height: info.height };
+    // As grpc-js hands it: the bitmap inside a buffer of its own with a few bytes of framing around it.
+    const message = new Uint8Array(data.length + 40);
+    message.set(data, 30);
+    const inline = message.subarray(30, 30 + data.length);
+    const first = await s.inspect({ kind: 'rgb', ...size, pixels: inline, handOver: true });
+    expect(inline.byteLength).toBe(0);
+    expect(message.buffer.detached).toBe(true);
+
+    const read = Uint8Array.from(data);
+    const shared = await s.inspect({ kind: 'rgb-deferred', ...size, readPixels: async () => read });
+    expect(read.buffer.detached).toBe(true);
+
+    const kept = Uint8Array.from(data);
+    const notHanded = await s.inspect({ kind: 'rgb', ...size, pixels: kept });
+    expect(kept.byteLength).toBe(data.length);
+    expect([shared.messageId, notHanded.messageId]).toEqual([first.messageId, first.messageId]);
+  });
+
   it('gives raw RGB pixels of an image the same detections as its JPEG', async () => {
     const { s } = service();
     const { data, info } = await sharp(scratch).removeAlpha().raw().toBuffer({ resolveWithObject: true });

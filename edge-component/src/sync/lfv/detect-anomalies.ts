@@ -31,7 +31,8 @@ export function detectAnomaliesCall(deps: DetectDeps) {
     const { width: w, height: h } = image;
     const inspection = await deps.service.inspect(
       image.pixels
-        ? { kind: 'rgb', width: w, height: h, pixels: image.pixels }
+        ? // The request's bitmap is ours alone (grpc-js built the message for this call): hand it over.
+          { kind: 'rgb', width: w, height: h, pixels: image.pixels, handOver: true }
         : { kind: 'rgb-deferred', width: w, height: h, readPixels: image.readPixels ?? (async () => new Uint8Array()) },
     );
     const result = toDetectAnomalyResult(inspection);
