@@ -5,13 +5,17 @@
  *   - a bounded random sample of devices checked deeply (effective deployment, installed versions,
  *     retained status: what the job counts cannot see, e.g. a device whose deployment succeeded but whose
  *     agent serves the old model or failed the new model's self-test);
- *   - the group's size, counted once.
+ *   - the group's size, counted once;
+ *   - optionally, the sampled devices' own metrics under the new model (one table read): their
+ *     inspections and failed inspections since the model started serving.
  *
  *   failed   deployment CANCELED/FAILED (the IoT job's abort criteria fired); job failures (failed +
  *            timed out + rejected) at or above the abort percentage of the group, or of the executed
  *            devices once `minExecuted` have executed; the sample's failure share at or above the abort
  *            percentage once `minSampleResolved` sampled devices are resolved (when the sample is the
- *            whole group: its failures over the group, exactly as a full check would)
+ *            whole group: its failures over the group, exactly as a full check would); the sampled
+ *            devices' failed inspections at or above the abort percentage of their inspections, once
+ *            `minBehaviourImages` were made under the new model
  *   done     nothing queued or in progress, every member accounted for, every sampled device resolved
  *   timeout  past the deadline and not done
  *   waiting  otherwise
@@ -28,6 +32,40 @@ export interface FleetCheckInput {
   readonly groupSize: number;
   /** The deep per-device verdicts of the sampled devices. */
   readonly sample: readonly DeviceAssessment[];
+  /** The sampled devices' metrics under the new model, summed (absent: not read). */
+  readonly behaviour?: FleetBehaviour;
+}
+
+/** Sums of the sampled devices' `sinceModel` figures under the new model (edgeqc.metrics.v1). */
+export interface FleetBehaviour {
+  /** Sampled devices that reported metrics under the new model. */
+  readonly devices: number;
+  readonly images: number;
+  readonly errors: number;
+  readonly unclear: number;
+  readonly defect: number;
+  /** Messages that failed their schema (never counted above). */
+  readonly rejected: number;
+}
+
+/** Adds up the newest message of each device (sinceModel is cumulative, so it adds up exactly). */
+export function sumBehaviour(
+  messages: readonly {
+    readonly sinceModel: { images: number; errors: number; verdicts: { unclear: number; defect: number } };
+  }[],
+  rejected: number,
+): FleetBehaviour {
+  return messages.reduce<FleetBehaviour>(
+    (acc, m) => ({
+      devices: acc.devices + 1,
+      images: acc.images + m.sinceModel.images,
+      errors: acc.errors + m.sinceModel.errors,
+      unclear: acc.unclear + m.sinceModel.verdicts.unclear,
+      defect: acc.defect + m.sinceModel.verdicts.defect,
+      rejected: acc.rejected,
+    }),
+    { devices: 0, images: 0, errors: 0, unclear: 0, defect: 0, rejected },
+  );
 }
 
 export interface FleetCheckContext {
@@ -39,6 +77,8 @@ export interface FleetCheckContext {
   readonly minExecuted?: number;
   /** Resolved sampled devices before the sample's failure share counts. Default 20. */
   readonly minSampleResolved?: number;
+  /** Inspections (made and failed) under the new model before the behaviour counts. Default 200. */
+  readonly minBehaviourImages?: number;
 }
 
 export interface FleetDecision {
@@ -71,7 +111,12 @@ export function assessFleet(input: FleetCheckInput, ctx: FleetCheckContext): Fle
     `job: ${c.succeeded} succeeded, ${jobFailed} failed (${c.failed} failed, ${c.timedOut} timed out, ` +
     `${c.rejected} rejected), ${c.inProgress} in progress, ${c.queued} queued of ${input.groupSize} device(s)`;
   const sampleLine = `${exhaustive ? 'every device' : `sample of ${input.sample.length}`}: ${sampleResolved - sampleFailed.length} healthy, ${sampleFailed.length} failed, ${samplePending.length} pending`;
-  const line = `${jobLine}; ${sampleLine}`;
+  const b = input.behaviour;
+  const tried = b ? b.images + b.errors : 0;
+  const behaviourLine = b
+    ? `; metrics of ${b.devices} sampled device(s): ${b.images} inspected, ${b.errors} failed, ${b.unclear} unclear, ${b.defect} defect${b.rejected ? `, ${b.rejected} message(s) rejected` : ''}`
+    : '';
+  const line = `${jobLine}; ${sampleLine}${behaviourLine}`;
   const failedLine = sampleFailed.length ? ` (${list(sampleFailed)})` : '';
   const base = { jobFailed, sampleFailed: sampleFailed.length };
   const fail = (why: string): FleetDecision => ({
@@ -111,6 +156,12 @@ export function assessFleet(input: FleetCheckInput, ctx: FleetCheckContext): Fle
         `${sampleFailed.length} of ${sampleResolved} sampled fleet device(s) failed the deep check, at or above the abort threshold of ${abort}% (${pct(share)})`,
       );
     }
+  }
+
+  if (b && tried >= (ctx.minBehaviourImages ?? 200) && (b.errors * 100) / tried >= abort) {
+    return fail(
+      `${b.errors} of ${tried} inspections failed on the sampled devices under the new model, at or above the abort threshold of ${abort}% (${pct((b.errors * 100) / tried)})`,
+    );
   }
 
   const accounted = executed + c.canceled + c.removed;

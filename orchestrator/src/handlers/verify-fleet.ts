@@ -7,11 +7,17 @@
 import type { Logger } from 'pino';
 import { INFERENCE_COMPONENT } from '../domain/deployment-plan.ts';
 import { assessDevice, type DeviceAssessment, type Expected } from '../domain/device-assessment.ts';
-import { assessFleet, drawSample } from '../domain/fleet-check.ts';
+import { assessFleet, drawSample, type FleetBehaviour, sumBehaviour } from '../domain/fleet-check.ts';
 import { type RolloutState, StageSchema, StepNames } from '../domain/rollout-state.ts';
 import { ErrorNames, RolloutError } from '../errors.ts';
-import type { Clock, DeploymentJobs, DeploymentService, FleetHealth } from '../ports.ts';
-import { awsConfig, awsDeploymentJobs, awsDeploymentService, awsFleetHealth } from './aws-wiring.ts';
+import type { BehaviourSource, Clock, DeploymentJobs, DeploymentService, FleetHealth } from '../ports.ts';
+import {
+  awsBehaviourSource,
+  awsConfig,
+  awsDeploymentJobs,
+  awsDeploymentService,
+  awsFleetHealth,
+} from './aws-wiring.ts';
 import { defineStep, lambdaEntry } from './step.ts';
 import { type VerifyInput, VerifyInputSchema } from './verify-stage.ts';
 
@@ -22,6 +28,8 @@ export interface VerifyFleetDeps {
   readonly deployments: DeploymentService;
   readonly health: FleetHealth;
   readonly jobs: DeploymentJobs;
+  /** The sampled devices' metrics under the new model (one read per check). Default: not read. */
+  readonly behaviour?: BehaviourSource;
   /** How long the fleet may take, from the deployment's creation. */
   readonly timeoutSeconds: number;
   /** Failed-device percentage that fails the fleet. Default 10. */
@@ -85,8 +93,14 @@ export async function verifyFleet(deps: VerifyFleetDeps, input: VerifyInput, log
     ]);
     return assessDevice({ thingName, effectiveDeployments, installedComponents, status }, expected);
   });
+  let behaviour: FleetBehaviour | undefined;
+  if (deps.behaviour && sample.length > 0) {
+    const modelVersion = input.model?.version ?? input.component.version;
+    const got = await deps.behaviour.latest({ thingNames: sample, modelVersions: [modelVersion] });
+    behaviour = sumBehaviour(got.messages, got.rejected);
+  }
   const decision = assessFleet(
-    { deploymentStatus: deployment.status, jobCounts: job.counts, groupSize: devices, sample: assessed },
+    { deploymentStatus: deployment.status, jobCounts: job.counts, groupSize: devices, sample: assessed, behaviour },
     {
       now: deps.now?.() ?? new Date(),
       deadline: new Date(Date.parse(stage.startedAt) + deps.timeoutSeconds * 1000),
@@ -131,6 +145,7 @@ export const handler = lambdaEntry(() => {
     deployments: awsDeploymentService(),
     health: awsFleetHealth(c),
     jobs: awsDeploymentJobs(),
+    ...(c.metricsTable ? { behaviour: awsBehaviourSource(c) } : {}),
     timeoutSeconds: c.fleetTimeoutSeconds,
     abortPercent: c.fleetAbortPercent,
   });

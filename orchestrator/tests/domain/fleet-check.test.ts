@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceAssessment } from '../../src/domain/device-assessment.ts';
-import { assessFleet, drawSample } from '../../src/domain/fleet-check.ts';
+import { assessFleet, drawSample, sumBehaviour } from '../../src/domain/fleet-check.ts';
 import { ErrorNames } from '../../src/errors.ts';
 import type { JobExecutionCounts } from '../../src/ports.ts';
 
@@ -67,6 +67,24 @@ describe('the fleet decision over job counts and a sample', () => {
     const fine = [...devices(1, 'failed'), ...devices(19, 'healthy', 1)];
     const ok = assessFleet(input({ groupSize: 20, sample: fine, jobCounts: counts({ succeeded: 20 }) }), ctx);
     expect(ok).toMatchObject({ outcome: 'done', summary: expect.stringContaining('1 rolled back: line-0') });
+  });
+
+  it("fails when the sampled devices' own metrics show the new model failing inspections, once there are enough", () => {
+    const since = (images: number, errors: number) => ({
+      sinceModel: { images, errors, verdicts: { unclear: 1, defect: 2 } },
+    });
+    const early = sumBehaviour([since(50, 10), since(40, 10)], 0);
+    const running = { jobCounts: counts({ succeeded: 500, inProgress: 500 }) };
+    expect(assessFleet(input({ ...running, behaviour: early }), ctx).outcome).toBe('waiting');
+    const enough = sumBehaviour([since(150, 30), since(100, 5)], 1);
+    expect(enough).toEqual({ devices: 2, images: 250, errors: 35, unclear: 2, defect: 4, rejected: 1 });
+    const d = assessFleet(input({ ...running, behaviour: enough }), ctx);
+    expect(d.summary).toMatch(/^35 of 285 inspections failed on the sampled devices under the new model/);
+    expect(d.summary).toContain('1 message(s) rejected');
+    const healthy = sumBehaviour([since(400, 3)], 0);
+    expect(assessFleet(input({ jobCounts: counts({ succeeded: 1000 }), behaviour: healthy }), ctx).outcome).toBe(
+      'done',
+    );
   });
 
   it('times out by name with the devices still pending in the sample', () => {

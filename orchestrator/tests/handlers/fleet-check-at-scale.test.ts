@@ -19,6 +19,8 @@
  * calls divided by these rates, and higher real quotas only make it shorter. Check the account's
  * Service Quotas console before relying on one.
  */
+
+import type { MetricsMessage } from '@edgeqc/edge-component/contracts';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createGreengrassDeploymentService } from '../../src/adapters/greengrass-deployments.ts';
@@ -28,6 +30,7 @@ import type { RolloutState } from '../../src/domain/rollout-state.ts';
 import { ErrorNames } from '../../src/errors.ts';
 import { DEFAULT_FLEET_SAMPLE_SIZE, verifyFleet } from '../../src/handlers/verify-fleet.ts';
 import { verifyStage } from '../../src/handlers/verify-stage.ts';
+import type { BehaviourSource } from '../../src/ports.ts';
 import { SHA_NEW } from '../helpers/fixtures.ts';
 import {
   type SimulatedFleetApi as Api,
@@ -182,6 +185,27 @@ describe('the fleet check at 10,000 devices, held to AWS request rates', () => {
     const second = await check(first.result as RolloutState);
     expect(second.result?.fleet).toMatchObject({ done: true, checks: 2, sample: first.result?.fleet?.sample });
     expect(second.calls).toBe(2 + 3 * DEFAULT_FLEET_SAMPLE_SIZE);
+  });
+
+  it("reads the sampled devices' metrics in one call a check and fails when the new model fails inspections", async () => {
+    const { api, deps } = fleet(10_000, () => 'healthy');
+    const asked: number[] = [];
+    const behaviour: BehaviourSource = {
+      async latest(q) {
+        asked.push(q.thingNames.length);
+        const messages = q.thingNames.map((thingName) => ({
+          thingName,
+          sinceModel: { images: 90, errors: 20, verdicts: { ok: 80, defect: 8, unclear: 2 } },
+        }));
+        return { messages: messages as unknown as MetricsMessage[], rejected: 0 };
+      },
+    };
+    const r = await simulate(api, () => verifyFleet({ ...deps, behaviour }, state as never, silent));
+    expect(asked).toEqual([DEFAULT_FLEET_SAMPLE_SIZE]);
+    expect(r.error).toMatchObject({
+      name: ErrorNames.FleetUnhealthy,
+      message: expect.stringMatching(/^1000 of 5500 inspections failed on the sampled devices under the new model/),
+    });
   });
 
   it('costs the same per check at 10 devices and at 100,000', async () => {
