@@ -76,6 +76,8 @@ export function createUploader(options: UploaderOptions): Uploader {
   };
   let uploaded = 0;
   let setAside = 0;
+  /** An item is being sent (its counters are updated before this turns false). */
+  let sending = false;
   let loop: Promise<void> | undefined;
   const stop = new AbortController();
   let wake: (() => void) | undefined;
@@ -189,7 +191,10 @@ export function createUploader(options: UploaderOptions): Uploader {
         continue;
       }
       try {
-        await send(item);
+        sending = true;
+        await send(item).finally(() => {
+          sending = false;
+        });
         if (failures > 0) log.info({ failures, pending: queue.stats().pending }, 'uploading again');
         failures = 0;
       } catch (err) {
@@ -219,7 +224,7 @@ export function createUploader(options: UploaderOptions): Uploader {
     }),
     async drained(timeoutMs) {
       const end = Date.now() + timeoutMs;
-      while (queue.stats().pending > 0) {
+      while (queue.stats().pending > 0 || sending) {
         if (Date.now() >= end) return false;
         await new Promise((r) => setTimeout(r, 50));
       }
