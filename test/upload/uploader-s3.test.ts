@@ -193,7 +193,7 @@ describe('the agent binary with uploads on, killed mid-queue and started again',
     await until(async () => (await items()).length === count, `${count} items queued`, 90_000);
 
     // The network comes back slow; the agent is killed once part of the queue is in the bucket.
-    proxy.up({ delayMs: 250 });
+    proxy.up({ delayMs: 400 });
     const messages = async () => [...(await versionsPerKey(bucket)).keys()].filter((k) => k.endsWith('.json'));
     await until(async () => (await messages()).length >= 2, 'two inspections uploaded', 60_000);
     agent.child.kill('SIGKILL');
