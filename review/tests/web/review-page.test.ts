@@ -3,7 +3,7 @@
  * browser), against `startLocalReview` over a temporary store built from the demo model's samples.
  * A reviewer signs in with the link, filters to one line, reviews three images with the keyboard only,
  * corrects a box with the mouse, undoes that, draws a box with a finger, and the decision store holds
- * exactly the labels given.
+ * exactly the labels given; a decision someone else stored meanwhile makes the page's a conflict.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import type { Inspection } from '@edgeqc/edge-component/contracts';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { LocalJsonDecisionStore } from '../../src/adapters/local-json-decision-store.ts';
-import { currentDecision } from '../../src/domain/index.ts';
+import { currentDecision, decide } from '../../src/domain/index.ts';
 import { type LocalReview, startLocalReview } from '../../src/local-review.ts';
 import { writeFixtureStore } from '../helpers/fixture-store.ts';
 
@@ -187,4 +187,22 @@ it('reviews with the keyboard and the mouse, undoes, and stores the labels given
   const moved = fourth.record.log[0]?.kind === 'decided' ? fourth.record.log[0].decision.boxes[0]! : undefined;
   expect(moved!.x).toBeGreaterThan(file('scratch-05.jpg').detections[0]!.box.x + 10);
   expect(await store.get(file('scratch-06.png').messageId)).toBeUndefined();
+
+  // Someone else decides scratch-05 while it is on screen: the page's decision is a conflict, and says so.
+  const theirs = decide(fourth.record, {
+    messageId: file('scratch-05.jpg').messageId,
+    subject: fourth.record.subject,
+    verdict: 'ok',
+    boxes: [],
+    reviewer: { id: 'local:sam', name: 'sam' },
+    at: new Date().toISOString(),
+    actionId: 'sam-1',
+    expectedRevision: fourth.record.revision,
+  });
+  if (theirs.kind !== 'changed') throw new Error('expected a change');
+  expect((await store.put(theirs.record, fourth.record.revision)).kind).toBe('stored');
+  await page.keyboard.press('d');
+  await announced('Conflict: sam decided scratch-05.jpg meanwhile');
+  const kept = currentDecision((await store.get(file('scratch-05.jpg').messageId))!);
+  expect(kept).toMatchObject({ verdict: 'ok', reviewer: { name: 'sam' } });
 });
