@@ -10,7 +10,7 @@
  * the stack's outputs that tells the page where to sign in: no custom-resource Lambda for a few static
  * files.
  */
-import { CfnOutput, Lazy, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Fn, Lazy, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -47,13 +47,17 @@ export class ReviewStack extends Stack {
   readonly auth: ReviewAuth;
   readonly api: ReviewApi;
   readonly site: ReviewSite;
+  /** The hosted sign-in page of the review page's app client, back to `<site>/auth/callback`. */
+  readonly signInUrl: string;
 
   constructor(scope: Construct, id: string, props: ReviewStackProps = {}) {
     super(scope, id, props);
     // The app client's callback URL is the distribution's, which is made last (Lazy breaks the order).
     const siteUrl = Lazy.string({ produce: () => this.site.url });
+    const callbackUrl = Lazy.string({ produce: () => `${this.site.url}/auth/callback` });
     this.auth = new ReviewAuth(this, 'Auth', {
-      callbackUrls: [siteUrl, Lazy.string({ produce: () => `${this.site.url}/` })],
+      callbackUrls: [callbackUrl],
+      logoutUrls: [siteUrl],
       domainPrefix: props.signInDomainPrefix,
       removalPolicy: props.removalPolicy,
     });
@@ -66,6 +70,8 @@ export class ReviewStack extends Stack {
       datasetsPrefix: props.datasetsPrefix,
       userPool: this.auth.userPool,
       client: this.auth.client,
+      signInDomainUrl: this.auth.signInUrl,
+      siteUrl,
       removalPolicy: props.removalPolicy,
     });
     this.site = new ReviewSite(this, 'Site', {
@@ -81,7 +87,16 @@ export class ReviewStack extends Stack {
     });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.client.userPoolClientId });
-    new CfnOutput(this, 'SignInUrl', { value: this.auth.signInUrl });
+    // The hosted sign-in page for the review page's client (config.json's signInUrl).
+    this.signInUrl = Fn.join('', [
+      this.auth.signInUrl,
+      '/login?response_type=code&scope=openid+email+profile&client_id=',
+      this.auth.client.userPoolClientId,
+      '&redirect_uri=https%3A%2F%2F',
+      this.site.distribution.distributionDomainName,
+      '%2Fauth%2Fcallback',
+    ]);
+    new CfnOutput(this, 'SignInUrl', { value: this.signInUrl, description: "config.json's signInUrl" });
     new CfnOutput(this, 'DecisionsTableName', { value: this.api.table.tableName });
   }
 }

@@ -1,3 +1,4 @@
+import { ID_TOKEN_COOKIE } from '@edgeqc/review/adapters/cognito-sign-in';
 import { ReviewLambdaEnv } from '@edgeqc/review/lambda-env';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
@@ -67,13 +68,19 @@ describe('review stack', () => {
     expect(JSON.stringify(statements)).not.toMatch(/"s3:\*"|"dynamodb:\*"/);
   });
 
-  it('puts every /api method behind the Cognito user pool authorizer', () => {
+  it('puts every /api method behind the Cognito user pool authorizer; only the sign-in callback is open', () => {
     const methods = ofType('AWS::ApiGateway::Method');
-    expect(methods.length).toBeGreaterThan(0);
-    for (const [, m] of methods) {
-      if (m.Properties!.HttpMethod === 'OPTIONS') continue;
-      expect(m.Properties!.AuthorizationType).toBe('COGNITO_USER_POOLS');
-    }
+    const open = methods.filter(([, m]) => m.Properties!.AuthorizationType !== 'COGNITO_USER_POOLS');
+    expect(methods.length).toBeGreaterThan(open.length);
+    expect(open).toHaveLength(1);
+    const [, callback] = open[0]!;
+    expect(callback.Properties).toMatchObject({
+      HttpMethod: 'GET',
+      AuthorizationType: 'NONE',
+      RequestParameters: { 'method.request.querystring.code': true },
+    });
+    const parent = (callback.Properties!.ResourceId as { Ref: string }).Ref;
+    expect(resources[parent]!.Properties!.PathPart).toBe('callback');
     template.hasResourceProperties('AWS::ApiGateway::Authorizer', { Type: 'COGNITO_USER_POOLS' });
     template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: 'api' });
   });
@@ -87,9 +94,9 @@ describe('review stack', () => {
     template.hasResourceProperties('AWS::Cognito::UserPoolClient', {
       GenerateSecret: false,
       AllowedOAuthFlows: ['code'],
-      CallbackURLs: Match.arrayWith([
-        { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.anyValue(), 'DomainName'] }]] },
-      ]),
+      CallbackURLs: [
+        { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [Match.anyValue(), 'DomainName'] }, '/auth/callback']] },
+      ],
     });
   });
 
@@ -108,7 +115,11 @@ describe('review stack', () => {
     };
     expect(config.Origins.find((o) => o.S3OriginConfig)?.OriginAccessControlId).toBeDefined();
     expect(config.Origins.find((o) => o.CustomOriginConfig)?.OriginPath).toBe('/prod');
-    expect(config.CacheBehaviors.map((b) => b.PathPattern)).toEqual(['/api/*']);
+    expect(config.CacheBehaviors.map((b) => b.PathPattern)).toEqual(['/api/*', '/auth/*']);
+    const api = config.CacheBehaviors[0] as unknown as { FunctionAssociations: { EventType: string }[] };
+    expect(api.FunctionAssociations.map((f) => f.EventType)).toEqual(['viewer-request']);
+    const [, fn] = ofType('AWS::CloudFront::Function')[0]!;
+    expect(String(fn.Properties!.FunctionCode)).toContain(`request.cookies['${ID_TOKEN_COOKIE}']`);
     expect(config.DefaultCacheBehavior.ViewerProtocolPolicy).toBe('redirect-to-https');
     expect(config.Logging).toBeDefined();
     template.hasResourceProperties('AWS::S3::Bucket', {

@@ -45,6 +45,10 @@ export interface ReviewApiProps {
   readonly datasetsPrefix?: string;
   readonly userPool: IUserPool;
   readonly client: IUserPoolClient;
+  /** The hosted sign-in domain's base URL (the callback exchanges codes there). */
+  readonly signInDomainUrl: string;
+  /** The review site's URL (`https://<distribution>`); the sign-in callback is `<siteUrl>/auth/callback`. */
+  readonly siteUrl: string;
   /** Log retention of the function and the API's access log. Default three months. */
   readonly logRetention?: RetentionDays;
   /** What happens to the decisions table when the stack is deleted. Default RETAIN (the labels). */
@@ -169,6 +173,8 @@ export class ReviewApi extends Construct {
         [ReviewEnv.Table]: this.table.tableName,
         [ReviewEnv.UserPoolId]: props.userPool.userPoolId,
         [ReviewEnv.ClientId]: props.client.userPoolClientId,
+        [ReviewEnv.SignInDomainUrl]: props.signInDomainUrl,
+        [ReviewEnv.SiteUrl]: props.siteUrl,
       },
       bundling: {
         format: OutputFormat.ESM,
@@ -213,6 +219,21 @@ export class ReviewApi extends Construct {
         authorizer,
         requestValidator: validator,
       },
+    });
+    // The hosted sign-in page's callback: reachable before sign-in (it is how a reviewer signs in); it takes
+    // only an authorization code, exchanges it at Cognito's token endpoint and checks the token it gets.
+    const callback = this.api.root.addResource('auth').addResource('callback');
+    const callbackMethod = callback.addMethod('GET', integration, {
+      authorizationType: AuthorizationType.NONE,
+      requestValidator: validator,
+      requestParameters: { 'method.request.querystring.code': true },
+    });
+    acknowledge(callbackMethod, {
+      'AwsSolutions-APIG4':
+        "The OAuth callback of Cognito's hosted sign-in page must be reachable without a token: it accepts only " +
+        "an authorization code (required, checked by the gateway), exchanges it at the user pool's token endpoint " +
+        'and verifies the ID token it gets before setting the session cookie.',
+      'AwsSolutions-COG4': 'Same method: the sign-in callback comes before there is a Cognito token to authorize.',
     });
     const stack = Stack.of(this);
     this.originDomainName = `${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}`;

@@ -17,8 +17,10 @@ import { Construct } from 'constructs';
 import { acknowledge } from './nag.ts';
 
 export interface ReviewAuthProps {
-  /** Where the hosted sign-in page sends the reviewer back to (the review site's URL). */
+  /** Where the hosted sign-in page sends the reviewer back to with a code (`<site>/auth/callback`). */
   readonly callbackUrls: readonly string[];
+  /** Where sign-out returns to (the site). */
+  readonly logoutUrls: readonly string[];
   /** Prefix of the hosted sign-in domain (`<prefix>.auth.<region>.amazoncognito.com`). Default `edgeqc-review-<account>`. */
   readonly domainPrefix?: string;
   /** What happens to the user pool when the stack is deleted. Default RETAIN (the reviewers' accounts). */
@@ -64,7 +66,7 @@ export class ReviewAuth extends Construct {
         flows: { authorizationCodeGrant: true },
         scopes: [OAuthScope.OPENID, OAuthScope.EMAIL, OAuthScope.PROFILE],
         callbackUrls: [...props.callbackUrls],
-        logoutUrls: [...props.callbackUrls],
+        logoutUrls: [...props.logoutUrls],
       },
       preventUserExistenceErrors: true,
       idTokenValidity: Duration.hours(1),

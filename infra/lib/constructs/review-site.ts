@@ -1,9 +1,12 @@
 /**
  * The review page in AWS: a private S3 bucket behind a CloudFront distribution (origin access control,
- * HTTPS only) that also routes `/api/*` to the review API, so the page and its API share one origin (no
- * CORS, the reviewer's ID token travels only to that origin). CloudFront writes access logs to a log
+ * HTTPS only) that also routes `/api/*` and the sign-in callback `/auth/*` to the review API, so the page
+ * and its API share one origin (no CORS; the reviewer's ID token, kept in an HttpOnly cookie, travels
+ * only to that origin and a CloudFront function hands it to API Gateway as the Authorization header). CloudFront writes access logs to a log
  * bucket; the site bucket writes server access logs there too.
  */
+
+import { ID_TOKEN_COOKIE } from '@edgeqc/review/adapters/cognito-sign-in';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AllowedMethods,
@@ -11,7 +14,11 @@ import {
   CacheHeaderBehavior,
   CachePolicy,
   CacheQueryStringBehavior,
+  Function as CloudFrontFunction,
   Distribution,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   HttpVersion,
   OriginProtocolPolicy,
   OriginRequestPolicy,
@@ -77,6 +84,29 @@ export class ReviewSite extends Construct {
       queryStringBehavior: CacheQueryStringBehavior.all(),
       cookieBehavior: CacheCookieBehavior.none(),
     });
+    // The sign-in cookie becomes the Authorization header API Gateway's Cognito authorizer reads.
+    const cookieToHeader = new CloudFrontFunction(this, 'TokenFromCookie', {
+      comment: 'edgeqc review: the sign-in cookie as the Authorization header of /api requests',
+      runtime: FunctionRuntime.JS_2_0,
+      code: FunctionCode.fromInline(
+        [
+          'function handler(event) {',
+          '  var request = event.request;',
+          `  var cookie = request.cookies['${ID_TOKEN_COOKIE}'];`,
+          '  if (!request.headers.authorization && cookie && cookie.value) {',
+          '    request.headers.authorization = { value: cookie.value };',
+          '  }',
+          '  return request;',
+          '}',
+        ].join('\n'),
+      ),
+    });
+    const apiOrigin = new HttpOrigin(props.apiDomainName, {
+      originPath: `/${props.apiStageName}`,
+      protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
+      originSslProtocols: [OriginSslPolicy.TLS_V1_2],
+      readTimeout: Duration.seconds(30),
+    });
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'edgeqc review page and API',
       defaultRootObject: 'index.html',
@@ -92,15 +122,17 @@ export class ReviewSite extends Construct {
       },
       additionalBehaviors: {
         '/api/*': {
-          origin: new HttpOrigin(props.apiDomainName, {
-            originPath: `/${props.apiStageName}`,
-            protocolPolicy: OriginProtocolPolicy.HTTPS_ONLY,
-            originSslProtocols: [OriginSslPolicy.TLS_V1_2],
-            readTimeout: Duration.seconds(30),
-          }),
+          origin: apiOrigin,
           viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
           allowedMethods: AllowedMethods.ALLOW_ALL,
           cachePolicy: apiPolicy,
+          originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+          functionAssociations: [{ function: cookieToHeader, eventType: FunctionEventType.VIEWER_REQUEST }],
+        },
+        '/auth/*': {
+          origin: apiOrigin,
+          viewerProtocolPolicy: ViewerProtocolPolicy.HTTPS_ONLY,
+          cachePolicy: CachePolicy.CACHING_DISABLED,
           originRequestPolicy: OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
         },
       },
