@@ -133,7 +133,9 @@ export class PipelineStack extends Stack {
       groups: [this.canaryGroupName, this.fleetGroupName],
       removalPolicy: props.removalPolicy,
     });
+    // The quality gate (VerifyCanary) and the fleet check's sample (VerifyFleet) read the newest messages.
     this.metrics.grantBehaviourRead(this.functions.byStep.VerifyCanary);
+    this.metrics.grantBehaviourRead(this.functions.byStep.VerifyFleet);
     new CfnOutput(this, 'MetricsTableName', {
       description: 'newest edgeqc.metrics.v1 message per device and model version (the quality gate reads it)',
       value: this.metrics.table.tableName,

@@ -154,7 +154,7 @@ describe('pipeline stack', () => {
       DeployCanary: deployActions(),
       DeployFleet: deployActions(),
       VerifyCanary: [...verifyActions(), 'dynamodb:BatchGetItem'],
-      VerifyFleet: verifyActions(),
+      VerifyFleet: [...verifyActions(), 'dynamodb:BatchGetItem'],
       Notify: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
       NotifyFailure: ['sns:Publish', 'kms:GenerateDataKey', 'kms:Decrypt'],
       UndoRollout: [
