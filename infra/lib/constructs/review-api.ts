@@ -182,6 +182,9 @@ export class ReviewApi extends Construct {
         banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
         sourceMap: true,
         logLevel: LogLevel.WARNING,
+        // The app's web-assets module resolves the page's vendor modules by name when it loads
+        // (import.meta.resolve): they are installed beside the bundle instead of bundled.
+        nodeModules: ['preact', 'htm'],
       },
     });
 
