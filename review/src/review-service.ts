@@ -4,6 +4,7 @@
  * caller shows what is stored now.
  */
 import { randomUUID } from 'node:crypto';
+import type { Inspection } from '@edgeqc/edge-component/contracts';
 import {
   agreementByModelVersion,
   type CatalogEntry,
@@ -61,6 +62,8 @@ export type UndoOutcome =
 
 export interface ItemDetail {
   readonly item: ReviewItem;
+  /** The edgeqc.inspection.v1 message as the device published it. */
+  readonly message: Inspection;
   /** Every decision and undo on this item, oldest first. */
   readonly log: readonly DecisionLogEntry[];
   readonly image: ImageRef;
@@ -142,7 +145,7 @@ export class ReviewService {
     const entry = await this.#entry(messageId);
     const record = await this.#deps.decisions.get(messageId);
     const image: ImageRef = entry.imagePresent ? await this.#deps.catalog.image(messageId) : { kind: 'missing' };
-    return { item: toReviewItem(entry, record), log: record?.log ?? [], image };
+    return { item: toReviewItem(entry, record), message: entry.inspection, log: record?.log ?? [], image };
   }
 
   async image(messageId: string): Promise<ImageRef> {

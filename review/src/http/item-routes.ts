@@ -38,7 +38,8 @@ export function registerItemRoutes(app: FastifyInstance, service: ReviewService)
   app.get('/api/items/:messageId', async (request) => {
     const messageId = messageIdParam(request.params);
     const detail = await service.get(messageId);
-    return { item: detail.item, log: detail.log, imageUrl: imageUrl(detail.image, messageId) };
+    const { item, message, log } = detail;
+    return { item, message, log, imageUrl: imageUrl(detail.image, messageId) };
   });
 
   app.get('/api/items/:messageId/image', async (request, reply) => {

@@ -156,6 +156,7 @@ describe('listing', () => {
     const detail = await app.inject({ url: `/api/items/${gone.messageId}`, headers: as(alice) });
     expect(detail.statusCode).toBe(200);
     expect(detail.json().imageUrl).toBeNull();
+    expect(detail.json().message).toEqual(gone);
     const image = await app.inject({ url: `/api/items/${gone.messageId}/image`, headers: as(alice) });
     expect(image.statusCode).toBe(404);
     expect(image.json().error.code).toBe('IMAGE_MISSING');
