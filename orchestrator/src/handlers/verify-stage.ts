@@ -1,5 +1,6 @@
 /**
- * Shared logic of VerifyCanary and VerifyFleet: per device, the effective deployment, the installed
+ * VerifyCanary's check of every device (VerifyFleet checks a sample instead, see verify-fleet.ts; its
+ * 'fleet' mode is the former check of every fleet device): per device, the effective deployment, the installed
  * component versions and the retained status (new model sha256, passing self-test); the stage is done,
  * still rolling out (`done: false`, the state machine waits and verifies again), or failed with a named
  * error listing the devices and why.
