@@ -58,6 +58,8 @@ export function App() {
     const l = await api.list(listParams(filters, offset));
     setList(l);
     setSelected((s) => Math.max(0, Math.min(s, l.items.length - 1)));
+    // The last page emptied (its items decided): go back to the one before.
+    if (l.items.length === 0 && offset > 0) setOffset(Math.max(0, offset - PAGE_SIZE));
     return l;
   }, [filters, offset]);
 
@@ -127,6 +129,7 @@ export function App() {
       const l = await api.list(listParams(filters, offset));
       const stays = filters.status !== 'pending';
       setList(l);
+      if (l.items.length === 0 && offset > 0) setOffset(Math.max(0, offset - PAGE_SIZE));
       setSelected((s) => Math.max(0, Math.min(stays ? s + 1 : s, l.items.length - 1)));
       const { pending, done } = l.counts;
       setAnnouncement(`Decided ${verdict} for ${detail.item.image.file}. ${pending} pending, ${done} done.`);
