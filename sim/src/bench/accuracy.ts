@@ -68,6 +68,7 @@ export async function runAccuracy(o: AccuracyOptions): Promise<AccuracyRow[]> {
         await writeFile(file, JSON.stringify({ precision, letterbox, nmsIou: iou, perImage }));
         const scored = await scoreDetections(o.python, o.testDir, file, precision);
         rows.push({ precision, letterbox, seconds, scored });
+        o.say(`[${precision} ${letterbox}] ${JSON.stringify(scored)}`);
       }
     }
   } finally {
