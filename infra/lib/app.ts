@@ -42,5 +42,7 @@ export function buildApp(app: App): { pipeline: PipelineStack; devices?: DeviceF
     shotIntervalSeconds: intContext(app, 'shotIntervalSeconds'),
   });
   devices.addStackDependency(pipeline);
+  // The review stack reads the inspections bucket the device fleet stack creates (by name).
+  review?.addDependency(devices);
   return { pipeline, devices, review };
 }
