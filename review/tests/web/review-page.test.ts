@@ -56,6 +56,8 @@ beforeAll(async () => {
     hasTouch: true,
   });
   page = context.pages()[0] ?? (await context.newPage());
+  // Generous: the machine running the suite may be busy.
+  page.setDefaultTimeout(45_000);
 }, 60_000);
 
 afterAll(async () => {
@@ -72,7 +74,7 @@ async function announced(text: string): Promise<void> {
     .waitForFunction(
       (t) => document.querySelector('[data-testid="announcer"]')?.textContent?.includes(t) === true,
       text,
-      { timeout: 15_000 },
+      { timeout: 30_000 },
     )
     .catch(async (err: unknown) => {
       throw new Error(`the page did not announce '${text}'; it says '${await said()}'`, { cause: err });
@@ -81,7 +83,7 @@ async function announced(text: string): Promise<void> {
 
 /** Waits until the editor shows this image file. */
 async function showing(name: string): Promise<void> {
-  await page.locator('figcaption', { hasText: name }).waitFor({ timeout: 15_000 });
+  await page.locator('figcaption', { hasText: name }).waitFor({ timeout: 30_000 });
 }
 
 async function listedFiles(): Promise<string[]> {
@@ -90,7 +92,7 @@ async function listedFiles(): Promise<string[]> {
 
 it('reviews with the keyboard and the mouse, undoes, and stores the labels given', { timeout: 90_000 }, async () => {
   await page.goto(review.signInUrl);
-  await page.getByText('Reviewing as tester').waitFor({ timeout: 15_000 });
+  await page.getByText('Reviewing as tester').waitFor({ timeout: 30_000 });
   await page.waitForFunction(() => document.querySelectorAll('.items .file').length === 6);
   expect(await listedFiles()).toEqual([
     'clean-01.jpg',
@@ -150,14 +152,24 @@ it('reviews with the keyboard and the mouse, undoes, and stores the labels given
   await showing('scratch-05.jpg');
 
   // A finger draws a box too (a tablet): touch events through the DevTools protocol become pointer events.
-  const stage = (await page.locator('svg.stage').boundingBox())!;
-  const boxesNow = () => page.locator('.stage .box').count();
-  const count = await boxesNow();
+  const count = await page.locator('.stage .box').count();
   const cdp = await context.newCDPSession(page);
-  const at = (dx: number, dy: number) => [{ x: stage.x + dx, y: stage.y + dy }];
-  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: at(20, 20) });
-  for (const d of [30, 45, 60, 80])
-    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: at(d, d) });
+  // From 5 % to 20 % of the image's width and height (clear of scratch-05's one box), in screen pixels.
+  const at = async (fx: number, fy: number) => [
+    await page.evaluate(
+      ([x, y]) => {
+        const svg = document.querySelector('svg.stage') as SVGSVGElement;
+        const [, , w, h] = svg.getAttribute('viewBox')!.split(' ').map(Number);
+        const p = new DOMPoint(x! * w!, y! * h!).matrixTransform(svg.getScreenCTM()!);
+        return { x: p.x, y: p.y };
+      },
+      [fx, fy],
+    ),
+  ];
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: await at(0.05, 0.05) });
+  for (const f of [0.08, 0.12, 0.16, 0.2]) {
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: await at(f, f) });
+  }
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
   await page.waitForFunction((n) => document.querySelectorAll('.stage .box').length === n + 1, count);
 
