@@ -43,6 +43,6 @@ export function buildApp(app: App): { pipeline: PipelineStack; devices?: DeviceF
   });
   devices.addStackDependency(pipeline);
   // The review stack reads the inspections bucket the device fleet stack creates (by name).
-  review?.addDependency(devices);
+  review?.addStackDependency(devices);
   return { pipeline, devices, review };
 }
