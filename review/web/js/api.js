@@ -29,8 +29,9 @@ async function call(method, path, body) {
     init.body = JSON.stringify(body);
   }
   const r = await fetch(new URL(path, new URL(config.apiBase, document.baseURI)), init);
-  const json = await r.json();
-  if (!r.ok) throw new ApiError(r.status, json);
+  const text = await r.text();
+  const json = r.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined;
+  if (!r.ok || json === undefined) throw new ApiError(r.status, json);
   return json;
 }
 
