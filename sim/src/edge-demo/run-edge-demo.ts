@@ -33,6 +33,12 @@ import { demoAgentArgs } from './demo-agent-args.ts';
 export const DEMO_THING_NAME = 'demo-line-1';
 /** Share of ok inspections the demo uploads to the review store (every unclear and defect is). */
 export const DEMO_OK_SAMPLE_RATE = 0.2;
+/**
+ * The demo line's defect threshold, above the model's own 0.5: a best score from 0.25 (the review
+ * threshold) up to this is `unclear`, for a person. The demo model's weaker hits (a faint scratch, a
+ * false alarm on clutter) land there, so `npm start` leaves images to decide in `edgeqc review`.
+ */
+export const DEMO_DEFECT_THRESHOLD = 0.8;
 
 export interface EdgeDemoOptions {
   /** Lines for the person watching (default: nothing). */
@@ -166,6 +172,7 @@ export async function runEdgeDemo(options: EdgeDemoOptions = {}): Promise<EdgeDe
       [
         ...['--upload-enabled', '--upload-target', 'folder', '--upload-folder-dir', reviewStore],
         ...['--upload-ok-sample-rate', String(DEMO_OK_SAMPLE_RATE)],
+        ...['--thresholds-defect', String(DEMO_DEFECT_THRESHOLD)],
       ],
     ),
     { stdout: lineSink(agentSay), stderr: lineSink(agentSay), env: {}, signal: stopAgent.signal },

@@ -47,6 +47,10 @@ describe('npm start demo (embedded Aedes, the agent in-process, simulated camera
     expect(text).toContain('4 image(s) dropped, 4 inspected');
     expect(text).toContain(summary.doneDir);
     expect(text).toContain(summary.quarantineDir);
+    // The demo line asks a person about the weaker hits: scratch-05's faint scratch scores between the
+    // review threshold and the demo's defect threshold, scratch-12's clear one above it.
+    expect(summary.inspected.unclear).toBeGreaterThanOrEqual(1);
+    expect(summary.inspected.defect).toBeGreaterThanOrEqual(1);
     // Every unclear and defect image went to the local review store with its message.
     expect(summary.reviewStore).toBe(join(root, 'review-store'));
     expect(summary.uploaded.unclear).toBe(summary.inspected.unclear);
