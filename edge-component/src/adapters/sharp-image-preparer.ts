@@ -13,7 +13,10 @@
  * soon as the tensor holds them (release-memory.ts).
  *
  * libvips' operation cache is switched off (`sharp.cache(false)`): each image is decoded once, so the
- * cache only grows the process's memory. It is a process-wide setting of sharp, set on creation.
+ * cache only grows the process's memory. libvips runs each pipeline on one thread
+ * (`sharp.concurrency(1)`): the images overlap with inference, which has the other core, and more
+ * threads per image cost more CPU in all for the same work (docs/benchmarks.md). Both are process-wide
+ * settings of sharp, set on creation.
  *
  * Admit reads a camera file through ONE descriptor, in this order: lstat (a symbolic link, FIFO,
  * socket or device is refused, IMAGE_NOT_REGULAR_FILE, without being opened or followed); the size
@@ -95,6 +98,7 @@ export function createSharpImagePreparer(options: SharpImagePreparerOptions): Im
     }
   }
   sharp.cache(false);
+  sharp.concurrency(1);
   const { maxFileBytes, maxPixels } = options;
 
   return {
