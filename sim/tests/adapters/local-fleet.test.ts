@@ -85,7 +85,15 @@ describe('local fleet deployments', () => {
         thingGroups: ['fleet'],
         isTargetedBy: (arn: string) => arn.endsWith('/fleet'),
         deploy: async (d: DeviceDeployment): Promise<EffectiveDeployment> => {
-          const e = { deploymentId: d.deploymentId, coreDeviceExecutionStatus: outcome };
+          const at = new Date();
+          const e: EffectiveDeployment = {
+            deploymentId: d.deploymentId,
+            deploymentName: 'rollout',
+            targetArn: 'arn:aws:iot:eu-west-1:123456789012:thinggroup/fleet',
+            coreDeviceExecutionStatus: outcome,
+            creationTimestamp: at,
+            modifiedTimestamp: at,
+          };
           seen.set(thingName, [e]);
           return e;
         },
