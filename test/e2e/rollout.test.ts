@@ -4,7 +4,9 @@
  * package-agent (with the Node runtime component) over simulated Greengrass IPC, cameras dropping images,
  * and the state machine the CDK app synthesizes, run by aws-local-stepfunctions with every Task bound to
  * its create<Step>Handler over local adapters. Waits are shortened through the interpreter's overrides.
- * Story: model 1.0.0, then 2.0.0 (canary, then fleet, cameras running), then a tampered 3.0.0, then
+ * Story: model 1.0.0, then 2.0.0 (canary, then fleet, cameras running), then 2.1.0, validly signed and
+ * passing its self-tests but calling most tags defects, which the canary's quality gate refuses on the
+ * devices' edgeqc.metrics.v1 figures (the fleet untouched), then a tampered 3.0.0, then
  * 3.1.0, which passes the canary and its bake and is refused by one fleet device (a device-side fault
  * injected in the local world): both deployments are canceled and each group's previous deployment
  * redeployed, and every device ends on 2.0.0 again (the agent's anti-rollback lets back exactly the
@@ -12,7 +14,7 @@
  * the rollouts take on this machine.
  */
 import { StepNames } from '@edgeqc/orchestrator/handlers';
-import { runDemoRollout, type ScenarioReport, type ScenarioStep } from '@edgeqc/sim';
+import { MISBEHAVING_VERSION, runDemoRollout, type ScenarioReport, type ScenarioStep } from '@edgeqc/sim';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const THINGS = ['canary-1', 'line-1', 'line-2'] as const;
@@ -27,7 +29,7 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
   beforeAll(async () => {
     report = await runDemoRollout({
       say: (line) => story.push(line),
-      shotIntervalMs: 300,
+      shotIntervalMs: 400,
       waitMs: 200,
       // Deadlines, not budgets: each wait ends as soon as its condition holds; these only bound a hang.
       settleTimeoutMs: 600_000,
@@ -75,6 +77,57 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
     expect(s.installed).toEqual({ 'canary-1': '2.0.0', 'line-1': '2.0.0', 'line-2': '2.0.0' });
     for (const t of THINGS)
       expect(s.lastDeployment[t]).toMatchObject({ status: 'SUCCEEDED', name: expect.stringContaining('2.0.0') });
+  });
+
+  it("passes each good release through the canary's quality gate, with its figures in the success notification", () => {
+    const first = step('1.0.0').notifications.join('\n');
+    expect(first).toMatch(
+      /Canary quality gate passed: .* under 1\.0\.0 on canary-1 .*no baseline: rates and drift not compared/,
+    );
+    const second = step('2.0.0').notifications.join('\n');
+    expect(second).toMatch(
+      /Canary quality gate passed: unclear rate \d\.\d{3} -> \d\.\d{3} .*defect rate \d\.\d{3} -> \d\.\d{3} .*best-score PSI \d+\.\d{3} .*under 2\.0\.0 on canary-1/,
+    );
+    expect(second).toMatch(/baseline \d+ image\(s\) under 1\.0\.0 on canary-1 \(the canary's own before the swap\)/);
+  });
+
+  it(`refuses ${MISBEHAVING_VERSION}, signed and passing its self-tests, at the canary's quality gate with the figures; the fleet is untouched`, () => {
+    const s = step(MISBEHAVING_VERSION);
+    expect(s.execution.status, story.join('\n')).toBe('FAILED');
+    expect(tasks(s)).toEqual([
+      ResolveModel,
+      PackageModel,
+      CreateComponentVersion,
+      CheckDeployable,
+      DeployCanary,
+      VerifyCanary,
+      UndoRollout,
+      NotifyFailure,
+    ]);
+    // The canary took the release (valid signature, self-tests passed): only its behaviour refused it.
+    const taken = s.deployments['canary-1']?.find((d) => d.name.includes(MISBEHAVING_VERSION));
+    expect(taken).toMatchObject({ status: 'SUCCEEDED' });
+    const failure = s.notifications.join('\n');
+    expect(failure).toMatch(new RegExp(`FAILED at ${VerifyCanary}`));
+    expect(failure).toMatch(/Error: QualityGateFailedError/);
+    expect(failure).toMatch(
+      /Reason: quality gate FAILED on defect rate.*defect rate (\d\.\d{3}) -> (\d\.\d{3}) \(\+\d\.\d{3}, limit \+0\.150\) FAILED/,
+    );
+    const [, before, after] = /defect rate (\d\.\d{3}) -> (\d\.\d{3})/.exec(failure) ?? [];
+    expect(Number(after) - Number(before)).toBeGreaterThan(0.15);
+    expect(failure).toMatch(/\d+ image\(s\) under 2\.1\.0 on canary-1 \(at least 20 needed\)/);
+    expect(failure).toMatch(/baseline \d+ image\(s\) under 2\.0\.0 on canary-1/);
+    expect(failure).toMatch(/0 metrics message\(s\) rejected by the schema/);
+    expect(failure).toMatch(/The fleet was not touched/);
+    expect(failure).toMatch(/Undone: canary deployment .* canceled, the previous deployment .* redeployed/);
+    // The fleet never saw the release: its devices still serve 2.0.0 from 2.0.0's deployment.
+    for (const t of ['line-1', 'line-2']) {
+      expect(s.installed[t], t).toBe('2.0.0');
+      expect(
+        s.deployments[t]?.some((d) => d.name.includes(MISBEHAVING_VERSION)),
+        t,
+      ).toBe(false);
+    }
   });
 
   it('stops the tampered 3.0.0 at the canary: the canary rolls back, the fleet is never touched, the notification names the reason', () => {
@@ -157,7 +210,10 @@ describe('model rollout on one machine: CDK state machine -> simulated devices r
       expect(d.distinctMessageIds, d.thingName).toBe(d.inspections);
       // 3.1.0 served on the canary (and on line-1 until the undo) before everything went back to 2.0.0.
       expect(Object.keys(d.byModelVersion), d.thingName).toEqual(expect.arrayContaining(['1.0.0', '2.0.0']));
-      for (const v of Object.keys(d.byModelVersion)) expect(['1.0.0', '2.0.0', '3.1.0'], d.thingName).toContain(v);
+      // The misbehaving release served on the canary only, until the gate refused it.
+      const served =
+        d.thingName === 'canary-1' ? ['1.0.0', '2.0.0', MISBEHAVING_VERSION, '3.1.0'] : ['1.0.0', '2.0.0', '3.1.0'];
+      for (const v of Object.keys(d.byModelVersion)) expect(served, d.thingName).toContain(v);
     }
   });
 });

@@ -18,6 +18,8 @@ import {
   createVerifyFleetHandler,
 } from '@edgeqc/orchestrator/handler-factories';
 import type { ArtifactStore, Signer } from '@edgeqc/orchestrator/ports';
+import { type QualityGateConfig, qualityGateConfig } from '@edgeqc/orchestrator/quality-gate';
+import { LocalBehaviourSource } from '../adapters/local-behaviour-source.ts';
 import { LocalDeploymentService } from '../adapters/local-deployment-service.ts';
 import { LocalFleetHealth } from '../adapters/local-fleet-health.ts';
 import { LocalNotifier } from '../adapters/local-notifier.ts';
@@ -44,6 +46,11 @@ export interface LocalPipelineOptions {
   readonly canaryTimeoutSeconds?: number;
   /** The canary bake (seconds all canary devices must hold once healthy). Default 2: short, locally. */
   readonly canaryBakeSeconds?: number;
+  /**
+   * The canary's quality gate over the devices' metrics on the local broker (its minimum bake time is
+   * `canaryBakeSeconds`). Default: no gate (the devices' agents must publish metrics often for one).
+   */
+  readonly qualityGate?: Partial<Omit<QualityGateConfig, 'minBakeSeconds'>>;
   readonly fleetTimeoutSeconds?: number;
   /** Every Wait state waits this long instead. Default 250 ms. */
   readonly waitMs?: number;
@@ -75,6 +82,13 @@ export function createLocalPipeline(o: LocalPipelineOptions): RolloutPipeline & 
   const health = new LocalFleetHealth(world.observer);
   const canaryGroup = o.canaryGroup ?? 'canary';
   const fleetGroup = o.fleetGroup ?? 'fleet';
+  const gate = o.qualityGate
+    ? {
+        behaviour: new LocalBehaviourSource(world.observer),
+        config: qualityGateConfig({ ...o.qualityGate, minBakeSeconds: o.canaryBakeSeconds ?? 2 }, 'qualityGate'),
+        fleetGroup,
+      }
+    : undefined;
 
   const byStep: Record<StepName, (notifier: LocalNotifier) => LocalTaskHandler> = {
     [StepNames.ResolveModel]: () =>
@@ -95,6 +109,7 @@ export function createLocalPipeline(o: LocalPipelineOptions): RolloutPipeline & 
         health,
         timeoutSeconds: o.canaryTimeoutSeconds ?? 300,
         bakeSeconds: o.canaryBakeSeconds ?? 2,
+        gate,
       }),
     [StepNames.DeployFleet]: () =>
       createDeployFleetHandler({ deployments, group: fleetGroup, inferenceVersion: o.inferenceComponentVersion }),

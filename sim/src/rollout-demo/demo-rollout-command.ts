@@ -7,9 +7,11 @@ const HELP = `usage: edgeqc demo-rollout [--keep] [--verbose] [--interval-ms <n>
 Runs the whole system on one machine: an embedded MQTT broker, three simulated Greengrass core devices
 (canary-1 in the canary group, line-1 and line-2 in the fleet group) running the packaged agent with
 cameras, and the state machine the CDK app synthesizes (aws-local-stepfunctions). Model 1.0.0 rolls out,
-then 2.0.0 (canary, then fleet, cameras running), then a tampered 3.0.0 that the canary refuses, then
-3.1.0, which passes the canary and one fleet device refuses: the rollout is undone and every device
-ends on 2.0.0 again. Ends on its own with a summary; exit code 0 when the story went as it must.
+then 2.0.0 (canary, then fleet, cameras running), then 2.1.0, signed and passing its self-tests but
+calling most tags defects, which the canary's quality gate refuses with the figures (the fleet is never
+touched), then a tampered 3.0.0 that the canary refuses, then 3.1.0, which passes the canary and one
+fleet device refuses: the rollout is undone and every device ends on 2.0.0 again. Ends on its own with
+a summary; exit code 0 when the story went as it must.
 
 options:
   --keep             keep the working folder (devices, store, logs) and print its path
@@ -60,7 +62,11 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
       : undefined,
   });
   if (values.keep) say(`working folder kept: ${report.root}`);
-  const [v1, v2, v3, v4] = report.steps;
+  const [v1, v2, bad, v3, v4] = report.steps;
+  // The misbehaving release: refused by the canary's quality gate, the fleet untouched.
+  const gated =
+    bad?.execution.status === 'FAILED' &&
+    bad.notifications.some((n) => /QualityGateFailedError/.test(n) && /The fleet was not touched/.test(n));
   const nothingTwice = report.devices.every((d) => d.inspectedTwice.length === 0);
   // After the undo of the release the fleet refused, every device is back on 2.0.0.
   const undone =
@@ -69,6 +75,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   const ok =
     v1?.execution.status === 'SUCCEEDED' &&
     v2?.execution.status === 'SUCCEEDED' &&
+    gated &&
     v3?.execution.status === 'FAILED' &&
     v4?.execution.status === 'FAILED' &&
     undone &&

@@ -54,6 +54,30 @@ export interface InfraSynth {
   stateMachineDefinitionFrom(template: unknown): unknown;
 }
 
+/**
+ * The release that behaves badly on the line: the INT8 model again, validly signed, with threshold
+ * defaults (thresholds.json beside it) so low that a faint detection on a clean tag counts as a defect.
+ * It passes its four self-tests (two scratched tags, two clean ones whose best score stays below them), and
+ * on the cameras' images calls most tags defects: the canary's quality gate refuses it.
+ */
+export const MISBEHAVING_VERSION = '2.1.0';
+const MISBEHAVING_THRESHOLDS = { confidence: 0.005, review: 0.005, defect: 0.005, iou: 0.5 };
+const MISBEHAVING_SELF_TESTS = 'scratch-01.jpg=defect,scratch-04.jpg=defect,clean-06.jpg=ok,no-tag-01.jpg=ok';
+
+/**
+ * The quality gate in the demo: a few seconds of images instead of hundreds (the canary bake is 2 s), so
+ * the rate limits are wide enough for the few tens of images a canary inspects here; the misbehaving
+ * release is far past them. The demo does not judge drift: over tens of images the PSI is noise (one
+ * image in a bin the baseline never had adds about 0.3, a bin it leaves empty about as much), enough to
+ * part the FP32 export from the INT8 model; hence a limit no honest release reaches here.
+ */
+export const DEMO_QUALITY_GATE = {
+  minImages: 20,
+  maxUnclearRateIncrease: 0.15,
+  maxDefectRateIncrease: 0.15,
+  maxScorePsi: 5,
+} as const;
+
 /** The release that passes the canary and that a fleet device refuses. */
 export const FLEET_FAILURE_VERSION = '3.1.0';
 export const FLEET_FAILURE_DEVICE = 'line-2';
@@ -65,7 +89,21 @@ export const FLEET_FAILURE_DEVICE = 'line-2';
 async function modelFiles(): Promise<Record<string, Uint8Array>> {
   const int8 = await readFile(join(MODEL_DIR, 'model.int8.onnx'));
   const fp32 = await readFile(join(MODEL_DIR, 'model.fp32.onnx')).catch(() => int8);
-  return { '1.0.0': fp32, '2.0.0': int8, '3.0.0': int8, [FLEET_FAILURE_VERSION]: fp32 };
+  return { '1.0.0': fp32, '2.0.0': int8, [MISBEHAVING_VERSION]: int8, '3.0.0': int8, [FLEET_FAILURE_VERSION]: fp32 };
+}
+
+/**
+ * The sample images, clean and scratched tags taken in turn: any few tens of consecutive drops have about
+ * the mix of the whole set, so a canary's short bake sees what its baseline saw.
+ */
+function interleaved(images: readonly string[]): string[] {
+  const scratched = images.filter((f) => /scratch/i.test(f));
+  const others = images.filter((f) => !/scratch/i.test(f));
+  const out: string[] = [];
+  for (let i = 0; i < Math.max(scratched.length, others.length); i++) {
+    out.push(...scratched.slice(i, i + 1), ...others.slice(i, i + 1));
+  }
+  return out;
 }
 
 async function cameraImages(root: string): Promise<string[]> {
@@ -73,14 +111,21 @@ async function cameraImages(root: string): Promise<string[]> {
     const dir = join(MODEL_DIR, folder);
     const files = await readdir(dir).catch(() => [] as string[]);
     const images = files.filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
-    if (images.length > 0) return images.map((f) => join(dir, f));
+    if (images.length > 0) return interleaved(images).map((f) => join(dir, f));
   }
   return writeSyntheticImages(join(root, 'camera-source'), 12);
 }
 
 /** The agent configuration deployed with com.edgeqc.Inference (its DefaultConfiguration). */
 export function demoAgentConfig(trustedPublicKeyPem: string): Record<string, unknown> {
-  return { cameraDir: 'camera', trustedKeys: [trustedPublicKeyPem] };
+  // Short periods: the canary bake waits for a heartbeat newer than its start, and the quality gate for a
+  // metrics message published after the bake.
+  return {
+    cameraDir: 'camera',
+    trustedKeys: [trustedPublicKeyPem],
+    statusIntervalSec: 2,
+    metrics: { intervalSeconds: 1 },
+  };
 }
 
 export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioReport & { root: string }> {
@@ -158,6 +203,7 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
         waitMs: o.waitMs ?? 500,
         canaryTimeoutSeconds: 180,
         canaryBakeSeconds: o.canaryBakeSeconds ?? 2,
+        qualityGate: DEMO_QUALITY_GATE,
         fleetTimeoutSeconds: 180,
       });
       say(
@@ -184,6 +230,10 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
         releases: [
           { version: '1.0.0' },
           { version: '2.0.0' },
+          {
+            version: MISBEHAVING_VERSION,
+            misbehaves: `its thresholds (${MISBEHAVING_THRESHOLDS.defect}) call a faint mark on a clean tag a defect; signed, its 4 self-tests pass`,
+          },
           { version: '3.0.0', tamper: true },
           { version: FLEET_FAILURE_VERSION, refusedBy: FLEET_FAILURE_DEVICE },
         ],
@@ -191,6 +241,21 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
         registerModel: async (release) => {
           const uri = `s3://edgeqc-models/${MODEL_GROUP}/${release.version}/model.onnx`;
           await world.store.put(uri, models[release.version]!);
+          const metadata: Record<string, string> = {
+            modelName: MODEL_GROUP,
+            modelVersion: release.version,
+            labels: 'scratch',
+          };
+          if (release.misbehaves) {
+            // Beside the model, as publish-model uploads them: its threshold defaults and self-test images.
+            const beside = (file: string) => `s3://edgeqc-models/${MODEL_GROUP}/${release.version}/${file}`;
+            await world.store.put(beside('thresholds.json'), Buffer.from(JSON.stringify(MISBEHAVING_THRESHOLDS)));
+            for (const test of MISBEHAVING_SELF_TESTS.split(',')) {
+              const file = test.split('=')[0]!;
+              await world.store.put(beside(file), await readFile(join(MODEL_DIR, 'samples', file)));
+            }
+            metadata.selfTest = MISBEHAVING_SELF_TESTS;
+          }
           if (release.tamper) store.spoil.add(`com.edgeqc.Model.${MODEL_GROUP}/${release.version}`);
           if (release.refusedBy) {
             world.faults.refuseModel(
@@ -202,7 +267,7 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
           const pkg = await world.registry.register({
             group: MODEL_GROUP,
             modelDataUrl: uri,
-            metadata: { modelName: MODEL_GROUP, modelVersion: release.version, labels: 'scratch' },
+            metadata,
           });
           await world.registry.approve(pkg.arn);
           return pkg.arn;
@@ -214,6 +279,8 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
         say(
           `  ${s.modelVersion}: ${s.execution.status}${s.execution.error ? ` (${s.execution.error})` : ''}, ended in ${s.execution.finalState}`,
         );
+        const why = stepOutcome(s.notifications);
+        if (why) say(`    ${why}`);
       }
       say(`  ${(report.durationMs / 1000).toFixed(0)} s`);
       return { ...report, root };
@@ -223,4 +290,14 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
   } finally {
     if (!o.root && !o.keepRoot) await rm(root, { recursive: true, force: true });
   }
+}
+
+/** Why a step ended as it did, in one line: the failure's error and reason, or the canary's quality gate. */
+export function stepOutcome(notifications: readonly string[]): string | undefined {
+  const text = notifications.join('\n');
+  const error = /^Error: (.*)$/m.exec(text)?.[1];
+  const reason = /^Reason: (.*)$/m.exec(text)?.[1];
+  if (error) return `why: ${error}: ${reason ?? 'no reason given'}`;
+  const gate = /^Canary (quality gate .*)$/m.exec(text)?.[1];
+  return gate ? `canary ${gate}` : undefined;
 }

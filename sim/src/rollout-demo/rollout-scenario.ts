@@ -2,6 +2,9 @@
  * The whole-system rollout story, shared by `npm run demo:rollout` and the end-to-end test:
  *   cameras feed three devices -> model v1 approved -> the state machine rolls it out -> devices inspect;
  *   v2 approved -> canary, then fleet, while the cameras keep feeding (nothing lost, nothing twice);
+ *   v2.1 approved: validly signed, it passes its self-tests, but on the line it calls most tags defects ->
+ *   the canary's quality gate compares its metrics with the canary's own before the swap and refuses it
+ *   with the figures; the canary goes back to v2, the fleet is never touched;
  *   v3 approved, but tampered -> the canary refuses it and rolls back, the rollout stops, the fleet stays
  *   on v2, and the failure notification names the reason;
  *   v4 approved: it passes the canary (and its bake) but one fleet device refuses it -> the rollout fails
@@ -34,6 +37,11 @@ export interface ScenarioModelRelease {
   readonly tamper?: boolean;
   /** A fleet device that refuses this release (a device-side fault injected before it is approved). */
   readonly refusedBy?: string;
+  /**
+   * How this release misbehaves on the line though it is validly signed and passes its self-tests (told in
+   * the story; the release's files make it so).
+   */
+  readonly misbehaves?: string;
 }
 
 export interface RolloutScenarioOptions {
@@ -48,7 +56,14 @@ export interface RolloutScenarioOptions {
   readonly shotIntervalMs: number;
   /** How long to wait for devices to show a result (status, inspections). */
   readonly settleTimeoutMs: number;
-  readonly releases: readonly [ScenarioModelRelease, ScenarioModelRelease, ScenarioModelRelease, ScenarioModelRelease];
+  /** First rollout, second rollout, the release that misbehaves, the tampered one, the one the fleet refuses. */
+  readonly releases: readonly [
+    ScenarioModelRelease,
+    ScenarioModelRelease,
+    ScenarioModelRelease,
+    ScenarioModelRelease,
+    ScenarioModelRelease,
+  ];
   readonly say: (line: string) => void;
 }
 
@@ -134,7 +149,9 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
       ? ' (an attacker will swap its model file in the artifact store and fix up the recipe digest: only the signed manifest can tell)'
       : r.refusedBy
         ? ` (fault injected: ${r.refusedBy} will refuse it)`
-        : '';
+        : r.misbehaves
+          ? ` (${r.misbehaves})`
+          : '';
     say(`registry: ${arn} approved${note}`);
     const run = await o.pipeline.run(arn, `rollout-${r.version.replaceAll('.', '-')}`);
     const e = run.execution;
@@ -180,7 +197,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
   };
 
   try {
-    const [v1, v2, v3, v4] = o.releases;
+    const [v1, v2, bad, v3, v4] = o.releases;
     const s1 = await release(v1, `model ${v1.version}: first rollout`);
     if (s1.execution.status === 'SUCCEEDED') {
       await waitServing(v1.version, things);
@@ -195,6 +212,7 @@ export async function runRolloutScenario(o: RolloutScenarioOptions): Promise<Sce
         `devices inspect with ${v2.version}: ${things.map((t) => `${t} ${world.observer.inspections(t).length}`).join(', ')}`,
       );
     }
+    await release(bad, `model ${bad.version}: signed, self-tests pass, but it behaves badly on the line`);
     await release(v3, `model ${v3.version}: a tampered release that must not pass the canary`);
     const s4 = await release(v4, `model ${v4.version}: passes the canary, fails on the fleet, everything goes back`);
     if (s4.execution.status === 'FAILED') {
