@@ -1,26 +1,32 @@
 /**
- * The agent's letterbox in libvips (shrink-on-load, native resize) against the one the demo model was
- * trained with (full decode, then cv2's INTER_LINEAR, ported bit-exact in core/letterbox-tensor.ts),
- * per image format: the same sample with scratches as JPEG, PNG, grey, RGBA, CMYK, 16-bit, EXIF-rotated
- * and small (upscaled). Through the real INT8 model, every clear detection of the trained-with path is
- * found by the agent's path on the same scratch, its box in original image pixels within 2 px.
+ * The agent's letterbox in libvips (shrink-on-load, native resize) per image format: JPEG, PNG, grey,
+ * RGBA, CMYK, 16-bit, EXIF-rotated and small (upscaled).
+ *   - Geometry: the edges of a dark rectangle, found in the prepared tensor and mapped back through the
+ *     letterbox, land within 2 px of where they are in the original image.
+ *   - The model: every clear detection of the trained-with letterbox (full decode, then cv2's
+ *     INTER_LINEAR, ported bit-exact in core/letterbox-tensor.ts) on a sample with scratches is found on
+ *     the same scratch through the agent's letterbox (IoU >= 0.9). The pixels differ (an antialiased
+ *     resize), so a box edge can move by a few pixels; accuracy over the test split is measured by
+ *     `edgeqc bench --accuracy`.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDetector } from '../../src/adapters/onnx-detector.ts';
 import { createSharpImagePreparer } from '../../src/adapters/sharp-image-preparer.ts';
 import { admitBytes } from '../../src/core/admit.ts';
 import { decodeDetections } from '../../src/core/decode.ts';
-import { letterboxGeometry } from '../../src/core/letterbox.ts';
+import { letterboxGeometry, toSourceX, toSourceY } from '../../src/core/letterbox.ts';
 import { letterboxTensor } from '../../src/core/letterbox-tensor.ts';
+import { iouOf } from '../../src/core/nms.ts';
 import type { Detection, LetterboxGeometry } from '../../src/core/types.ts';
 import type { Detector } from '../../src/ports.ts';
 import { demoBundle, SAMPLES_DIR } from './real-model.ts';
 
 const CLEAR_SCORE = 0.3;
 const MAX_EDGE_PX = 2;
+const MIN_IOU = 0.9;
 
 const preparer = createSharpImagePreparer({ maxFileBytes: 50_000_000, maxPixels: 8192 * 8192 });
 let detector: Detector;
@@ -68,23 +74,105 @@ async function trainedWith(bytes: Buffer): Promise<Detection[]> {
   );
 }
 
-describe('the agent letterbox vs the trained-with letterbox, per format', () => {
+/** A 1000 x 700 grey image with a dark rectangle at x 300-600, y 200-450 (the original's pixels). */
+const RECT = { x1: 300, y1: 200, x2: 600, y2: 450 };
+function rectangleImage(): Sharp {
+  const w = 1000;
+  const h = 700;
+  const data = Buffer.alloc(w * h * 3, 200);
+  for (let y = RECT.y1; y < RECT.y2; y += 1) data.fill(30, (y * w + RECT.x1) * 3, (y * w + RECT.x2) * 3);
+  return sharp(data, { raw: { width: w, height: h, channels: 3 } });
+}
+const rectangleVariants: Record<string, { bytes: () => Promise<Buffer>; scale: number }> = {
+  JPEG: { bytes: () => rectangleImage().jpeg({ quality: 95 }).toBuffer(), scale: 1 },
+  PNG: { bytes: () => rectangleImage().png().toBuffer(), scale: 1 },
+  grey: { bytes: () => rectangleImage().greyscale().png().toBuffer(), scale: 1 },
+  RGBA: { bytes: () => rectangleImage().ensureAlpha(1).png().toBuffer(), scale: 1 },
+  CMYK: { bytes: () => rectangleImage().toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer(), scale: 1 },
+  '16-bit': { bytes: () => rectangleImage().toColourspace('rgb16').png().toBuffer(), scale: 1 },
+  'EXIF-rotated': {
+    bytes: async () =>
+      sharp(await rectangleImage().png().toBuffer())
+        .rotate(270)
+        .jpeg({ quality: 95 })
+        .withMetadata({ orientation: 6 })
+        .toBuffer(),
+    scale: 1,
+  },
+  'small (upscaled)': {
+    bytes: async () =>
+      sharp(await rectangleImage().png().toBuffer())
+        .resize({ width: 400 })
+        .png()
+        .toBuffer(),
+    scale: 0.4,
+  },
+  'large JPEG (shrink-on-load)': {
+    bytes: async () =>
+      sharp(await rectangleImage().png().toBuffer())
+        .resize({ width: 3000 })
+        .jpeg()
+        .toBuffer(),
+    scale: 3,
+  },
+};
+
+/** Where a row or column of levels crosses the middle between dark and light (sub-pixel), first and last. */
+function crossings(levels: number[]): [number, number] {
+  const mid = (30 + 200) / 2;
+  const at = (i: number) => i + (mid - (levels[i] as number)) / ((levels[i + 1] as number) - (levels[i] as number));
+  let first = Number.NaN;
+  let last = Number.NaN;
+  for (let i = 0; i + 1 < levels.length; i += 1) {
+    const a = levels[i] as number;
+    const b = levels[i + 1] as number;
+    if (a >= mid && b < mid && Number.isNaN(first)) first = at(i);
+    if (a < mid && b >= mid) last = at(i);
+  }
+  return [first + 0.5, last + 0.5]; // pixel centres to edges
+}
+
+describe('the agent letterbox, per format', () => {
+  for (const [format, v] of Object.entries(rectangleVariants)) {
+    it(`${format}: a rectangle's edges map back within ${MAX_EDGE_PX} px of the original's`, async () => {
+      const input = detector.manifest.input;
+      const p = await preparer.prepare(admitBytes('/cam/rect', await v.bytes(), 0, 50_000_000), input);
+      const size = input.shape[3] as number;
+      const level = (x: number, y: number) => (p.tensor[y * size + x] as number) * 255; // red plane
+      const g = p.geometry;
+      const midY = Math.round(((RECT.y1 + RECT.y2) / 2) * v.scale * g.scale + g.padTop);
+      const midX = Math.round(((RECT.x1 + RECT.x2) / 2) * v.scale * g.scale + g.padLeft);
+      const [left, right] = crossings(Array.from({ length: size }, (_, x) => level(x, midY)));
+      const [top, bottom] = crossings(Array.from({ length: size }, (_, y) => level(midX, y)));
+      const found = [toSourceX(g, left), toSourceY(g, top), toSourceX(g, right), toSourceY(g, bottom)];
+      const want = [RECT.x1, RECT.y1, RECT.x2, RECT.y2].map((e) => e * v.scale);
+      for (const [i, e] of found.entries()) {
+        expect(Math.abs(e - (want[i] as number)), `edge ${i}: ${e} vs ${want[i]}`).toBeLessThanOrEqual(MAX_EDGE_PX);
+      }
+    });
+  }
+});
+
+describe('the agent letterbox vs the trained-with letterbox through the model, per format', () => {
   for (const [format, make] of Object.entries(variants)) {
-    it(`${format}: the same scratches, boxes within ${MAX_EDGE_PX} px in original image pixels`, async () => {
+    it(`${format}: the same scratches (IoU >= ${MIN_IOU} in original image pixels)`, async () => {
       const bytes = await make();
       const want = (await trainedWith(bytes)).filter((d) => d.confidence >= CLEAR_SCORE);
       expect(want.length, 'the sample has clear scratches').toBeGreaterThan(0);
-      const prepared = await preparer.prepare(admitBytes(`/cam/x`, bytes, 0, 50_000_000), detector.manifest.input);
+      const prepared = await preparer.prepare(admitBytes('/cam/x', bytes, 0, 50_000_000), detector.manifest.input);
       const got = await detect(prepared.tensor, prepared.geometry);
+      const corners = (d: Detection) => ({
+        x1: d.box.x,
+        y1: d.box.y,
+        x2: d.box.x + d.box.width,
+        y2: d.box.y + d.box.height,
+      });
       for (const w of want) {
-        const edges = (d: Detection) => [d.box.x, d.box.y, d.box.x + d.box.width, d.box.y + d.box.height];
-        const off = (d: Detection) => Math.max(...edges(d).map((v, i) => Math.abs(v - (edges(w)[i] as number))));
-        const nearest = got.filter((d) => d.classId === w.classId).sort((a, b) => off(a) - off(b))[0];
-        expect(nearest, `no detection near ${JSON.stringify(w.box)}`).toBeDefined();
-        expect(
-          off(nearest as Detection),
-          `${JSON.stringify(nearest?.box)} vs ${JSON.stringify(w.box)}`,
-        ).toBeLessThanOrEqual(MAX_EDGE_PX);
+        const best = Math.max(
+          0,
+          ...got.filter((d) => d.classId === w.classId).map((d) => iouOf(corners(d), corners(w))),
+        );
+        expect(best, `no detection on ${JSON.stringify(w.box)}`).toBeGreaterThanOrEqual(MIN_IOU);
       }
     });
   }
