@@ -4,6 +4,8 @@
  * line otherwise); a file that cannot be inspected gives the `edgeqc.error.v1` message the agent would
  * put on /errors, the other files are still inspected, and the exit code is 1 at the end. Files are only
  * read, never moved. Without --model it uses the demo bundle (see demo/demo-bundle.ts for its trust).
+ * Locally, as in the agent, the next files are admitted and prepared while one is inferred (its
+ * detector runs the session in a worker thread); the output keeps the files' order.
  * With --url it is a client of a running agent's HTTP API instead (sync/http/remote-inspector.ts): the
  * agent's model inspects, the output is the same.
  */
@@ -172,7 +174,7 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   }
 
   const token = tokenOf(values, io.env);
-  const inspector =
+  const inspector: Inspector | number =
     values.url !== undefined
       ? await openRemoteInspector(
           {
@@ -189,9 +191,17 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
 
   const counts = { ok: 0, defect: 0, unclear: 0, error: 0 };
   try {
-    for (const file of files) {
-      if (io.signal.aborted) break;
-      const outcome = await inspector.inspect(file);
+    // Up to `ahead` files under way at once (the next ones prepared while one is inferred), printed in order.
+    const underWay: Promise<InspectOutcome>[] = [];
+    let next = 0;
+    const startMore = () => {
+      while (underWay.length < (inspector.ahead ?? 1) && next < files.length && !io.signal.aborted) {
+        underWay.push(inspector.inspect(files[next++] as string));
+      }
+    };
+    startMore();
+    for (let outcome = await underWay.shift(); outcome !== undefined; outcome = await underWay.shift()) {
+      startMore();
       counts[outcome.kind === 'error' ? 'error' : outcome.inspection.verdict] += 1;
       io.stdout.write(
         values.json
@@ -210,6 +220,12 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
 }
 
 type Values = ReturnType<typeof parse>['values'];
+
+/** Files inspected at once by the local model: one in the detector, the next ones being prepared. */
+const LOCAL_AHEAD = 3;
+
+/** An inspector, and how many files it takes at once (default 1). */
+type Inspector = RemoteInspector & { readonly ahead?: number };
 
 /** The token for --url: --token, else $EDGEQC_HTTP_TOKEN. */
 function tokenOf(values: Values, env: CommandIo['env']): string | undefined {
@@ -231,7 +247,7 @@ function clientModeUsage(values: Values): string | undefined {
 }
 
 /** The local model (--model or the demo bundle), or the exit code when it cannot be opened. */
-async function openLocalInspector(values: Values, thingName: string, io: CommandIo): Promise<RemoteInspector | number> {
+async function openLocalInspector(values: Values, thingName: string, io: CommandIo): Promise<Inspector | number> {
   // Loaded only now: onnxruntime and sharp are not needed for --help and usage errors.
   const [{ openModel }, { inspectFile }] = await Promise.all([
     import('../demo-model/open-model.ts'),
@@ -256,7 +272,7 @@ async function openLocalInspector(values: Values, thingName: string, io: Command
       `${model.demo ? `; demo bundle trusted by its demo key ${model.demo.keyId.slice(0, 19)}… (development only)` : ''}\n`,
   );
 
-  return { inspect: (file) => inspectFile(model, file, thingName), close: () => model.close() };
+  return { inspect: (file) => inspectFile(model, file, thingName), close: () => model.close(), ahead: LOCAL_AHEAD };
 }
 
 function parse(argv: readonly string[]) {
