@@ -8,7 +8,14 @@ export default defineConfig({
     maxWorkers: 2,
     projects: ['edge-component', 'model-component', 'orchestrator', 'infra', 'review', 'sim']
       .map((name) => ({
-        test: { name, root: `./${name}`, include: ['tests/**/*.test.ts'], testTimeout: 30_000 },
+        test: {
+          name,
+          root: `./${name}`,
+          include: ['tests/**/*.test.ts'],
+          // infra's checks (cdk-nag, cfn-lint) on a synthesized app take seconds alone, much longer
+          // beside the other test files on a busy machine: a deadline, not an expected duration.
+          testTimeout: name === 'infra' ? 120_000 : 30_000,
+        },
       }))
       .concat([
         {

@@ -77,7 +77,7 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
   // Synthesizing both stacks takes seconds on a busy shared machine.
-}, 60_000);
+}, 180_000);
 
 describe('device fleet stack', () => {
   it('starts deviceCount instances from the SSM AMI parameter, without SSH keys or inbound rules', () => {

@@ -26,7 +26,7 @@ let m: ReturnType<typeof alone>;
 beforeAll(() => {
   m = alone();
   // Synthesizing takes seconds on a busy shared machine.
-}, 60_000);
+}, 180_000);
 
 // The stack-level wiring (VerifyCanary may BatchGetItem the table, one more function) is asserted in
 // pipeline-stack.test.ts with every other function's rights.

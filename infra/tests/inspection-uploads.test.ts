@@ -24,7 +24,7 @@ describe('InspectionUploads (the inspections bucket)', () => {
   let built: ReturnType<typeof constructStack>;
   beforeAll(() => {
     built = constructStack();
-  }, 60_000);
+  }, 180_000);
 
   it('is named for the account and region, encrypted, versioned, private and logged', () => {
     built.template.hasResourceProperties('AWS::S3::Bucket', {
@@ -114,5 +114,5 @@ describe('the device fleet stack with the inspections bucket', () => {
     expect(nagFindings(stack).filter((f) => f.includes('InspectionUploads') || f.includes('TokenExchange'))).toEqual(
       [],
     );
-  }, 60_000);
+  }, 180_000);
 });

@@ -32,7 +32,7 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
   // Synthesizing the stack takes seconds on a busy shared machine.
-}, 60_000);
+}, 180_000);
 
 describe('pipeline stack', () => {
   it('keeps the component bucket versioned, encrypted, private, TLS-only and access-logged', () => {

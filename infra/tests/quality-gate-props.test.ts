@@ -32,5 +32,5 @@ describe("the canary's quality gate settings at synth", () => {
     expect(() => pipelineStackForSynth({ qualityGate: { maxScorePsi: 0 } })).toThrow(/qualityGate\.maxScorePsi=0/);
     expect(() => pipelineStackForSynth({ qualityGate: { minImages: 2.5 } })).toThrow(/qualityGate\.minImages=2\.5/);
     expect(() => pipelineStackForSynth({ canaryBakeSeconds: 100_000 })).toThrow(/qualityGate\.minBakeSeconds=100000/);
-  }, 60_000);
+  }, 180_000);
 });

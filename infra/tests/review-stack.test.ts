@@ -41,7 +41,7 @@ beforeAll(() => {
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
   // Synthesizing takes seconds on a busy shared machine.
-}, 60_000);
+}, 180_000);
 
 describe('review stack', () => {
   it('keeps decisions in an on-demand DynamoDB table with point-in-time recovery and encryption', () => {
@@ -134,12 +134,12 @@ describe('review stack', () => {
     const text = JSON.stringify(Template.fromStack(review).toJSON());
     expect(inspectionsBucketName(review)).toBe('edgeqc-inspections-222222222222-us-east-1');
     expect(text).toContain('edgeqc-inspections-222222222222-us-east-1');
-  }, 60_000);
+  }, 180_000);
 
   it('is part of the app unless -c review=false', () => {
     expect(buildApp(appWith({ deviceCount: 0 })).review).toBeInstanceOf(ReviewStack);
     expect(buildApp(appWith({ deviceCount: 0, review: 'false' })).review).toBeUndefined();
-  }, 60_000);
+  }, 180_000);
 
   it('passes cdk-nag AwsSolutions and cfn-lint', () => {
     expect(nagFindings(stack)).toEqual([]);
