@@ -18,6 +18,7 @@
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inputTensorPool } from '@edgeqc/edge-component/adapters/input-tensor-pool';
 import { sessionOptionsFor } from '@edgeqc/edge-component/adapters/onnx-detector';
 import { SESSION_THREAD_NAME_PREFIX } from '@edgeqc/edge-component/adapters/onnx-worker-detector';
 import { createSharpImagePreparer } from '@edgeqc/edge-component/adapters/sharp-image-preparer';
@@ -222,15 +223,19 @@ async function measureRaw(precision: Precision, sources: readonly string[], o: B
   const tensors: Float32Array[] = [];
   const infos = await Promise.all(sources.map((path) => stat(path)));
   const prepareRounds = 3;
-  const prepCpu = process.cpuUsage();
-  for (let round = 0; round < prepareRounds; round += 1) {
+  const prepareAll = async (keep: boolean) => {
     for (const [i, path] of sources.entries()) {
       const info = infos[i] as Awaited<ReturnType<typeof stat>>;
       const image = await preparer.admit({ path, sizeBytes: Number(info.size), mtimeMs: Number(info.mtimeMs) });
       const prepared = await preparer.prepare(image, m.input);
-      if (round === 0) tensors.push(prepared.tensor);
+      // As in the agent, where the worker hands each input back to the pool after its run.
+      if (keep) tensors.push(prepared.tensor);
+      else inputTensorPool.give(prepared.tensor);
     }
-  }
+  };
+  await prepareAll(true); // the raw baseline's inputs; also warms libvips up
+  const prepCpu = process.cpuUsage();
+  for (let round = 0; round < prepareRounds; round += 1) await prepareAll(false);
   const prepUsed = process.cpuUsage(prepCpu);
   const prepareCpuMs = (prepUsed.user + prepUsed.system) / 1000 / (prepareRounds * sources.length);
   o.say(`[${precision}] raw onnxruntime session.run x${o.rawRuns} on ${tensors.length} prepared samples…`);
