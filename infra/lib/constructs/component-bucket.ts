@@ -5,8 +5,9 @@
  * the chain).
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { accessLogsBucket, PRIVATE_BUCKET } from './private-bucket.ts';
 
 /** Key prefixes of the component bucket; IAM statements are scoped to these. */
 export const BucketPrefixes = {
@@ -39,21 +40,11 @@ export class ComponentBucket extends Construct {
   constructor(scope: Construct, id: string, props: ComponentBucketProps = {}) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.accessLogs = new Bucket(this, 'AccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-      removalPolicy,
-    });
+    this.accessLogs = accessLogsBucket(this, 'AccessLogs', removalPolicy);
     this.bucket = new Bucket(this, 'Bucket', {
       bucketName: props.bucketName ?? componentBucketName(this),
-      encryption: BucketEncryption.S3_MANAGED,
+      ...PRIVATE_BUCKET,
       versioned: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'component-bucket/',
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],

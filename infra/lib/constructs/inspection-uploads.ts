@@ -14,9 +14,10 @@
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { type IRole, PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, StorageClass } from 'aws-cdk-lib/aws-s3';
+import { Bucket, StorageClass } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards } from './nag.ts';
+import { accessLogsBucket, PRIVATE_BUCKET } from './private-bucket.ts';
 
 /** The IAM policy variable of the thing the AWS IoT credentials provider issued the credentials to. */
 export const CREDENTIALS_THING_NAME_VARIABLE = ['$', '{credentials-iot:ThingName}'].join('');
@@ -65,21 +66,11 @@ export class InspectionUploads extends Construct {
       throw new Error(`expireAfterDays ${expireDays}: expected an integer above infrequentAccessAfterDays (${iaDays})`);
     }
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    this.accessLogs = new Bucket(this, 'AccessLogs', {
-      encryption: BucketEncryption.S3_MANAGED,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(365) }],
-      removalPolicy,
-    });
+    this.accessLogs = accessLogsBucket(this, 'AccessLogs', removalPolicy);
     this.bucket = new Bucket(this, 'Bucket', {
       bucketName: props.bucketName ?? inspectionBucketName(this),
-      encryption: BucketEncryption.S3_MANAGED,
+      ...PRIVATE_BUCKET,
       versioned: true,
-      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'inspections-bucket/',
       lifecycleRules: [

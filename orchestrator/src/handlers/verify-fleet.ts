@@ -18,6 +18,7 @@ import {
   awsDeploymentService,
   awsFleetHealth,
 } from './aws-wiring.ts';
+import { mapLimit } from './map-limit.ts';
 import { defineStep, lambdaEntry } from './step.ts';
 import { type VerifyInput, VerifyInputSchema } from './verify-stage.ts';
 
@@ -41,19 +42,6 @@ export interface VerifyFleetDeps {
   /** [0, 1); default Math.random. */
   readonly random?: () => number;
   readonly now?: Clock;
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
 
 export async function verifyFleet(deps: VerifyFleetDeps, input: VerifyInput, log: Logger): Promise<RolloutState> {

@@ -15,6 +15,7 @@ import { assessStage } from '../domain/stage-assessment.ts';
 import { ErrorNames, RolloutError } from '../errors.ts';
 import type { Clock, DeploymentService, FleetHealth } from '../ports.ts';
 import { canaryGateStep, previousModelVersion, type QualityGateDeps } from './canary-gate-step.ts';
+import { mapLimit } from './map-limit.ts';
 
 export interface VerifyStageDeps {
   readonly deployments: DeploymentService;
@@ -40,19 +41,6 @@ export interface VerifyStageDeps {
 
 export const VerifyInputSchema = RolloutStateSchema.extend({ component: ComponentRefSchema });
 export type VerifyInput = z.infer<typeof VerifyInputSchema>;
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export async function verifyStage(
   stageName: 'canary' | 'fleet',
