@@ -129,6 +129,11 @@ describe('the agent binary under file faults', () => {
       await until(async () => (await namesIn(camera)).length === 0, 'camera folder empty');
       expect(inspectionsOf(name)).toHaveLength(1);
       expect((await lstat(keep)).nlink).toBe(3); // the outside name, done/<verdict>/a.jpg, quarantine/b.jpg
+      // The reason file is written after the image is moved: wait for it rather than race it.
+      await until(
+        async () => (await namesIn(join(work, 'quarantine'))).length === 2,
+        'b.jpg and its reason in quarantine',
+      );
       expect(await namesIn(join(work, 'quarantine'))).toEqual(['b.jpg', 'b.jpg.reason.json']);
     } finally {
       await stopAgent(agent);
