@@ -72,31 +72,13 @@ export class FakeFleet implements DeploymentService, FleetHealth, DeploymentJobs
   /** The IoT job's counts, derived from each device's effective deployment (none yet: queued). */
   async jobProgress(iotJobId: string): Promise<DeploymentJobProgress> {
     const deploymentId = iotJobId.slice('job-'.length);
-    const counts = {
-      succeeded: 0,
-      failed: 0,
-      timedOut: 0,
-      rejected: 0,
-      canceled: 0,
-      removed: 0,
-      queued: 0,
-      inProgress: 0,
-    };
-    const key: Record<string, keyof typeof counts> = {
-      COMPLETED: 'succeeded',
-      SUCCEEDED: 'succeeded',
-      FAILED: 'failed',
-      TIMED_OUT: 'timedOut',
-      REJECTED: 'rejected',
-      CANCELED: 'canceled',
-      IN_PROGRESS: 'inProgress',
-    };
     const target = this.created[Number(deploymentId.slice('dep-'.length))]?.targetArn ?? '';
     const group = target.slice(target.lastIndexOf('/') + 1);
-    for (const thing of this.groups.get(group) ?? []) {
-      const e = this.devices.get(thing)?.effective.find((d) => d.deploymentId === deploymentId);
-      counts[(e && key[e.executionStatus]) || 'queued']++;
-    }
+    const counts = jobCountsFromStatuses(
+      (this.groups.get(group) ?? []).map(
+        (thing) => this.devices.get(thing)?.effective.find((d) => d.deploymentId === deploymentId)?.executionStatus,
+      ),
+    );
     return { status: this.statusOf(deploymentId) === 'CANCELED' ? 'CANCELED' : 'IN_PROGRESS', counts };
   }
   async cancelDeployment(deploymentId: string) {
@@ -117,6 +99,7 @@ export class FakeFleet implements DeploymentService, FleetHealth, DeploymentJobs
 }
 
 import { createHash } from 'node:crypto';
+import { jobCountsFromStatuses } from '../../src/domain/job-counts.ts';
 import { ErrorNames, RolloutError } from '../../src/errors.ts';
 import type {
   ArtifactStore,

@@ -6,6 +6,8 @@
  * Not simulated: the IoT job rollout rate and abort criteria (with a handful of devices every member
  * gets the deployment at once; the state machine's own fleet check decides).
  */
+
+import { jobCountsFromStatuses } from '@edgeqc/orchestrator/job-counts';
 import type {
   DeploymentInfo,
   DeploymentJobProgress,
@@ -119,29 +121,15 @@ export class LocalDeploymentService implements DeploymentService, DeploymentJobs
   async jobProgress(iotJobId: string): Promise<DeploymentJobProgress> {
     const deploymentId = iotJobId.replace(/^local-job-/, '');
     const d = this.#fleet.getDeployment(deploymentId);
-    const counts = {
-      succeeded: 0,
-      failed: 0,
-      timedOut: 0,
-      rejected: 0,
-      canceled: 0,
-      removed: 0,
-      queued: 0,
-      inProgress: 0,
-    };
-    const key: Readonly<Record<string, keyof typeof counts>> = {
-      COMPLETED: 'succeeded',
-      SUCCEEDED: 'succeeded',
-      FAILED: 'failed',
-      TIMED_OUT: 'timedOut',
-      REJECTED: 'rejected',
-      CANCELED: 'canceled',
-      IN_PROGRESS: 'inProgress',
-    };
-    for (const device of this.#fleet.devices.filter((x) => x.isTargetedBy(d.targetArn ?? ''))) {
-      const e = this.#fleet.listEffectiveDeployments(device.thingName).find((x) => x.deploymentId === deploymentId);
-      counts[(e?.coreDeviceExecutionStatus && key[e.coreDeviceExecutionStatus]) || 'queued']++;
-    }
+    const counts = jobCountsFromStatuses(
+      this.#fleet.devices
+        .filter((x) => x.isTargetedBy(d.targetArn ?? ''))
+        .map(
+          (device) =>
+            this.#fleet.listEffectiveDeployments(device.thingName).find((x) => x.deploymentId === deploymentId)
+              ?.coreDeviceExecutionStatus,
+        ),
+    );
     return { status: d.deploymentStatus === 'CANCELED' ? 'CANCELED' : 'IN_PROGRESS', counts };
   }
 }
