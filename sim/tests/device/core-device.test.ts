@@ -78,7 +78,10 @@ describe('CoreDevice (simulated Greengrass core device)', () => {
 
   const versionsOf = () =>
     Object.fromEntries(device.listInstalledComponents().map((c) => [c.componentName, c.componentVersion]));
-  const out = async () => JSON.parse(await readFile(join(root, 'dev', 'work', 'com.test.App', 'out.json'), 'utf8'));
+  // The app writes out.json once it runs, which may come a little after the deployment reports RUNNING:
+  // read it through expect.poll (null until it is there).
+  const out = async (): Promise<Record<string, unknown> | null> =>
+    JSON.parse(await readFile(join(root, 'dev', 'work', 'com.test.App', 'out.json'), 'utf8').catch(() => 'null'));
   const deployApp = (
     id: string,
     app: string,
@@ -135,6 +138,7 @@ describe('CoreDevice (simulated Greengrass core device)', () => {
     const status = await deployApp('d1', '1.0.0');
     expect(status.coreDeviceExecutionStatus).toBe('SUCCEEDED');
     expect(versionsOf()).toEqual({ 'com.test.App': '1.0.0', 'com.test.Data': '2.0.0' });
+    await expect.poll(out, { timeout: 30_000 }).not.toBeNull();
     const seen = await out();
     expect(seen).toMatchObject({
       dataPath: join(root, 'dev', 'packages', 'artifacts', 'com.test.Data', '2.0.0'),
@@ -151,9 +155,11 @@ describe('CoreDevice (simulated Greengrass core device)', () => {
 
   it('merges and resets configuration across deployments', async () => {
     await deployApp('d1', '1.0.0', '1.0.0', { merge: JSON.stringify({ greeting: 'bonjour', nested: { b: 2 } }) });
-    expect(await out()).toMatchObject({ greeting: 'bonjour', mode: '{"a":1,"b":2}', data: 'one' });
+    await expect
+      .poll(out, { timeout: 30_000 })
+      .toMatchObject({ greeting: 'bonjour', mode: '{"a":1,"b":2}', data: 'one' });
     await deployApp('d2', '1.0.0', '1.0.0', { reset: ['/greeting'] });
-    expect(await out()).toMatchObject({ greeting: 'hello', mode: '{"a":1,"b":2}' });
+    await expect.poll(out, { timeout: 30_000 }).toMatchObject({ greeting: 'hello', mode: '{"a":1,"b":2}' });
     expect(device.listEffectiveDeployments().map((d) => d.coreDeviceExecutionStatus)).toEqual([
       'SUCCEEDED',
       'SUCCEEDED',
@@ -162,9 +168,9 @@ describe('CoreDevice (simulated Greengrass core device)', () => {
 
   it('restarts the dependent when its hard dependency changes version, stopping it with SIGTERM first', async () => {
     await deployApp('d1', '1.0.0', '1.0.0');
-    expect((await out()).data).toBe('one');
+    await expect.poll(async () => (await out())?.data, { timeout: 30_000 }).toBe('one');
     await deployApp('d2', '1.0.0', '2.0.0');
-    expect((await out()).data).toBe('two');
+    await expect.poll(async () => (await out())?.data, { timeout: 30_000 }).toBe('two');
     expect(await readFile(join(root, 'dev', 'work', 'com.test.App', 'stopped'), 'utf8')).toBe('yes');
   });
 
@@ -177,7 +183,7 @@ describe('CoreDevice (simulated Greengrass core device)', () => {
     expect(status.reason).toMatch(/rolled back/);
     expect(status.statusDetails?.errorStack).toEqual(['DEPLOYMENT_FAILURE', 'COMPONENT_ERRORED', 'ROLLED_BACK']);
     expect(versionsOf()).toEqual({ 'com.test.App': '1.0.0', 'com.test.Data': '1.0.0' });
-    expect((await out()).data).toBe('one');
+    await expect.poll(async () => (await out())?.data, { timeout: 30_000 }).toBe('one');
     expect(device.listInstalledComponents().find((c) => c.componentName === 'com.test.App')?.lifecycleState).toBe(
       'RUNNING',
     );
