@@ -280,7 +280,9 @@ describe('model manager', () => {
     const priority = warnings.filter((l) => l.threads !== undefined);
     expect(priority).toHaveLength(1);
     expect(priority[0]?.msg).toMatch(/runs at nice 10, no higher than the agent's other threads/);
-    expect(warnings.filter((l) => l.threads === undefined).every((l) => l.msg.startsWith('model bundle refused'))).toBe(true);
+    expect(warnings.filter((l) => l.threads === undefined).every((l) => l.msg.startsWith('model bundle refused'))).toBe(
+      true,
+    );
   });
 
   it('keeps the same model when the same bundle is written again (no swap, no event)', async () => {
