@@ -14,7 +14,7 @@ import { createIpcLifecycleReporter } from '../adapters/greengrass-ipc/ipc-lifec
 import type { GreengrassIpcSession } from '../adapters/greengrass-ipc/ipc-session.ts';
 import { loadDetector, type OnnxDetectorOptions } from '../adapters/onnx-detector.ts';
 import { loadWorkerDetector } from '../adapters/onnx-worker-detector.ts';
-import { createPrometheusExporter } from '../adapters/prometheus-exporter.ts';
+import type { PrometheusExporter } from '../adapters/prometheus-exporter.ts';
 import { createSeenIndex } from '../adapters/seen-index.ts';
 import { createSharpImagePreparer } from '../adapters/sharp-image-preparer.ts';
 import { jsonBytes, willStatus } from '../agent/agent-messages.ts';
@@ -129,7 +129,11 @@ export async function createAgentRuntime(
   });
   await models.start();
   // The opt-in Prometheus endpoint (metrics.prometheus.port; off at 0) sees the agent's model metrics.
-  const prometheus = config.metrics.prometheus.port > 0 ? createPrometheusExporter() : undefined;
+  // prom-client is loaded only when it is on: an agent without it does not carry its code.
+  const prometheus: PrometheusExporter | undefined =
+    config.metrics.prometheus.port > 0
+      ? (await import('../adapters/prometheus-exporter.ts')).createPrometheusExporter()
+      : undefined;
   agent = createAgent(
     {
       camera,

@@ -2,6 +2,9 @@
  * The synchronous ways in, for one run of the agent: the HTTP API (`http.port` > 0) and the Lookout for
  * Vision gRPC socket (`lfv.enabled` or `lfv.socket`), both over one InspectionService on the agent's
  * served model, outbox and archive. Started after the agent, closed before it.
+ *
+ * Both are off by default, so their code (fastify, @grpc/grpc-js, @grpc/proto-loader) is imported only
+ * when one is configured: an agent without them does not carry those packages in its memory.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -14,10 +17,9 @@ import { inspectImage } from '../inference/inspect-image.ts';
 import type { Logger } from '../log.ts';
 import type { ModelManager } from '../model/model-manager.ts';
 import type { AdmittedImage, ImageArchive, ImagePreparer, Outbox } from '../ports.ts';
-import { type AgentInspectionService, createAgentInspectionService } from '../sync/agent-inspection-service.ts';
-import { type HttpServerHandle, startHttpServer } from '../sync/http/start-http-server.ts';
-import { type LfvServer, startLfvServer } from '../sync/lfv/lfv-server.ts';
-import { createModelControl } from '../sync/model-control.ts';
+import type { AgentInspectionService } from '../sync/agent-inspection-service.ts';
+import type { HttpServerHandle } from '../sync/http/start-http-server.ts';
+import type { LfvServer } from '../sync/lfv/lfv-server.ts';
 
 export interface SyncServersDeps {
   readonly agent: Agent;
@@ -58,6 +60,7 @@ export async function startSyncServers(config: AgentConfig, deps: SyncServersDep
   const lfvSocket = config.lfv.socket ?? (config.lfv.enabled ? LFV_DEFAULT_SOCKET : undefined);
   if (config.http.port === 0 && lfvSocket === undefined) return { close: async () => undefined };
   const { log } = deps;
+  const { createAgentInspectionService } = await import('../sync/agent-inspection-service.ts');
   const service: AgentInspectionService = createAgentInspectionService(
     {
       models: deps.models,
@@ -90,6 +93,7 @@ export async function startSyncServers(config: AgentConfig, deps: SyncServersDep
     if (config.http.port > 0) {
       const h = config.http;
       const read = (file: string) => readFile(file, 'utf8');
+      const { startHttpServer } = await import('../sync/http/start-http-server.ts');
       http = await startHttpServer(
         { service, log: log.child({ stage: 'http' }) },
         {
@@ -112,6 +116,10 @@ export async function startSyncServers(config: AgentConfig, deps: SyncServersDep
       );
     }
     if (lfvSocket !== undefined) {
+      const [{ startLfvServer }, { createModelControl }] = await Promise.all([
+        import('../sync/lfv/lfv-server.ts'),
+        import('../sync/model-control.ts'),
+      ]);
       lfv = await startLfvServer(
         { service, control: createModelControl(deps.models, log), log: log.child({ stage: 'lfv' }) },
         { socketPath: lfvSocket },
