@@ -12,9 +12,10 @@ export default defineConfig({
           name,
           root: `./${name}`,
           include: ['tests/**/*.test.ts'],
-          // infra's checks (cdk-nag, cfn-lint) on a synthesized app take seconds alone, much longer
-          // beside the other test files on a busy machine: a deadline, not an expected duration.
-          testTimeout: name === 'infra' ? 120_000 : 30_000,
+          // A deadline, not an expected duration: a test that packages, starts processes or runs
+          // cdk-nag takes seconds alone and several times that beside another file on a busy machine.
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       }))
       .concat([
