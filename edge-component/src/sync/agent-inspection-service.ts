@@ -6,7 +6,8 @@
  *
  * - Admission: request-gate.ts (bounded concurrency, queue and bytes waiting, a deadline per request);
  *   an encoded body or inline pixels count with their size, deferred pixels (shared memory) with none;
- *   pixels handed over (inline gRPC) or read here (shared memory) are freed as soon as the work ends.
+ *   pixels handed over (inline gRPC) or read here (shared memory) are freed, or given back to whoever
+ *   lent the buffer (shared memory reads into pooled buffers), as soon as the work ends.
  * - Hot swap: the detector is read when the request's turn comes; a run that fails because the model
  *   was swapped under it runs once more on the new one, so a swap fails no request.
  * - Encoded images are admitted by their bytes (size, magic bytes, SHA-256: core/admit.ts) and decoded
@@ -147,7 +148,10 @@ export function createAgentInspectionService(
           admittedImage ??= await admit();
           return await inspectNow(admittedImage);
         } finally {
-          if (owned && admittedImage) releaseImageBytes(admittedImage.bytes);
+          if (owned && admittedImage) {
+            const giveBack = image.kind === 'rgb-deferred' ? image.releasePixels : undefined;
+            (giveBack ?? releaseImageBytes)(admittedImage.bytes);
+          }
         }
       }, held);
       if (options.publish) await deps.publish(inspection);

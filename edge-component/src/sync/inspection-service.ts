@@ -34,12 +34,14 @@ export type SyncImage =
   | {
       /**
        * Raw RGB888 pixels read only when the request's turn comes (shared memory): a request waiting in
-       * the queue holds no pixels. The service frees what `readPixels` returned once the work has ended.
+       * the queue holds no pixels. Once the work has ended, the service hands what `readPixels` returned
+       * to `releasePixels` (a buffer used again), or frees its memory when there is none.
        */
       readonly kind: 'rgb-deferred';
       readonly width: number;
       readonly height: number;
       readonly readPixels: () => Promise<Uint8Array>;
+      readonly releasePixels?: (pixels: Uint8Array) => void;
       readonly name?: string;
     };
 

@@ -4,7 +4,7 @@
  * the request's whole life, so it outlives the young generation, and V8 lets tens of MB of such dead
  * buffers wait for a full collection: under many inline gRPC requests that is what raised the agent's RSS.
  *
- * A shared-memory read owns its whole buffer (release-memory.ts). An inline bitmap is a view into the
+ * (A shared-memory read goes back to its pool instead: pixel-buffer-pool.ts.) An inline bitmap is a view into the
  * buffer grpc-js built for that one call's message: the same bytes plus the gRPC framing and the other
  * fields of the request (the model component's name, the sizes), at most FRAMING_BYTES more. Anything
  * else (a view into a buffer with other data, Node's pool of small Buffers) is left to the collector.

@@ -6,6 +6,7 @@
  */
 import { SyncCode, SyncInspectionError } from '../../errors.ts';
 import type { BitmapIn, DetectAnomaliesRequest, SharedMemoryHandle } from './edge-agent-messages.ts';
+import { sharedMemoryPixelPool } from './pixel-buffer-pool.ts';
 import { checkWritableSharedMemory, readSharedMemory } from './shared-memory.ts';
 
 export const MIN_SIDE_PX = 64;
@@ -17,6 +18,8 @@ export interface RgbBitmap {
   /** Inline bytes, at hand; shared memory is read later, in the request's turn (`readPixels`). */
   readonly pixels?: Uint8Array;
   readonly readPixels?: () => Promise<Uint8Array>;
+  /** Gives back what readPixels returned, once the work has ended (a pooled buffer: pixel-buffer-pool.ts). */
+  readonly releasePixels?: (pixels: Uint8Array) => void;
 }
 
 /** Where the mask goes: inline in the response, or into the client's segment. */
@@ -53,7 +56,21 @@ export async function readBitmap(bitmap: BitmapIn | null): Promise<RgbBitmap> {
   if (bitmap.data === 'shared_memory_handle' && bitmap.shared_memory_handle) {
     const handle = bitmap.shared_memory_handle;
     checkHandleSize(handle, size, 'bitmap.shared_memory_handle');
-    return { width, height, readPixels: () => readSharedMemory(handle, 'bitmap.shared_memory_handle') };
+    const pool = sharedMemoryPixelPool;
+    return {
+      width,
+      height,
+      readPixels: async () => {
+        const into = pool.take(handle.size);
+        try {
+          return await readSharedMemory(handle, 'bitmap.shared_memory_handle', undefined, into);
+        } catch (err) {
+          pool.give(into);
+          throw err;
+        }
+      },
+      releasePixels: (pixels) => pool.give(pixels),
+    };
   }
   throw bad('bitmap has neither byte_data nor shared_memory_handle');
 }

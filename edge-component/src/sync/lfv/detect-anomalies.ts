@@ -33,7 +33,13 @@ export function detectAnomaliesCall(deps: DetectDeps) {
       image.pixels
         ? // The request's bitmap is ours alone (grpc-js built the message for this call): hand it over.
           { kind: 'rgb', width: w, height: h, pixels: image.pixels, handOver: true }
-        : { kind: 'rgb-deferred', width: w, height: h, readPixels: image.readPixels ?? (async () => new Uint8Array()) },
+        : {
+            kind: 'rgb-deferred',
+            width: w,
+            height: h,
+            readPixels: image.readPixels ?? (async () => new Uint8Array()),
+            ...(image.releasePixels ? { releasePixels: image.releasePixels } : {}),
+          },
     );
     const result = toDetectAnomalyResult(inspection);
     if (maskTarget === null) return { detect_anomaly_result: result };

@@ -50,15 +50,22 @@ async function openRegion(handle: SharedMemoryHandle, field: string, flags: numb
   return file;
 }
 
-/** The bytes [offset, offset + size) of the segment. */
+/**
+ * The bytes [offset, offset + size) of the segment, in `into` when given (exactly `size` bytes long:
+ * a buffer used again, pixel-buffer-pool.ts), else in a new buffer.
+ */
 export async function readSharedMemory(
   handle: SharedMemoryHandle,
   field: string,
   dir = SHARED_MEMORY_DIR,
+  into?: Uint8Array,
 ): Promise<Uint8Array> {
+  if (into !== undefined && into.length !== handle.size) {
+    throw new RangeError(`readSharedMemory: the buffer has ${into.length} bytes, the handle's size is ${handle.size}`);
+  }
   const file = await openRegion(handle, field, constants.O_RDONLY, dir);
   try {
-    const bytes = Buffer.allocUnsafe(handle.size);
+    const bytes = into ?? Buffer.allocUnsafe(handle.size);
     let filled = 0;
     while (filled < handle.size) {
       const { bytesRead } = await file.read(bytes, filled, handle.size - filled, handle.offset + filled);
