@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import type { Command, CommandIo } from '@edgeqc/model-component/cli';
 import type { Precision } from '@edgeqc/model-component/manifest';
 import { runAccuracyCommand } from './accuracy-command.ts';
+import { runInspectBenchCommand } from './inspect-bench-command.ts';
 import { runSyncBenchCommand } from './sync/sync-bench-command.ts';
 
 const HELP = `usage: edgeqc bench [--images 5000] [--rate 5] [--steady-images 150] [--raw-runs 300]
@@ -32,6 +33,8 @@ EDGEQC_BENCH_AGENT_NODE_ARGS adds Node flags to the agent process only, e.g.
 options:
   --accuracy           evaluate the demo model's accuracy on its test split with the agent's own
                        preprocessing instead (its options: edgeqc bench --accuracy --help)
+  --inspect            time edgeqc inspect DIR beside a sequential Python script with OpenCV and
+                       onnxruntime instead (its options: edgeqc bench --inspect --help)
   --sync               benchmark the synchronous API instead (HTTP, gRPC inline and shared memory
                        against the single-image inspect time and the folder throughput; its options:
                        edgeqc bench --sync --help)
@@ -80,6 +83,8 @@ async function run(argv: readonly string[], io: CommandIo): Promise<number> {
   if (syncArgv.length < argv.length) return runSyncBenchCommand(syncArgv, io);
   const accuracyArgv = argv.filter((a) => a !== '--accuracy');
   if (accuracyArgv.length < argv.length) return runAccuracyCommand(accuracyArgv, io);
+  const inspectArgv = argv.filter((a) => a !== '--inspect');
+  if (inspectArgv.length < argv.length) return runInspectBenchCommand(inspectArgv, io);
   let options: {
     images: number;
     steadyRate: number;
