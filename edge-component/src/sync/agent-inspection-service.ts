@@ -167,6 +167,8 @@ export function createAgentInspectionService(
 
     retryAfterMs: () => gate.retryAfterMs(),
 
+    reserveArrival: (expectedBytes) => gate.reserve(expectedBytes),
+
     close: () => gate.close(),
   };
 }
