@@ -167,8 +167,6 @@ export function createAgentInspectionService(
 
     retryAfterMs: () => gate.retryAfterMs(),
 
-    reserveArrival: (expectedBytes) => gate.reserve(expectedBytes),
-
     close: () => gate.close(),
   };
 }

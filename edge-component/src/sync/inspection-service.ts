@@ -70,14 +70,6 @@ export interface InspectionService {
   served(): ServedModelInfo | null;
   /** How long a client refused with SYNC_QUEUE_FULL should wait before trying again. */
   retryAfterMs(): number;
-  /**
-   * For a transport that reads a whole request before it calls inspect(): a place in the queue taken
-   * when the request's headers arrive, `expectedBytes` the image it will likely hold. null: the queue
-   * would refuse it (SYNC_QUEUE_FULL), so refuse it now, before reading its image. Otherwise give the
-   * place up with the returned function when the request has arrived (just before inspect()) or ended.
-   * Optional: without it, requests are judged only when inspect() is called.
-   */
-  reserveArrival?(expectedBytes: number): (() => void) | null;
 }
 
 /** The model lifecycle the Lookout for Vision interface exposes (StartModel/StopModel/DescribeModel). */

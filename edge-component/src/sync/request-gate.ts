@@ -6,10 +6,6 @@
  * waiting then leaves the queue (SYNC_TIMEOUT); one running is answered SYNC_TIMEOUT but keeps its slot
  * until its work really ends, so the detector is never given more than `concurrency` images at once.
  *
- * A transport that reads a large request before it can call run() (gRPC reads the whole message first)
- * asks reserve() when the request's headers arrive, and refuses it then, before its image is read: so
- * under overload the images of refused requests are neither received nor held.
- *
  * Why a second queue beside the folder pipeline's: a camera folder holds its backlog on disk and the
  * pipeline pulls at its own pace, while a synchronous client holds a connection and memory per request;
  * bounding those requests and refusing early is what keeps the device's memory flat under overload.
@@ -38,13 +34,6 @@ export interface RequestGate {
   load(): { readonly running: number; readonly waiting: number; readonly waitingBytes: number };
   /** A fair wait before trying again after a refusal: the queue ahead at the average service time. */
   retryAfterMs(): number;
-  /**
-   * A place for a request whose image is still arriving (`bytes`: what it is expected to hold), so a
-   * transport can refuse it before it reads the image: null when such a request, with the places
-   * reserved before it, would be refused by run() once it arrived. Otherwise a function that gives
-   * the place up (call it when the request reaches run(), or ends before); it is counted until then.
-   */
-  reserve(bytes: number): (() => void) | null;
 }
 
 interface Waiter {
@@ -61,9 +50,6 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
   let waitingBytes = 0;
   let running = 0;
   let closed = false;
-  /** Places reserved by requests still arriving (reserve()), and the bytes they are expected to hold. */
-  let reserved = 0;
-  let reservedBytes = 0;
   /** Exponential moving average of a request's run time. */
   let averageMs = 0;
 
@@ -154,27 +140,6 @@ export function createRequestGate(options: RequestGateOptions): RequestGate {
     },
 
     load: () => ({ running, waiting: waiting.length, waitingBytes }),
-
-    reserve(bytes) {
-      const expected = Math.max(0, bytes);
-      // Reservations take the free slots first; the others would wait, as what they are expected to hold.
-      if (closed) return () => undefined; // run() answers SYNC_STOPPING
-      const free = waiting.length === 0 ? Math.max(0, concurrency - running) : 0;
-      if (reserved >= free) {
-        const wouldWait = waiting.length + reserved - free;
-        const wouldHold = waitingBytes + (reserved > 0 ? (reservedBytes * (reserved - free)) / reserved : 0);
-        if (wouldWait >= maxQueue || (wouldWait > 0 && wouldHold + expected > maxQueueBytes)) return null;
-      }
-      reserved += 1;
-      reservedBytes += expected;
-      let held = true;
-      return () => {
-        if (!held) return;
-        held = false;
-        reserved -= 1;
-        reservedBytes -= expected;
-      };
-    },
 
     retryAfterMs() {
       const ahead = running + waiting.length;

@@ -62,27 +62,4 @@ describe('request gate', () => {
     running.finish();
     await expect.poll(() => gate.load().running, { timeout: 5000 }).toBe(0);
   });
-
-  it('reserves places for requests still arriving, refusing those run() would refuse once they arrived', async () => {
-    const gate = createRequestGate({ concurrency: 1, maxQueue: 8, maxQueueBytes: 10 * MiB, timeoutMs: 60_000 });
-    const first = gate.reserve(6 * MiB); // takes the free slot
-    const second = gate.reserve(6 * MiB); // would wait: 6 MiB of 10
-    expect(first).not.toBeNull();
-    expect(second).not.toBeNull();
-    expect(gate.reserve(6 * MiB)).toBeNull(); // would wait beside the second: 12 MiB
-    expect(gate.reserve(0)).not.toBeNull(); // a shared-memory request holds nothing while it waits
-
-    first?.();
-    first?.(); // giving up twice counts once
-    const running = heldWork();
-    const done = gate.run(running.work, 6 * MiB);
-    second?.();
-    const waiting = heldWork();
-    const queued = gate.run(waiting.work, 6 * MiB);
-    expect(gate.load()).toEqual({ running: 1, waiting: 1, waitingBytes: 6 * MiB });
-    expect(gate.reserve(6 * MiB)).toBeNull(); // 6 MiB waiting already
-    running.finish();
-    waiting.finish();
-    await expect(Promise.all([done, queued])).resolves.toEqual(['done', 'done']);
-  });
 });

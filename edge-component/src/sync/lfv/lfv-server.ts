@@ -1,8 +1,7 @@
 /**
  * The Lookout for Vision edge agent's gRPC interface (`AWS.LookoutVision.EdgeAgent`) on a Unix domain
  * socket, insecure like the original (access is the socket file's mode 0660: owner and group), with a
- * receive limit that takes a 4096 x 4096 RGB image inline; DetectAnomalies is refused from its headers
- * when the queue is full (early-refusal.ts). It serves our one model through the shared
+ * receive limit that takes a 4096 x 4096 RGB image inline. It serves our one model through the shared
  * InspectionService and ModelControl; docs/migration-lookout-for-vision.md describes it for clients.
  */
 import { type handleUnaryCall, Server, ServerCredentials, status } from '@grpc/grpc-js';
@@ -12,7 +11,6 @@ import type { InspectionService, ModelControl } from '../inspection-service.ts';
 import { MAX_SIDE_PX } from './bitmap-input.ts';
 import { callStatusOf, toServiceError } from './call-status.ts';
 import { detectAnomaliesCall } from './detect-anomalies.ts';
-import { earlyRefusal } from './early-refusal.ts';
 import { type EdgeAgentMethod, edgeAgentServiceDefinition } from './edge-agent-service.ts';
 import { modelCalls } from './model-calls.ts';
 import { claimSocketPath, publishSocket, removeOwnSocket, stagingPathFor } from './socket-file.ts';
@@ -79,13 +77,8 @@ export async function startLfvServer(deps: LfvServerDeps, options: LfvServerOpti
   await claimSocketPath(socketPath);
   const retryAfterMs = () => deps.service.retryAfterMs();
   const models = modelCalls(deps);
-  const definition = edgeAgentServiceDefinition();
-  const server = new Server({
-    'grpc.max_receive_message_length': maxMessageBytes,
-    // Overload refused from the headers, before a bitmap is read (early-refusal.ts).
-    interceptors: [earlyRefusal(deps.service, definition.DetectAnomalies?.path ?? '')],
-  });
-  server.addService(definition, {
+  const server = new Server({ 'grpc.max_receive_message_length': maxMessageBytes });
+  server.addService(edgeAgentServiceDefinition(), {
     DetectAnomalies: unary('DetectAnomalies', detectAnomaliesCall(deps), log, retryAfterMs),
     StartModel: unary('StartModel', models.StartModel, log, retryAfterMs),
     StopModel: unary('StopModel', models.StopModel, log, retryAfterMs),

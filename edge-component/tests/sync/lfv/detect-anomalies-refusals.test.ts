@@ -117,26 +117,6 @@ describe('DetectAnomalies refusals carry the documented status codes', () => {
     expect(edgeqcCode(err)).toBe('IMAGE_TOO_MANY_PIXELS');
   });
 
-  it('RESOURCE_EXHAUSTED from the headers when the queue would refuse the call, before its bitmap is read', async () => {
-    service.refuseArrivals(true);
-    const err = await h.client.refusal('DetectAnomalies', inline());
-    expect(err.code).toBe(status.RESOURCE_EXHAUSTED);
-    expect(edgeqcCode(err)).toBe('SYNC_QUEUE_FULL');
-    expect(err.metadata.get('grpc-retry-pushback-ms')).toEqual(['750']);
-    expect(service.images).toHaveLength(0);
-    expect(service.arrivals.reserved).toBe(0);
-
-    // Room again: the place taken at the headers is given up once the message has arrived; the next
-    // call expects the bitmap size of the last one.
-    service.refuseArrivals(false);
-    await h.client.call('DetectAnomalies', inline());
-    expect(service.arrivals).toMatchObject({ reserved: 1, released: 1 });
-    expect(service.arrivals.expectedBytes.at(-1)).toBe(0);
-    await h.client.call('DetectAnomalies', inline());
-    expect(service.arrivals.expectedBytes.at(-1)).toBe(SIZE);
-    expect(service.images).toHaveLength(2);
-  });
-
   it('RESOURCE_EXHAUSTED beyond the queue, with the retry delay in grpc-retry-pushback-ms; the queued calls finish', async () => {
     service.hold(2);
     const calls = Array.from({ length: 4 }, () =>

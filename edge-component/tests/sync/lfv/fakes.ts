@@ -80,10 +80,6 @@ export interface FakeService extends InspectionService {
   hold(capacity: number): void;
   waiting(): number;
   release(verdict: Verdict): void;
-  /** reserveArrival refuses (null) while `full` is true. */
-  refuseArrivals(full: boolean): void;
-  /** Places reserveArrival gave and the ones given up, with the expected bytes asked. */
-  readonly arrivals: { reserved: number; released: number; expectedBytes: number[] };
 }
 
 export function fakeService(retryAfterMs = 750): FakeService {
@@ -93,24 +89,8 @@ export function fakeService(retryAfterMs = 750): FakeService {
     | { kind: 'reject'; error: Error }
     | { kind: 'hold'; capacity: number } = { kind: 'answer', verdict: 'ok' };
   const held: Array<(verdict: Verdict) => void> = [];
-  let arrivalsFull = false;
-  const arrivals = { reserved: 0, released: 0, expectedBytes: [] as number[] };
   return {
     images,
-    arrivals,
-    reserveArrival(expectedBytes) {
-      arrivals.expectedBytes.push(expectedBytes);
-      if (arrivalsFull) return null;
-      arrivals.reserved += 1;
-      let held = true;
-      return () => {
-        if (held) arrivals.released += 1;
-        held = false;
-      };
-    },
-    refuseArrivals: (full) => {
-      arrivalsFull = full;
-    },
     async inspect(request) {
       // Deferred pixels (shared memory) are read when the request's turn comes, as the real service does.
       const image: SyncImage =
