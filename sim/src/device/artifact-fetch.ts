@@ -3,10 +3,12 @@
  * from the artifact source, check its Digest (base64 SHA-256; ARTIFACT_CHECKSUM_MISMATCH otherwise),
  * set the execute bit when asked, and unpack `Unarchive: ZIP` artifacts into
  * artifacts-unarchived/<component>/<version>/<archive name>/. Artifacts already present with the
- * right digest are kept (versions are immutable).
+ * right digest are kept (versions are immutable), and so is an archive's unpacked folder when this device
+ * unpacked exactly those bytes before: redeploying a component version (a new model beside the same agent,
+ * a rollback, a restore) does not unpack its archives again.
  */
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { unzipToDir } from '@edgeqc/edge-component/packaging';
 import { LocalDeviceError } from '../errors.ts';
@@ -24,6 +26,20 @@ async function readIfPresent(path: string): Promise<Uint8Array | undefined> {
   return readFile(path).catch(() => undefined);
 }
 
+/**
+ * Beside an unpacked archive, the digest of the bytes it was unpacked from, written once the unpacking
+ * finished: an unpacking cut short (the process killed) leaves no marker and is redone.
+ */
+const unpackedMarker = (target: string) => `${target}.unpacked`;
+
+async function unpackedFrom(target: string, out: string): Promise<string | undefined> {
+  const [marker, folder] = await Promise.all([
+    readFile(unpackedMarker(target), 'utf8').catch(() => undefined),
+    stat(out).catch(() => undefined),
+  ]);
+  return folder?.isDirectory() ? marker : undefined;
+}
+
 export async function fetchArtifacts(
   source: ArtifactSource,
   layout: DeviceLayout,
@@ -38,7 +54,8 @@ export async function fetchArtifacts(
     const target = join(dir, name);
     const present = await readIfPresent(target);
     let bytes = present;
-    if (!present || (a.Digest && digestOf(present) !== a.Digest)) {
+    let digest = present ? digestOf(present) : '';
+    if (!present || (a.Digest && digest !== a.Digest)) {
       try {
         bytes = await source.get(a.Uri);
       } catch (cause) {
@@ -46,10 +63,11 @@ export async function fetchArtifacts(
           cause,
         });
       }
-      if (a.Digest && digestOf(bytes) !== a.Digest) {
+      digest = digestOf(bytes);
+      if (a.Digest && digest !== a.Digest) {
         throw new LocalDeviceError(
           'ARTIFACT_CHECKSUM_MISMATCH',
-          `${component} ${version}: artifact ${name} has SHA-256 ${digestOf(bytes)}, its recipe says ${a.Digest}`,
+          `${component} ${version}: artifact ${name} has SHA-256 ${digest}, its recipe says ${a.Digest}`,
         );
       }
       await writeFile(target, bytes);
@@ -57,12 +75,15 @@ export async function fetchArtifacts(
     if (a.Permission?.Execute && a.Permission.Execute !== 'NONE') await chmod(target, 0o755);
     if (a.Unarchive === 'ZIP') {
       const out = join(layout.decompressed(component, version), name.replace(/\.zip$/i, ''));
+      if (bytes === present && (await unpackedFrom(target, out)) === digest) continue;
+      await rm(unpackedMarker(target), { force: true });
       await rm(out, { recursive: true, force: true });
       try {
         await unzipToDir(target, out);
       } catch (cause) {
         throw new LocalDeviceError('ARTIFACT_UNARCHIVE', `${component} ${version}: cannot unpack ${name}`, { cause });
       }
+      await writeFile(unpackedMarker(target), digest);
     }
   }
   await mkdir(layout.decompressed(component, version), { recursive: true });
