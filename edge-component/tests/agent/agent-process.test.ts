@@ -147,7 +147,11 @@ describe('agent binary', () => {
 
   it('zero loss: every image yields exactly one messageId through two broker restarts and a SIGKILL', async () => {
     const name = 'zero-loss';
-    const total = Number(process.env.EDGEQC_ZERO_LOSS_IMAGES ?? 1000);
+    // The count sets how long the agent works, not what a disruption finds: each restart and the SIGKILL
+    // fall at a share of the images (20, 45, 70 %) with the rest still queued in the camera folder and
+    // the outbox, whatever the total. The test's time is the count times one inference; a soak takes more
+    // through EDGEQC_ZERO_LOSS_IMAGES.
+    const total = Number(process.env.EDGEQC_ZERO_LOSS_IMAGES ?? 400);
     const camera = join(root, name, 'camera');
     await mkdir(camera, { recursive: true });
     const shas = new Set<string>();
