@@ -55,8 +55,8 @@ describe('com.edgeqc.Inference recipe', async () => {
     for (const manifest of [x64, arm64]) {
       expect(manifest?.Lifecycle.Setenv).toMatchObject({
         MALLOC_ARENA_MAX: '2',
-        MALLOC_MMAP_THRESHOLD_: '131072',
-        MALLOC_TRIM_THRESHOLD_: '131072',
+        MALLOC_MMAP_THRESHOLD_: '4194304',
+        MALLOC_TRIM_THRESHOLD_: '8388608',
       });
     }
     expect(x64?.Lifecycle.Install?.Timeout).toBe(120);
