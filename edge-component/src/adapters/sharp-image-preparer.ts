@@ -5,12 +5,13 @@
  *     any pixel is decoded (a 30000x30000 PNG bomb costs nothing);
  *   - `failOn: 'truncated'`: a truncated JPEG/PNG is refused instead of decoding grey;
  *   - `autoOrient`: EXIF orientation applied, so width/height and boxes are in displayed pixels;
- * and letterboxes it in the same libvips pipeline (sharp-letterbox.ts: JPEG shrink-on-load, resize and
- * padding in native code; an image smaller than the input is upscaled in JS, core/letterbox-tensor.ts)
- * to the input's 8-bit sRGB pixels, which fill the float32 tensor in one pass
- * (core/planar-tensor.ts), a tensor from the input tensor pool when there is one (input-tensor-pool.ts).
- * The full-size image never leaves libvips; the input's pixels are released as
- * soon as the tensor holds them (release-memory.ts).
+ * and letterboxes it as the model was trained (sharp-letterbox.ts): the whole image's 8-bit sRGB pixels
+ * go through cv2's INTER_LINEAR letterbox straight into the float32 tensor (core/letterbox-tensor.ts,
+ * bit-exact); only an image reduced three times or more is letterboxed in libvips (a JPEG decoded at a
+ * reduced scale by shrink-on-load), its input's pixels then filling the tensor in one pass
+ * (core/planar-tensor.ts). The tensor comes from the input tensor pool when there is one
+ * (input-tensor-pool.ts); the decoded pixels are released as soon as the tensor holds them
+ * (release-memory.ts).
  *
  * libvips' operation cache is switched off (`sharp.cache(false)`): each image is decoded once, so the
  * cache only grows the process's memory. libvips runs each pipeline on one thread

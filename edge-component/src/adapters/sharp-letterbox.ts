@@ -1,24 +1,29 @@
 /**
- * The letterbox in libvips (sharp): an encoded image (JPEG, PNG) or packed RGB888 pixels become the
- * model input's pixels, inputWidth x inputHeight x 3 bytes of 8-bit sRGB, in one sharp pipeline:
+ * Decoding for the letterbox: an encoded image (JPEG, PNG) or packed RGB888 pixels become either the
+ * model input's pixels already letterboxed in libvips, or the whole image's pixels for the caller's
+ * letterbox in JavaScript (core/letterbox-tensor.ts: cv2.resize INTER_LINEAR, bit-exact). Both are
+ * 8-bit sRGB without alpha, decoded once:
  *   1. the header only (sharp's metadata): the displayed size after EXIF orientation, from which
  *      core/letterbox.ts computes the geometry (scale, resized size, padding) as Ultralytics does;
- *   2. decode with `autoOrient`, `failOn: 'truncated'` and `limitInputPixels`, resized to the
- *      geometry's resized size and padded (extend) with the manifest's pad value, to 8-bit sRGB
- *      without alpha.
- * A JPEG larger than twice the resized size is decoded at 1/2, 1/4 or 1/8 scale by libjpeg itself
- * (libvips' shrink-on-load, which sharp applies to a JPEG when the downscale is at least 2): the largest
- * shrink that leaves at least the resized size, so the residual resize never upscales. A PNG is decoded
- * whole. Only the input's pixels (1.9 MB at 800 x 800) leave libvips; the full-size image never does.
- * An image smaller than the input is not resized here: it comes out whole, for the caller's upscale
- * (cv2's INTER_LINEAR, core/letterbox-tensor.ts), since libvips' upscaling puts edges half an output
- * pixel further right and down than cv2's; such an image is small, so this costs little.
+ *   2. decode with `autoOrient`, `failOn: 'truncated'` and `limitInputPixels`.
  *
- * The resize kernel is libvips' `lanczos3`, antialiased (its support widens with the downscale). The
- * demo model was trained with cv2's INTER_LINEAR, which is not antialiased; what that costs is judged
- * by the model's accuracy on its test split (`edgeqc bench --accuracy`, figures in docs/benchmarks.md),
- * not by pixels. Of the kernels tried there, `linear` (softer) lost recall at low scores; `lanczos3`
- * (sharper) kept the model's figures.
+ * Which of the two, by how much the image is reduced (its source size over the resized size, the
+ * smaller of the two axes):
+ *   - less than LIBVIPS_REDUCTION_MIN (every size the demo model was trained and tested on): the whole
+ *     image (`source`), letterboxed by the caller as the model was trained (cv2's INTER_LINEAR samples
+ *     the 2 x 2 source pixels around each output pixel's centre, without antialiasing). libvips cannot
+ *     give those samples cheaply: its reduce antialiases (its kernels widen with the scale; with
+ *     `linear` or `lanczos3` the demo model's FP32 figures moved by more than the 0.005 allowed), and
+ *     its affine with the bilinear interpolator matches cv2 to one grey level but costs more CPU than
+ *     the decode and the JavaScript letterbox together (docs/benchmarks.md). JPEG shrink-on-load does
+ *     not happen here either: sharp applies it only from a reduction of 3 (below, it rounds the shrink
+ *     down to none);
+ *   - LIBVIPS_REDUCTION_MIN or more: letterboxed in libvips (`input`): a JPEG decoded at 1/2, 1/4 or
+ *     1/8 scale by libjpeg itself (libvips' shrink-on-load), a PNG or raw pixels streamed through
+ *     libvips, then resized with lanczos3 and padded with the manifest's pad value. Only the input's
+ *     pixels leave libvips, so the process never holds a large image whole. Such images are larger
+ *     than any the model was trained on, and cv2's INTER_LINEAR would skip most of their pixels
+ *     (aliasing thin scratches away); decoding a quarter of a JPEG's pixels or fewer is the saving.
  */
 import sharp, { type KernelEnum, type Sharp } from 'sharp';
 import { letterboxGeometry } from '../core/letterbox.ts';
@@ -26,8 +31,11 @@ import type { LetterboxGeometry } from '../core/types.ts';
 import { ImageRejectedError } from '../errors.ts';
 import type { AdmittedImage } from '../ports.ts';
 
-/** The resize kernel (see the file comment). */
-export const LETTERBOX_KERNEL: keyof KernelEnum = 'lanczos3';
+/** The reduction from which an image is letterboxed in libvips (see the file comment). */
+export const LIBVIPS_REDUCTION_MIN = 3;
+
+/** libvips' resize kernel for those images (see the file comment). */
+export const LIBVIPS_KERNEL: keyof KernelEnum = 'lanczos3';
 
 export interface LetterboxTarget {
   readonly inputWidth: number;
@@ -38,8 +46,8 @@ export interface LetterboxTarget {
 
 /**
  * `input`: the input's pixels, letterboxed (inputWidth x inputHeight x 3 bytes, row by row, R G B).
- * `source`: an image smaller than the input, decoded whole (width x height x 3 bytes) for the caller to
- * upscale (core/letterbox-tensor.ts: libvips' upscaling is shifted by half an output pixel from cv2's).
+ * `source`: the whole image, decoded (width x height x 3 bytes), for the caller's letterbox
+ * (core/letterbox-tensor.ts).
  */
 export type LetterboxedPixels =
   | { readonly kind: 'input'; readonly pixels: Buffer; readonly geometry: LetterboxGeometry }
@@ -69,9 +77,14 @@ function source(image: AdmittedImage, maxPixels: number, raw?: { width: number; 
     : sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels, autoOrient: true });
 }
 
+/** Whether an image of this geometry is letterboxed in libvips rather than decoded whole (see the file comment). */
+export function letterboxedInLibvips(g: LetterboxGeometry): boolean {
+  return Math.min(g.sourceWidth / g.resizedWidth, g.sourceHeight / g.resizedHeight) >= LIBVIPS_REDUCTION_MIN;
+}
+
 /**
- * Letterboxes `image` into the target. `raw`: the size of format-rgb pixels (already checked by the
- * caller); absent for an encoded image, whose size comes from its header.
+ * Decodes `image` for the target's letterbox. `raw`: the size of format-rgb pixels (already checked by
+ * the caller); absent for an encoded image, whose size comes from its header.
  */
 export async function sharpLetterbox(
   image: AdmittedImage,
@@ -82,13 +95,11 @@ export async function sharpLetterbox(
   const size = raw ?? (await displayedSize(image, maxPixels));
   const g = letterboxGeometry(size.width, size.height, target.inputWidth, target.inputHeight);
   const pipeline = source(image, maxPixels, raw);
-  if (g.scale > 1) {
+  if (!letterboxedInLibvips(g)) {
     const pixels = await toRgb(pipeline, image, g.sourceWidth, g.sourceHeight);
     return { kind: 'source', pixels, geometry: g };
   }
-  if (g.resizedWidth !== size.width || g.resizedHeight !== size.height) {
-    pipeline.resize(g.resizedWidth, g.resizedHeight, { fit: 'fill', kernel: LETTERBOX_KERNEL });
-  }
+  pipeline.resize(g.resizedWidth, g.resizedHeight, { fit: 'fill', kernel: LIBVIPS_KERNEL });
   const v = target.padValue;
   const right = g.inputWidth - g.resizedWidth - g.padLeft;
   const bottom = g.inputHeight - g.resizedHeight - g.padTop;

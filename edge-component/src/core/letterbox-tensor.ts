@@ -13,11 +13,10 @@
  * by cv2 (scripts/demo_model/letterbox_fixture.py). The previous float version differed from cv2 by
  * one grey level on about 6 % of the values; this one is as fast (measured side by side on the samples).
  *
- * Where it serves: the agent upscales images smaller than the model input with it (libvips' upscale is
- * shifted by half an output pixel); larger images are letterboxed in libvips (adapters/sharp-letterbox.ts:
- * JPEG shrink-on-load and an antialiased resize, which cost a fraction of a full decode and this). It is
- * also the trained-with letterbox that the agent's is compared with (tests/inference/letterbox-formats
- * and `edgeqc eval --letterbox cv2`).
+ * Where it serves: the agent's letterbox for every image except one reduced three times or more, which
+ * libvips letterboxes itself (JPEG shrink-on-load; adapters/sharp-letterbox.ts explains
+ * why libvips' own resamplers are not used below that). It is also the trained-with letterbox that the
+ * agent's is compared with (tests/inference/letterbox-formats and `edgeqc bench --accuracy --letterbox cv2`).
  */
 import { linearTaps } from './linear-taps.ts';
 import type { LetterboxGeometry, ManifestInputSpec } from './types.ts';
