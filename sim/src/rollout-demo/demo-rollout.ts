@@ -4,13 +4,13 @@
  * three simulated core devices (canary-1 in `canary`, line-1 and line-2 in `fleet`) with cameras, and
  * runs the rollout story through the state machine the CDK app synthesizes.
  *
- * The state machine is the one the CDK app synthesizes (`@edgeqc/infra/synth`), read from the template.
+ * The state machine is the one the CDK app synthesizes (`@edgeqc/infra/synth`), read from the template;
+ * the synth runs in a worker thread while the agent is packaged.
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageAgent } from '@edgeqc/edge-component/package-agent';
-import { stateMachineDefinitionFrom, synthPipelineTemplate } from '@edgeqc/infra/synth';
 import { createPemSigner, generateDevKeyPair } from '@edgeqc/model-component/signers';
 import { defaultLogger } from '@edgeqc/orchestrator/handler-factories';
 import { TamperingArtifactStore } from '../adapters/tampering-artifact-store.ts';
@@ -23,6 +23,7 @@ import { DEMO_MODEL_DIR, PROJECT_ROOT } from '../project-root.ts';
 import type { CfnTemplate } from '../runner/cfn-intrinsics.ts';
 import { formatDeviceLine } from './fleet-summary.ts';
 import { runRolloutScenario, type ScenarioReport } from './rollout-scenario.ts';
+import { type Synthesized, synthInWorker } from './synth-in-worker.ts';
 import { writeSyntheticImages } from './synthetic-images.ts';
 
 const MODEL_DIR = DEMO_MODEL_DIR;
@@ -45,7 +46,7 @@ export interface DemoRolloutOptions {
   readonly onDeviceEvent?: (event: DeviceEvent) => void;
   /** Agent entry to package. Default: package-agent's default (edge-component/src/main.ts). */
   readonly agentEntry?: string;
-  /** Where the state machine comes from. Default: infra's synth module (the CDK app). */
+  /** Where the state machine comes from, in this thread. Default: infra's synth module (the CDK app) in a worker thread. */
   readonly synth?: InfraSynth;
 }
 
@@ -130,11 +131,15 @@ export function demoAgentConfig(trustedPublicKeyPem: string): Record<string, unk
 
 export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioReport & { root: string }> {
   const say = o.say;
-  const synth: InfraSynth = o.synth ?? {
-    synthPipelineTemplate: () => synthPipelineTemplate(),
-    stateMachineDefinitionFrom: (t) =>
-      stateMachineDefinitionFrom(t as Parameters<typeof stateMachineDefinitionFrom>[0]),
-  };
+  // Started first, awaited once the world is up: the synth and the packaging share the wait.
+  const synth = o.synth;
+  const synthesized: Promise<Synthesized> = synth
+    ? Promise.resolve().then(() => {
+        const template = synth.synthPipelineTemplate();
+        return { template, definition: synth.stateMachineDefinitionFrom(template) };
+      })
+    : synthInWorker();
+  synthesized.catch(() => undefined); // seen where it is awaited; not an unhandled rejection if packaging fails first
   const root = o.root ?? (await mkdtemp(join(tmpdir(), 'edgeqc-demo-')));
   defaultLogger.level = 'silent'; // the handlers' JSON step logs would drown the story (it narrates their outcome)
   try {
@@ -189,12 +194,12 @@ export async function runDemoRollout(o: DemoRolloutOptions): Promise<ScenarioRep
         `component catalog: ${published.map((c) => `${c.componentName} ${c.componentVersion} ${c.state}`).join(', ')}`,
       );
 
-      const template = (await synth.synthPipelineTemplate()) as CfnTemplate;
+      const { template, definition } = await synthesized;
       const store = new TamperingArtifactStore(world.store);
       const pipeline = createLocalPipeline({
         world,
-        template,
-        definitionFrom: (t) => synth.stateMachineDefinitionFrom(t),
+        template: template as CfnTemplate,
+        definitionFrom: () => definition,
         signer,
         store,
         bucket: BUCKET,
