@@ -1,5 +1,5 @@
 /** `edgeqc bench --accuracy`: the demo model's accuracy with the agent's preprocessing (accuracy.ts). */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandIo } from '@edgeqc/model-component/cli';
 import type { Precision } from '@edgeqc/model-component/manifest';
@@ -13,8 +13,9 @@ recall at confidence 0.5), beside the model's metrics.json (target: within 0.005
   --test DIR          the split: images/ and meta/ (default .work/demo-model/data/test; make it with
                       cd scripts && $PYTHON -m demo_model.generator --out ../.work/demo-model/data/test --seed 2 --count 500)
   --precision LIST    int8, fp32 or both (default int8,fp32)
-  --letterbox LIST    agent (the agent's libvips letterbox), cv2 (the trained-with letterbox, a control
-                      through the same decoder) or both (default agent,cv2)
+  --letterbox LIST    agent (the agent's preparer: cv2's INTER_LINEAR below a 3x reduction, libvips
+                      from 3x), cv2 (the trained-with letterbox on every image, a control through the
+                      same decoder) or both (default agent,cv2)
   --json              the report as JSON
 Environment: PYTHON, a Python with scripts/demo_model/requirements.txt (default .venv/bin/python).
 `;
@@ -58,7 +59,7 @@ export async function runAccuracyCommand(argv: readonly string[], io: CommandIo)
       testDir: values.test ?? join(PROJECT_ROOT, '.work', 'demo-model', 'data', 'test'),
       precisions,
       letterboxes,
-      python: process.env.PYTHON ?? join(PROJECT_ROOT, '.venv', 'bin', 'python'),
+      python: pythonPath(process.env.PYTHON),
       say: (line) => io.stderr.write(`${line}\n`),
     });
     if (values.json) {
@@ -86,4 +87,13 @@ export async function runAccuracyCommand(argv: readonly string[], io: CommandIo)
     io.stderr.write(`edgeqc bench --accuracy: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
   }
+}
+
+/**
+ * PYTHON as given, made absolute when it is a relative path (the scorer runs with scripts/ as its
+ * working directory, where `.venv/bin/python` would not be found); a bare name is looked up on PATH.
+ */
+function pythonPath(given: string | undefined): string {
+  if (!given) return join(PROJECT_ROOT, '.venv', 'bin', 'python');
+  return given.includes('/') ? resolve(given) : given;
 }
