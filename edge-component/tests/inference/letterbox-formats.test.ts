@@ -1,13 +1,13 @@
 /**
- * The agent's letterbox in libvips (shrink-on-load, native resize) per image format: JPEG, PNG, grey,
- * RGBA, CMYK, 16-bit, EXIF-rotated and small (upscaled).
+ * The agent's letterbox per image format: JPEG, PNG, grey, RGBA, CMYK, 16-bit, EXIF-rotated, small
+ * (upscaled) and large (a JPEG reduced 3 times or more, letterboxed in libvips with shrink-on-load).
  *   - Geometry: the edges of a dark rectangle, found in the prepared tensor and mapped back through the
  *     letterbox, land within 2 px of where they are in the original image.
  *   - The model: every clear detection of the trained-with letterbox (full decode, then cv2's
  *     INTER_LINEAR, ported bit-exact in core/letterbox-tensor.ts) on a sample with scratches is found on
- *     the same scratch through the agent's letterbox (IoU >= 0.9). The pixels differ (an antialiased
- *     resize), so a box edge can move by a few pixels; accuracy over the test split is measured by
- *     `edgeqc bench --accuracy`.
+ *     the same scratch through the agent's letterbox (IoU >= 0.9). Below a 3x reduction the agent uses
+ *     that same letterbox on its own decode, so the pixels differ only where the decoders differ (CMYK,
+ *     16-bit); accuracy over the test split is measured by `edgeqc bench --accuracy`.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
