@@ -6,8 +6,8 @@
  *   - The model: every clear detection of the trained-with letterbox (full decode, then cv2's
  *     INTER_LINEAR, ported bit-exact in core/letterbox-tensor.ts) on a sample with scratches is found on
  *     the same scratch through the agent's letterbox (IoU >= 0.9). Below a 3x reduction the agent uses
- *     that same letterbox on its own decode, so the pixels differ only where the decoders differ (CMYK,
- *     16-bit); accuracy over the test split is measured by `edgeqc bench --accuracy`.
+ *     that same letterbox on the same sharp decode, so this holds trivially there; it guards the
+ *     choice of path. Accuracy over the test split is measured by `edgeqc bench --accuracy`.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
