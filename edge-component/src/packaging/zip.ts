@@ -73,7 +73,9 @@ export async function writeZip(
       if (seen.has(input.name)) throw new ZipError('ZIP_DUPLICATE', `zip entry '${input.name}' given twice`);
       seen.add(input.name);
       const raw = input.data instanceof Uint8Array ? input.data : await readFile(input.data.path);
-      const deflated = deflateRawSync(raw, { level: 9 });
+      // zlib's default level: on the Node runtime's binary, level 9 takes about three times as long
+      // for an archive a fraction of a percent smaller.
+      const deflated = deflateRawSync(raw, { level: 6 });
       const method: 0 | 8 = deflated.length < raw.length ? 8 : 0;
       const body = method === 8 ? deflated : raw;
       const crc = crc32(raw);
