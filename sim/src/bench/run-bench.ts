@@ -31,6 +31,7 @@ import { startEmbeddedBroker } from '../mqtt/embedded-broker.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { startAgentProcess } from './agent-process.ts';
 import { watchDevice } from './arrivals.ts';
+import { benchAgentBuild } from './bundled-agent.ts';
 import { type MemorySample, readMemorySamples } from './memory-samples.ts';
 import { processCpuMs, threadsCpuMs } from './process-cpu.ts';
 import { processRssBytes } from './process-rss.ts';
@@ -288,6 +289,8 @@ async function benchAgent(
   const memoryFile = join(root, 'agent-memory.jsonl');
   const thing = `bench-${precision}-${detectorThread}`;
   const watcher = await watchDevice(brokerUrl, `edgeqc/${thing}`);
+  const build = await benchAgentBuild();
+  say(`agent from its ${build.from} (${build.entry})`);
   const agent = startAgentProcess(
     demoAgentArgs({ cameraDir, bundle, brokerUrl, thingName: thing, logLevel: 'warn' }, [
       '--inference-intra-op-threads',
@@ -303,8 +306,9 @@ async function benchAgent(
       String(inference.pipelineNice),
     ]),
     {
+      entry: build.entry,
       nodeArgs: ['--import', MEMORY_PROBE, ...agentNodeArgs()],
-      env: { ...performanceEnv(), BENCH_AGENT_MEMORY_FILE: memoryFile },
+      env: { ...build.env, ...performanceEnv(), BENCH_AGENT_MEMORY_FILE: memoryFile },
     },
   );
   try {

@@ -25,6 +25,7 @@ import { demoAgentArgs } from '../../edge-demo/demo-agent-args.ts';
 import { startEmbeddedBroker } from '../../mqtt/embedded-broker.ts';
 import { startAgentProcess } from '../agent-process.ts';
 import { watchDevice } from '../arrivals.ts';
+import { benchAgentBuild } from '../bundled-agent.ts';
 import { processCpuMs } from '../process-cpu.ts';
 import { processRssBytes } from '../process-rss.ts';
 import { agentNodeArgs, performanceEnv } from '../run-bench.ts';
@@ -186,7 +187,13 @@ export async function runSyncBench(o: SyncBenchOptions): Promise<SyncBenchReport
       socketPath,
       ...syncFlags,
     ]);
-    const started = startAgentProcess(args, { nodeArgs: agentNodeArgs(), env: performanceEnv() });
+    const build = await benchAgentBuild();
+    o.say(`agent from its ${build.from} (${build.entry})`);
+    const started = startAgentProcess(args, {
+      entry: build.entry,
+      nodeArgs: agentNodeArgs(),
+      env: { ...build.env, ...performanceEnv() },
+    });
     agent = started;
     sampler = setInterval(() => void processRssBytes(started.pid).then(note), 250);
     const gone = started.exited.then((code) => {
