@@ -48,7 +48,7 @@ describe('com.edgeqc.Inference recipe', async () => {
     expect(x64?.Platform).toEqual({ os: 'linux', architecture: 'amd64' });
     expect(arm64?.Platform).toEqual({ os: 'linux', architecture: 'aarch64' });
     expect(x64?.Lifecycle.Run?.Script).toBe(
-      'exec "{com.edgeqc.NodeRuntime:artifacts:decompressedPath}/node-linux-x64/bin/node" --max-semi-space-size=2 "{artifacts:decompressedPath}/edgeqc-agent-linux-x64/main.js" agent --greengrass --model "{com.edgeqc.Model.tag-scratch:artifacts:path}"',
+      'exec "{com.edgeqc.NodeRuntime:artifacts:decompressedPath}/node-linux-x64/bin/node" --max-semi-space-size=4 "{artifacts:decompressedPath}/edgeqc-agent-linux-x64/main.js" agent --greengrass --model "{com.edgeqc.Model.tag-scratch:artifacts:path}"',
     );
     expect(arm64?.Lifecycle.Setenv?.EDGEQC_MODEL_DIR).toBe('{com.edgeqc.Model.tag-scratch:artifacts:path}');
     // The memory settings measured with `edgeqc bench` (recipes/README.md) reach the agent on every platform.
