@@ -46,4 +46,19 @@ describe('edgeqc bench options', () => {
     expect(precision.code).toBe(2);
     expect(precision.err).toContain('--precision "int4": expected int8 or fp32');
   });
+  it('--inspect --help prints its usage; a bad --rounds, --precision or --dir is refused with exit 2', async () => {
+    const help = await bench(['--inspect', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.out).toMatch(/usage: edgeqc bench --inspect/);
+    const rounds = await bench(['--inspect', '--rounds', '0']);
+    expect(rounds.code).toBe(2);
+    expect(rounds.err).toContain('--rounds "0": expected a whole number >= 1');
+    const precision = await bench(['--inspect', '--precision', 'int4']);
+    expect(precision.code).toBe(2);
+    expect(precision.err).toContain('--precision "int4": expected int8 or fp32');
+    const dir = await bench(['--inspect', '--dir', '/nonexistent/edgeqc-images']);
+    expect(dir.code).toBe(2);
+    expect(dir.err).toContain('--dir /nonexistent/edgeqc-images: expected a folder with at least 2 .jpg/.png images');
+    expect(dir.out).toBe('');
+  });
 });
