@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { letterboxGeometry } from '../../src/core/letterbox.ts';
 import { letterboxTensor, type PixelBuffer } from '../../src/core/letterbox-tensor.ts';
 import type { ManifestInputSpec } from '../../src/core/types.ts';
+import { cv2Cases } from '../support/cv2-letterbox-fixture.ts';
 import { yoloInput } from '../support/yolo-input.ts';
 
 const spec = (w: number, h: number, over: Partial<ManifestInputSpec> = {}) => yoloInput(w, h, over);
@@ -96,21 +96,6 @@ describe('letterboxTensor (cv2 INTER_LINEAR letterbox, NCHW float32)', () => {
     expect(() => letterboxTensor(px, letterboxGeometry(5, 2, 4, 4), spec(4, 4))).toThrow(/do not match/);
   });
 });
-
-/** Random images letterboxed by the training code (cv2.resize INTER_LINEAR); made by
- * scripts/demo_model/letterbox_fixture.py. */
-interface Cv2Case {
-  width: number;
-  height: number;
-  size: number;
-  resized: [number, number];
-  pad: [number, number];
-  pixels: string;
-  canvas: string;
-}
-const cv2Cases = (
-  JSON.parse(readFileSync(new URL('./cv2-letterbox.fixture.json', import.meta.url), 'utf8')) as { cases: Cv2Case[] }
-).cases;
 
 describe('letterboxTensor equals the training letterbox (cv2) level for level', () => {
   it('has the fixture', () => {

@@ -7,29 +7,16 @@
  * (core/letterbox-tensor.ts). An image reduced more than that is letterboxed in libvips instead (JPEG
  * shrink-on-load, lanczos3): not cv2's pixels, checked by geometry in letterbox-formats.test.ts.
  */
-import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { createSharpImagePreparer } from '../../src/adapters/sharp-image-preparer.ts';
 import { LIBVIPS_REDUCTION_MIN, letterboxedInLibvips } from '../../src/adapters/sharp-letterbox.ts';
 import { admitBytes } from '../../src/core/admit.ts';
 import { letterboxGeometry } from '../../src/core/letterbox.ts';
+import { cv2Cases } from '../support/cv2-letterbox-fixture.ts';
 import { yoloInput } from '../support/yolo-input.ts';
 
-interface Cv2Case {
-  width: number;
-  height: number;
-  size: number;
-  resized: [number, number];
-  pad: [number, number];
-  pixels: string;
-  canvas: string;
-}
-const cases = (
-  JSON.parse(readFileSync(new URL('../core/cv2-letterbox.fixture.json', import.meta.url), 'utf8')) as {
-    cases: Cv2Case[];
-  }
-).cases;
+const cases = cv2Cases;
 
 const preparer = createSharpImagePreparer({ maxFileBytes: 1_000_000, maxPixels: 1_000_000 });
 

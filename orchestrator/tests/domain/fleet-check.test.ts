@@ -1,19 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DeviceAssessment } from '../../src/domain/device-assessment.ts';
 import { assessFleet, drawSample, sumBehaviour } from '../../src/domain/fleet-check.ts';
+import { NO_JOB_EXECUTIONS } from '../../src/domain/job-counts.ts';
 import { ErrorNames } from '../../src/errors.ts';
 import type { JobExecutionCounts } from '../../src/ports.ts';
 
-const none: JobExecutionCounts = {
-  succeeded: 0,
-  failed: 0,
-  timedOut: 0,
-  rejected: 0,
-  canceled: 0,
-  removed: 0,
-  queued: 0,
-  inProgress: 0,
-};
+const none: JobExecutionCounts = NO_JOB_EXECUTIONS;
 const counts = (over: Partial<JobExecutionCounts>) => ({ ...none, ...over });
 const devices = (n: number, verdict: DeviceAssessment['verdict'], from = 0): DeviceAssessment[] =>
   Array.from({ length: n }, (_, i) => ({ thingName: `line-${from + i}`, verdict, reason: verdict }));
