@@ -142,6 +142,7 @@ export class CoreDevice {
   readonly #deployments: EffectiveDeployment[] = [];
   readonly #recipes = new Map<string, ComponentRecipe>();
   #queue: Promise<unknown> = Promise.resolve();
+  #logTail: Promise<void> = Promise.resolve();
   #closed = false;
   #ipc: NucleusIpcServer | undefined;
 
@@ -219,6 +220,7 @@ export class CoreDevice {
     this.#running.clear();
     await this.#ipc?.close();
     this.#ipc = undefined;
+    await this.#logTail;
   }
 
   /** Starts the IPC server (when the device has an IoT Core connection); deploy() calls it. */
@@ -290,9 +292,21 @@ export class CoreDevice {
     }
   }
 
-  async #log(line: string): Promise<void> {
-    await mkdir(dirname(this.layout.nucleusLog), { recursive: true });
-    await appendFile(this.layout.nucleusLog, `${new Date().toISOString()} ${line}\n`);
+  /**
+   * Appends to the nucleus log in order, without making the caller wait; close() waits for the last
+   * line, so nothing writes into the device's folder after it returns.
+   */
+  #log(line: string): Promise<void> {
+    const stamped = `${new Date().toISOString()} ${line}\n`;
+    this.#logTail = this.#logTail.then(async () => {
+      try {
+        await mkdir(dirname(this.layout.nucleusLog), { recursive: true });
+        await appendFile(this.layout.nucleusLog, stamped);
+      } catch {
+        // The log is a diagnostic: a failed write must not fail a deployment.
+      }
+    });
+    return this.#logTail;
   }
 
   #setState(r: Running, state: LifecycleState, detail?: string): void {

@@ -199,6 +199,13 @@ describe('CoreDevice (simulated Greengrass core device)', () => {
     expect(versionsOf()).toEqual({ 'com.test.App': '1.0.0', 'com.test.Data': '1.0.0' });
   });
 
+  it('has written its last nucleus log line when close() returns (nothing writes into its folder after)', async () => {
+    await deployApp('d1', '1.0.0', '1.0.0');
+    await device.close();
+    const log = await readFile(join(root, 'dev', 'logs', 'greengrass.log'), 'utf8');
+    expect(log.trimEnd().split('\n').at(-1)).toMatch(/com\.test\.(App|Data) 1\.0\.0 FINISHED: stopped$/);
+  });
+
   it('rolls back when the health probe calls the new component unhealthy', async () => {
     await deployApp('d1', '1.0.0', '1.0.0');
     health = { state: 'unhealthy', reason: 'self-test failed: 2 of 3 images' };
