@@ -24,7 +24,7 @@ RSS <= 256 MiB with no growth. Also prints where the agent's memory is (JS heap,
 its CPU time per image beside a raw session.run's and a preparation's: on few cores that bounds the
 end-to-end throughput; and, with the session in a worker, its inference thread(s)' CPU time per image
 and how many cores they kept busy (near 1 with one intra-op thread: the model sets the pace). Takes minutes (5000 images per precision); run it on an idle machine.
-MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, UV_THREADPOOL_SIZE, VIPS_CONCURRENCY and
+MALLOC_ARENA_MAX, MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, MALLOC_CONF, LD_PRELOAD, UV_THREADPOOL_SIZE, VIPS_CONCURRENCY and
 OMP_NUM_THREADS and NODE_OPTIONS set for the benchmark are
 passed on to the agent (and apply to the raw baseline, which runs in this process).
 EDGEQC_BENCH_AGENT_NODE_ARGS adds Node flags to the agent process only, e.g.

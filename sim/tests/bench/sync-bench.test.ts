@@ -34,6 +34,8 @@ describe('edgeqc bench --sync', () => {
       expect(way.count).toBe(report.samples);
       expect(way.perImage).toHaveLength(report.samples);
       expect([way.p50, way.p95, way.meanMs, ...way.perImage]).toSatisfy((v: unknown[]) => v.every(finite));
+      // Its own spread: with one run per sample, every run is its sample's median.
+      expect([way.relative.count, way.relative.p50, way.relative.p95]).toEqual([report.samples, 1, 1]);
     }
     expect(report.folder.map((f) => [f.inspected, f.errors, f.missing])).toEqual([
       [4, 0, 0],
@@ -70,7 +72,7 @@ describe('edgeqc bench --sync', () => {
     const text = formatSyncReport(report).join('\n');
     for (const row of [
       /raw session\.run .*: [\d.]+ images\/s/,
-      /encoded \(read, decode, letterbox, inference\): p50 [\d.]+/,
+      /encoded \(read, decode, letterbox, inference\): p50 [\d.]+.*its own rel p50 \/ p95 1\.00 \/ 1\.00/,
     ]) {
       expect(text).toMatch(row);
     }

@@ -29,6 +29,11 @@ export interface SingleImageResult extends LatencySummary {
   readonly meanMs: number;
   /** Each sample's median, by sample index: the reference a request for that sample is set beside. */
   readonly perImage: readonly number[];
+  /**
+   * The reference's own spread: each of its runs over its own sample's median, summarized the way a
+   * request's `relative` is. On a quiet machine its p95 is above 1: the floor of any path's relative p95.
+   */
+  readonly relative: LatencySummary;
 }
 
 export interface SingleImageFigures {
@@ -39,10 +44,12 @@ export interface SingleImageFigures {
 /** `times[i]`: the runs of sample i. */
 const summary = (times: readonly (readonly number[])[]): SingleImageResult => {
   const all = times.flat();
+  const perImage = times.map((t) => percentile(t, 50));
   return {
     ...summarizeLatencies(all),
     meanMs: all.reduce((a, b) => a + b, 0) / Math.max(1, all.length),
-    perImage: times.map((t) => percentile(t, 50)),
+    perImage,
+    relative: summarizeLatencies(times.flatMap((t, i) => t.map((ms) => ms / (perImage[i] as number)))),
   };
 };
 

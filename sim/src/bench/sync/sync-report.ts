@@ -96,8 +96,9 @@ export function formatSyncReport(r: SyncBenchReport): string[] {
     'references:',
     `  raw session.run (this process, the agent not started): ${n(r.raw.imagesPerSecond, 1)} images/s (${n(r.raw.meanMs, 1)} ms per run)`,
     "  single-image inspect (own process, the agent's settings and nice value, the agent idle, one image at a time):",
-    `    encoded (read, decode, letterbox, inference): p50 ${n(s.encoded.p50, 1)} / p95 ${n(s.encoded.p95, 1)} / mean ${n(s.encoded.meanMs, 1)} ms over ${s.encoded.count}`,
-    `    RGB pixels (letterbox, inference): p50 ${n(s.rgb.p50, 1)} / p95 ${n(s.rgb.p95, 1)} / mean ${n(s.rgb.meanMs, 1)} ms over ${s.rgb.count}`,
+    `    encoded (read, decode, letterbox, inference): p50 ${n(s.encoded.p50, 1)} / p95 ${n(s.encoded.p95, 1)} / mean ${n(s.encoded.meanMs, 1)} ms over ${s.encoded.count}; its own rel p50 / p95 ${n(s.encoded.relative.p50, 2)} / ${n(s.encoded.relative.p95, 2)}`,
+    `    RGB pixels (letterbox, inference): p50 ${n(s.rgb.p50, 1)} / p95 ${n(s.rgb.p95, 1)} / mean ${n(s.rgb.meanMs, 1)} ms over ${s.rgb.count}; its own rel p50 / p95 ${n(s.rgb.relative.p50, 2)} / ${n(s.rgb.relative.p95, 2)}`,
+    "    (its own rel: each of its runs over its sample's median, as a request's rel is: the machine's own spread, the floor of every rel p95 below)",
     `folder throughput (camera folder -> broker): ${r.folder.map((f) => `${n(f.imagesPerSecond, 1)} images/s over ${f.images} (${f.errors} errors, ${f.missing} missing)`).join('; ')}; mean ${n(r.folderImagesPerSecond, 1)}`,
     '',
     row([
