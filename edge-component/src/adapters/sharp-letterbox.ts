@@ -3,9 +3,15 @@
  * model input's pixels already letterboxed in libvips, or the whole image's pixels for the caller's
  * letterbox in JavaScript (core/letterbox-tensor.ts: cv2.resize INTER_LINEAR, bit-exact). Both are
  * 8-bit sRGB without alpha, decoded once:
- *   1. the header only (sharp's metadata): the displayed size after EXIF orientation, from which
- *      core/letterbox.ts computes the geometry (scale, resized size, padding) as Ultralytics does;
+ *   1. the size: the frame header's, read in JavaScript (core/stored-size.ts), when it settles the
+ *      choice below whichever way the EXIF orientation turns the image; otherwise the header through
+ *      sharp's metadata (the displayed size after EXIF orientation). Either way, an image with more
+ *      pixels than allowed is refused here, before any pixel is decoded. core/letterbox.ts computes the
+ *      geometry (scale, resized size, padding) as Ultralytics does from the displayed size: for a
+ *      whole decode, the decoded size itself, which must be the stored size or that size turned;
  *   2. decode with `autoOrient`, `failOn: 'truncated'` and `limitInputPixels`.
+ * Asking libvips for the header first opens the image a second time, a job of its own on libvips'
+ * threads (its cost: docs/benchmarks.md); reading the frame header in JavaScript is a short walk.
  *
  * Which of the two, by how much the image is reduced (its source size over the resized size, the
  * smaller of the two axes):
@@ -27,9 +33,11 @@
  */
 import sharp, { type KernelEnum, type Sharp } from 'sharp';
 import { letterboxGeometry } from '../core/letterbox.ts';
+import { type StoredSize, storedImageSize } from '../core/stored-size.ts';
 import type { LetterboxGeometry } from '../core/types.ts';
 import { ImageRejectedError } from '../errors.ts';
 import type { AdmittedImage } from '../ports.ts';
+import { releaseMemory } from '../release-memory.ts';
 
 /** The reduction from which an image is letterboxed in libvips (see the file comment). */
 export const LIBVIPS_REDUCTION_MIN = 3;
@@ -53,6 +61,13 @@ export type LetterboxedPixels =
   | { readonly kind: 'input'; readonly pixels: Buffer; readonly geometry: LetterboxGeometry }
   | { readonly kind: 'source'; readonly pixels: Buffer; readonly geometry: LetterboxGeometry };
 
+function tooManyPixels(image: AdmittedImage, size: StoredSize, maxPixels: number): ImageRejectedError {
+  return new ImageRejectedError(
+    'IMAGE_TOO_MANY_PIXELS',
+    `${image.path} has ${size.width}x${size.height} pixels, more than ${maxPixels}`,
+  );
+}
+
 /** The displayed size of an encoded image (EXIF orientation applied), from its header. */
 async function displayedSize(image: AdmittedImage, maxPixels: number): Promise<{ width: number; height: number }> {
   const meta = await sharp(image.bytes, { limitInputPixels: maxPixels }).metadata();
@@ -60,13 +75,20 @@ async function displayedSize(image: AdmittedImage, maxPixels: number): Promise<{
   if (!width || !height) {
     throw new ImageRejectedError('IMAGE_CORRUPT', `${image.path}: the header gives no width and height`);
   }
-  if (meta.width * meta.height > maxPixels) {
-    throw new ImageRejectedError(
-      'IMAGE_TOO_MANY_PIXELS',
-      `${image.path} has ${meta.width}x${meta.height} pixels, more than ${maxPixels}`,
-    );
-  }
+  if (meta.width * meta.height > maxPixels) throw tooManyPixels(image, meta, maxPixels);
   return { width, height };
+}
+
+/**
+ * Whether an image of this stored size is decoded whole however its EXIF orientation turns it (the
+ * orientation is not read here: both ways must agree).
+ */
+function wholeDecodeEitherWay(size: StoredSize, target: LetterboxTarget): boolean {
+  const { inputWidth: w, inputHeight: h } = target;
+  return (
+    !letterboxedInLibvips(letterboxGeometry(size.width, size.height, w, h)) &&
+    !letterboxedInLibvips(letterboxGeometry(size.height, size.width, w, h))
+  );
 }
 
 /** The source of the pipeline: encoded bytes (checked, oriented) or a client's raw RGB888 pixels. */
@@ -92,6 +114,11 @@ export async function sharpLetterbox(
   maxPixels: number,
   raw?: { width: number; height: number },
 ): Promise<LetterboxedPixels> {
+  const stored = raw ? undefined : storedImageSize(image.bytes);
+  if (stored && wholeDecodeEitherWay(stored, target)) {
+    if (stored.width * stored.height > maxPixels) throw tooManyPixels(image, stored, maxPixels);
+    return await wholeDecode(image, target, maxPixels, stored);
+  }
   const size = raw ?? (await displayedSize(image, maxPixels));
   const g = letterboxGeometry(size.width, size.height, target.inputWidth, target.inputHeight);
   const pipeline = source(image, maxPixels, raw);
@@ -109,14 +136,38 @@ export async function sharpLetterbox(
   return { kind: 'input', pixels: await toRgb(pipeline, image, g.inputWidth, g.inputHeight), geometry: g };
 }
 
+/**
+ * An encoded image decoded whole, its geometry from the decoded (displayed) size, which must be the
+ * stored size or that size turned by the EXIF orientation.
+ */
+async function wholeDecode(
+  image: AdmittedImage,
+  target: LetterboxTarget,
+  maxPixels: number,
+  stored: StoredSize,
+): Promise<LetterboxedPixels> {
+  const { data, info } = await rgbOf(source(image, maxPixels));
+  const upright = info.width === stored.width && info.height === stored.height;
+  const turned = info.width === stored.height && info.height === stored.width;
+  if ((!upright && !turned) || info.channels !== 3) {
+    releaseMemory(data);
+    throw new ImageRejectedError(
+      'IMAGE_CORRUPT',
+      `${image.path} decodes to ${info.width}x${info.height}x${info.channels}, expected ${stored.width}x${stored.height}x3 or turned (its frame header's size, sRGB without alpha)`,
+    );
+  }
+  const g = letterboxGeometry(info.width, info.height, target.inputWidth, target.inputHeight);
+  return { kind: 'source', pixels: data, geometry: g };
+}
+
+const rgbOf = (pipeline: Sharp) =>
+  pipeline.removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+
 /** The pipeline's output as 8-bit sRGB without alpha, checked to be width x height x 3. */
 async function toRgb(pipeline: Sharp, image: AdmittedImage, width: number, height: number): Promise<Buffer> {
-  const { data, info } = await pipeline
-    .removeAlpha()
-    .toColourspace('srgb')
-    .raw({ depth: 'uchar' })
-    .toBuffer({ resolveWithObject: true });
+  const { data, info } = await rgbOf(pipeline);
   if (info.width !== width || info.height !== height || info.channels !== 3) {
+    releaseMemory(data);
     throw new ImageRejectedError(
       'IMAGE_CORRUPT',
       `${image.path} decodes to ${info.width}x${info.height}x${info.channels}, expected ${width}x${height}x3 (sRGB without alpha)`,
