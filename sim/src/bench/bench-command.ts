@@ -16,10 +16,11 @@ const HELP = `usage: edgeqc bench [--images 5000] [--rate 5] [--steady-images 15
                     [--pipeline-nice n] [--json]
 
 Benchmarks the agent on the demo model's sample images (each drop made unique, so none is a duplicate),
-per precision: raw onnxruntime session.run throughput on the prepared samples; the agent in its own
+per precision: raw onnxruntime session.run throughput on the prepared samples, with the agent's thread
+settings and with one intra-op thread per core (the headline's baseline); the agent in its own
 process with the embedded broker: latency (file renamed into the camera folder -> message through the
 broker) at a steady rate, then end-to-end throughput and RSS while --images files land at once.
-Targets on the 2-core reference machine: end-to-end >= 0.9 x raw, p95 <= 150 ms at 5 images/s,
+Targets on the 2-core reference machine: end-to-end >= 0.9 x raw with a thread per core, p95 <= 150 ms at 5 images/s,
 RSS <= 256 MiB with no growth. Also prints where the agent's memory is (JS heap, buffers, native) and
 its CPU time per image beside a raw session.run's and a preparation's: on few cores that bounds the
 end-to-end throughput; and, with the session in a worker, its inference thread(s)' CPU time per image
