@@ -4,6 +4,11 @@ import { html } from 'htm/preact';
 
 export function Filters({ filters, facets, onChange, formRef }) {
   const set = (key) => (e) => onChange({ ...filters, [key]: e.currentTarget.value });
+  // The line field applies on Enter itself: with its suggestions open, the browser may take Enter to
+  // close them and not report a change until the field is left.
+  const applyThing = (e) => {
+    if (e.currentTarget.value !== filters.thing) onChange({ ...filters, thing: e.currentTarget.value });
+  };
   return html`
     <form class="filters" ref=${formRef} aria-label="Filters" onSubmit=${(e) => e.preventDefault()}>
       <label>Status
@@ -14,7 +19,14 @@ export function Filters({ filters, facets, onChange, formRef }) {
         </select>
       </label>
       <label>Line or device
-        <input name="thing" list="things" value=${filters.thing} placeholder="e.g. line-1" onChange=${set('thing')} />
+        <input
+          name="thing"
+          list="things"
+          value=${filters.thing}
+          placeholder="e.g. line-1"
+          onChange=${applyThing}
+          onKeyDown=${(e) => e.key === 'Enter' && applyThing(e)}
+        />
         <datalist id="things">${facets.things.map((t) => html`<option value=${t} />`)}</datalist>
       </label>
       <label>Model verdict
