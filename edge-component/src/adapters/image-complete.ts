@@ -12,10 +12,9 @@
  * file to stop changing. Pure; never throws.
  */
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+import { jpegMarkerAt } from '../core/jpeg-marker.ts';
 
-/** Markers without a length field: SOI, EOI, RST0-7, TEM. */
-const standalone = (m: number) => m === 0xd8 || m === 0xd9 || (m >= 0xd0 && m <= 0xd7) || m === 0x01;
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 function jpegComplete(b: Uint8Array): boolean {
   const n = b.length;
@@ -35,21 +34,11 @@ function jpegComplete(b: Uint8Array): boolean {
       i = ff;
       continue;
     }
-    if (b[i] !== 0xff) return false;
-    let j = i + 1;
-    while (j < n && b[j] === 0xff) j += 1; // fill bytes before a marker
-    if (j >= n) return false;
-    const m = b[j] as number;
-    if (m === 0xd9) return j === n - 1; // EOI must be the last byte
-    if (standalone(m)) {
-      i = j + 1;
-      continue;
-    }
-    if (j + 2 >= n) return false;
-    const length = ((b[j + 1] as number) << 8) | (b[j + 2] as number);
-    if (length < 2) return false;
-    i = j + 1 + length;
-    if (m === 0xda) inScan = true; // SOS: its header, then entropy-coded data
+    const marker = jpegMarkerAt(b, i);
+    if (!marker) return false;
+    if (marker.code === 0xd9) return marker.at === n - 1; // EOI must be the last byte
+    i = marker.end;
+    if (marker.code === 0xda) inScan = true; // SOS: its header, then entropy-coded data
   }
   return false;
 }

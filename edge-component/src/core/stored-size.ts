@@ -14,6 +14,7 @@
  * Undefined for anything else: the caller then asks the decoder, which names the fault.
  */
 import { sniffImageFormat } from './admit.ts';
+import { jpegMarkerAt } from './jpeg-marker.ts';
 
 export interface StoredSize {
   readonly width: number;
@@ -23,34 +24,20 @@ export interface StoredSize {
 /** SOFn markers carry the frame's size; C4 (DHT), C8 (JPG) and CC (DAC) are not frames. */
 const isStartOfFrame = (m: number) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 
-/** Markers without a length field: SOI, EOI, RST0-7, TEM. */
-const standalone = (m: number) => m === 0xd8 || m === 0xd9 || (m >= 0xd0 && m <= 0xd7) || m === 0x01;
-
 function jpegSize(b: Uint8Array): StoredSize | undefined {
-  const n = b.length;
   let i = 2; // after SOI
-  while (i < n) {
-    if (b[i] !== 0xff) return undefined;
-    let j = i + 1;
-    while (j < n && b[j] === 0xff) j += 1; // fill bytes before a marker
-    if (j >= n) return undefined;
-    const m = b[j] as number;
-    if (standalone(m)) {
-      if (m === 0xd9) return undefined; // EOI before any frame
-      i = j + 1;
-      continue;
-    }
-    if (m === 0xda) return undefined; // a scan before any frame header
-    if (j + 2 >= n) return undefined;
-    const length = ((b[j + 1] as number) << 8) | (b[j + 2] as number);
-    if (length < 2 || j + 1 + length > n) return undefined;
-    if (isStartOfFrame(m)) {
-      if (length < 7) return undefined;
-      const height = ((b[j + 4] as number) << 8) | (b[j + 5] as number);
-      const width = ((b[j + 6] as number) << 8) | (b[j + 7] as number);
+  while (i < b.length) {
+    const marker = jpegMarkerAt(b, i);
+    // No marker, EOI or a scan before any frame header, or a segment running past the bytes.
+    if (!marker || marker.code === 0xd9 || marker.code === 0xda || marker.end > b.length) return undefined;
+    const { code, at } = marker;
+    if (isStartOfFrame(code)) {
+      if (marker.end - at < 8) return undefined; // a frame header shorter than its size fields
+      const height = ((b[at + 4] as number) << 8) | (b[at + 5] as number);
+      const width = ((b[at + 6] as number) << 8) | (b[at + 7] as number);
       return width > 0 && height > 0 ? { width, height } : undefined;
     }
-    i = j + 1 + length;
+    i = marker.end;
   }
   return undefined;
 }
