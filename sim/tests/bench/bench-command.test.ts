@@ -35,30 +35,25 @@ describe('edgeqc bench options', () => {
     expect(r.out).toBe('');
   });
 
-  it('--accuracy --help prints the accuracy usage; bad --letterbox or --precision is refused with exit 2', async () => {
-    const help = await bench(['--accuracy', '--help']);
+  it.each(['--accuracy', '--inspect'])('%s --help prints its own usage', async (mode) => {
+    const help = await bench([mode, '--help']);
     expect(help.code).toBe(0);
-    expect(help.out).toMatch(/usage: edgeqc bench --accuracy/);
-    const letterbox = await bench(['--accuracy', '--letterbox', 'pil']);
-    expect(letterbox.code).toBe(2);
-    expect(letterbox.err).toContain('--letterbox "pil": expected agent or cv2');
-    const precision = await bench(['--accuracy', '--precision', 'int4']);
-    expect(precision.code).toBe(2);
-    expect(precision.err).toContain('--precision "int4": expected int8 or fp32');
+    expect(help.out).toMatch(new RegExp(`usage: edgeqc bench ${mode}`));
   });
-  it('--inspect --help prints its usage; a bad --rounds, --precision or --dir is refused with exit 2', async () => {
-    const help = await bench(['--inspect', '--help']);
-    expect(help.code).toBe(0);
-    expect(help.out).toMatch(/usage: edgeqc bench --inspect/);
-    const rounds = await bench(['--inspect', '--rounds', '0']);
-    expect(rounds.code).toBe(2);
-    expect(rounds.err).toContain('--rounds "0": expected a whole number >= 1');
-    const precision = await bench(['--inspect', '--precision', 'int4']);
-    expect(precision.code).toBe(2);
-    expect(precision.err).toContain('--precision "int4": expected int8 or fp32');
-    const dir = await bench(['--inspect', '--dir', '/nonexistent/edgeqc-images']);
-    expect(dir.code).toBe(2);
-    expect(dir.err).toContain('--dir /nonexistent/edgeqc-images: expected a folder with at least 2 .jpg/.png images');
-    expect(dir.out).toBe('');
+
+  it.each([
+    [['--accuracy', '--letterbox', 'pil'], '--letterbox "pil": expected agent or cv2'],
+    [['--accuracy', '--precision', 'int4'], '--precision "int4": expected int8 or fp32'],
+    [['--inspect', '--rounds', '0'], '--rounds "0": expected a whole number >= 1'],
+    [['--inspect', '--precision', 'int4'], '--precision "int4": expected int8 or fp32'],
+    [
+      ['--inspect', '--dir', '/nonexistent/edgeqc-images'],
+      '--dir /nonexistent/edgeqc-images: expected a folder with at least 2 .jpg/.png images',
+    ],
+  ])('refuses %j with exit 2, naming the option and value', async (argv, message) => {
+    const r = await bench(argv);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(message);
+    expect(r.out).toBe('');
   });
 });
